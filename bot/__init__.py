@@ -1,0 +1,1 @@
+"""yimen: the front door to social assistance, as a Telegram bot."""

@@ -1,0 +1,124 @@
+"""Builds the python-telegram-bot ``Application`` and everything its handlers use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import BotCommand, BotCommandScopeDefault
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.delivery.messenger import Messenger
+from bot.dialogue import ResidentDialogue
+from bot.flows.engine import FlowEngine
+from bot.flows.model import Label
+from bot.flows.screening import ScreeningHost, load_screening_flow
+from bot.handlers.errors import on_error
+from bot.handlers.resident import on_resident_update
+from bot.policy import Profile, load_profile
+from bot.processing import PerChatUpdateProcessor
+from bot.render import Renderer
+from storage.db import Database
+
+# Policy dates are Chinese dates: a standard in force "from 1 September" starts at midnight there.
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """The parts of the bot that do not depend on Telegram, built once per process."""
+
+    profile: Profile
+    database: Database
+    renderer: Renderer
+    host: ScreeningHost
+    dialogue: ResidentDialogue
+
+
+def build_components(
+    settings: Settings, *, clock: Callable[[], datetime] | None = None
+) -> Components:
+    now = clock or (lambda: datetime.now(UTC))
+
+    def today() -> date:
+        return now().astimezone(CHINA).date()
+
+    profile = load_profile(settings.profile)
+    host = ScreeningHost(profile, today)
+    renderer = Renderer(extra_labels=host.labels(), extra_globals={"profile": profile})
+    database = Database(settings.database_url)
+    engine = FlowEngine(load_screening_flow(), host)
+    dialogue = ResidentDialogue(
+        database,
+        engine,
+        host,
+        renderer,
+        default_locale=settings.locale,
+        resume_after=timedelta(minutes=settings.resume_after_minutes),
+        clock=now,
+    )
+    return Components(profile, database, renderer, host, dialogue)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Application:  # type: ignore[type-arg]
+    """The bot, ready to ``initialize``; tests pass a fake ``request`` and a clock."""
+    components = build_components(settings, clock=clock)
+    builder = (
+        ApplicationBuilder()
+        .token(token or settings.bot_token or "")
+        .base_url(settings.bot_api_url)
+        .base_file_url(settings.bot_file_url)
+        .concurrent_updates(PerChatUpdateProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    application = builder.build()
+    application.bot_data.update(
+        components=components,
+        dialogue=components.dialogue,
+        renderer=components.renderer,
+        messenger=Messenger(application.bot),
+    )
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_resident_update))
+    application.add_handler(CallbackQueryHandler(on_resident_update))
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    renderer: Renderer = application.bot_data["renderer"]
+    for locale, language_code in (("zh-CN", None), ("en", "en")):
+        commands = [
+            BotCommand(name, renderer.text(Label(f"command.{name}"), locale))
+            for name in ("start", "help", "language", "cancel")
+        ]
+        await application.bot.set_my_commands(
+            commands, scope=BotCommandScopeDefault(), language_code=language_code
+        )
+
+
+async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    components: Components = application.bot_data["components"]
+    await components.database.dispose()

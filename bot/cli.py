@@ -1,0 +1,133 @@
+"""The ``yimen`` command: run the bot, migrate the database, check and draw flows."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import typer
+
+from bot.config import ConfigurationError, Settings, load_settings
+
+app = typer.Typer(help="yimen (一门): the front door to social assistance.", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+flows_app = typer.Typer(help="Conversation flows and the policy profile.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(flows_app, name="flows")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+NO_TOKEN = """\
+yimen: no bot token (YIMEN_BOT_TOKEN is not set).
+
+To run on Telegram:
+  1. In Telegram, talk to @BotFather, send /newbot and follow the steps;
+  2. put the token it gives in the environment or in .env:  YIMEN_BOT_TOKEN=123456789:AA...
+  3. run `yimen run` again.
+
+To try yimen on this machine with no token at all, use the local sandbox (`yimen sandbox`)
+once it is installed, or run the test suite (`make test`) to see full conversations.
+"""
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigurationError as exc:
+        typer.echo(f"yimen: bad configuration: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _friendly(function: F) -> F:
+    """Configuration problems end in one line and exit code 2, never a traceback."""
+
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ConfigurationError as exc:
+            typer.echo(f"yimen: bad configuration: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@app.command()
+@_friendly
+def run() -> None:
+    """Run the bot with long polling (the database is migrated first)."""
+    settings = _settings()
+    _configure_logging()
+    if settings.bot_token is None:
+        typer.echo(NO_TOKEN)
+        raise typer.Exit(0)
+    from bot.app import build_application
+    from storage.migrate import upgrade
+
+    upgrade(settings.database_url)
+    application = build_application(settings)
+    application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+@db_app.command("upgrade")
+@_friendly
+def db_upgrade(revision: str = typer.Argument("head")) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    typer.echo(f"database at {_safe_url(settings.database_url)} is at {revision}")
+
+
+@flows_app.command("check")
+@_friendly
+def flows_check() -> None:
+    """Validate every flow, the policy profile and the templates; non-zero exit on a problem."""
+    from bot.checks import check_everything
+
+    problems = check_everything(_settings())
+    for problem in problems:
+        typer.echo(f"✗ {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo("✓ flows, policy profile and templates are valid")
+
+
+@flows_app.command("diagram")
+@_friendly
+def flows_diagram(name: str) -> None:
+    """Print flow NAME as a Mermaid state diagram."""
+    from bot.flows.diagram import mermaid
+    from bot.flows.registry import FLOW_LOADERS
+
+    loader = FLOW_LOADERS.get(name)
+    if loader is None:
+        typer.echo(f"yimen: no flow {name!r}; known: {', '.join(FLOW_LOADERS)}", err=True)
+        raise typer.Exit(2)
+    typer.echo(mermaid(loader()))
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL, and the URL carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def main() -> None:
+    try:
+        app()
+    except ConfigurationError as exc:
+        typer.echo(f"yimen: bad configuration: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,87 @@
+"""Settings read from the environment (prefix ``YIMEN_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.policy.profile import default_profile_path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/yimen.db"
+LOCALES = ("zh-CN", "en")
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; see the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="YIMEN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    bot_api_url: str = "https://api.telegram.org/bot"
+    bot_file_url: str = "https://api.telegram.org/file/bot"
+    locale: str = "zh-CN"
+    profile: Path = Field(default_factory=default_profile_path)
+    staff_chat_id: int | None = None
+    admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # A conversation untouched for this long asks "continue where you left off?" first.
+    resume_after_minutes: int = Field(default=60, ge=1)
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in LOCALES:
+            raise ValueError(f"must be one of {', '.join(LOCALES)}")
+        return value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        bot_id, sep, secret = value.strip().partition(":")
+        if not sep or not bot_id.isdigit() or not secret:
+            raise ValueError("expected the form 123456789:AA... that @BotFather gives")
+        return value.strip()
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            return tuple(int(part) for part in parts if part)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://…")
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _profile_exists(cls, value: Path) -> Path:
+        if not (value / "programmes.yaml").is_file():
+            raise ValueError(f"{value} is not a policy profile folder (no programmes.yaml)")
+        return value
+
+
+class ConfigurationError(Exception):
+    """One line naming the variable that is wrong, for the operator."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings; turn validation errors into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "?"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigurationError(f"YIMEN_{field.upper()}: {message}") from None

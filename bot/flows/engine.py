@@ -1,0 +1,552 @@
+"""The flow engine: one `transitions` machine per flow, a light model attached per update.
+
+``FlowEngine.handle`` takes the saved dialog state and one input and returns an ``Outcome``:
+the new state, the screen to show and the events the host records. It sends nothing and
+touches no database, so the host can commit first and deliver after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from transitions import Machine
+
+from bot.flows.conditions import Condition
+from bot.flows.model import (
+    Button,
+    ButtonInput,
+    CommandInput,
+    DialogState,
+    Event,
+    Input,
+    Label,
+    OtherInput,
+    Outcome,
+    Screen,
+    TextInput,
+)
+from bot.flows.parsing import match_option, parse_number, parse_yes_no
+from bot.flows.spec import START, Flow, Step, StepKind
+
+# The longest text we try to read as an answer; anything longer is surely not one.
+MAX_ANSWER_CHARS = 200
+Translate = Callable[[Label], str]
+
+
+class FlowHost(Protocol):
+    """What a flow needs from the code that runs it (eligibility, the profile, the resident)."""
+
+    def context(self, state: DialogState) -> Mapping[str, bool]: ...
+
+    def towns(self, locale: str) -> Mapping[str, str]: ...
+
+    def result_screen(self, state: DialogState) -> Screen: ...
+
+    def detail_screen(self, state: DialogState, item: str) -> Screen | None: ...
+
+
+class _Cursor:
+    """The light model attached to the flow's machine for one move."""
+
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One input being handled: who it is for and how to read their words."""
+
+    locale: str
+    translate: Translate
+    now: datetime
+    resume_after: timedelta
+    # Facts about the resident rather than the answers, e.g. whether consent is on record.
+    facts: Mapping[str, bool]
+
+
+class FlowEngine:
+    def __init__(self, flow: Flow, host: FlowHost) -> None:
+        self.flow = flow
+        self.host = host
+        self.machine = Machine(
+            model=None,
+            states=[START, *flow.steps],
+            initial=START,
+            auto_transitions=False,
+            send_event=False,
+        )
+        for owner, rules in [(START, flow.start), *((s.name, s.next) for s in flow.steps.values())]:
+            for rule in rules:
+                conditions: list[str | Callable[..., bool | None]] = (
+                    [] if rule.when is None else [_predicate(rule.when)]
+                )
+                self.machine.add_transition("advance", owner, rule.to, conditions=conditions)
+
+    # ---- navigation -------------------------------------------------------------------------
+
+    def _next_step(
+        self, state_name: str, answers: Mapping[str, Any], ctx: Mapping[str, bool]
+    ) -> str:
+        cursor = _Cursor()
+        self.machine.add_model(cursor, initial=state_name)
+        try:
+            cursor.advance(answers, ctx)  # type: ignore[attr-defined]
+            return cursor.state
+        finally:
+            self.machine.remove_model(cursor)
+
+    def context(self, state: DialogState, turn: Turn) -> dict[str, bool]:
+        """Facts conditions may read: the resident's (from the turn) and the answers' (host)."""
+        return {**turn.facts, **self.host.context(state)}
+
+    def path(self, state: DialogState, turn: Turn) -> list[str]:
+        """The steps a resident with these answers walks, from the start to the first stop."""
+        ctx = self.context(state, turn)
+        steps: list[str] = []
+        name = START
+        while True:
+            name = self._next_step(name, state.answers, ctx)
+            if name in steps:
+                return steps
+            steps.append(name)
+            step = self.flow.step(name)
+            if not step.kind.asks and step.kind is not StepKind.INFO:
+                return steps
+            if step.kind.asks and name not in state.answers:
+                return steps
+
+    def begin(self, turn: Turn, *, answers: Mapping[str, Any] | None = None) -> Outcome:
+        state = DialogState(flow=self.flow.name, step=START, answers=dict(answers or {}))
+        state.updated_at = turn.now
+        return self._go_next(state, turn, fresh=True, events=[Event("restarted")])
+
+    def _go_next(
+        self, state: DialogState, turn: Turn, *, fresh: bool, events: list[Event]
+    ) -> Outcome:
+        """Advance from the current step; while editing, keep answers nothing made stale."""
+        editing = state.view.get("editing")
+        while True:
+            name = self._next_step(state.step, state.answers, self.context(state, turn))
+            step = self.flow.step(name)
+            state.step = name
+            if not (editing and step.kind.asks and name in state.answers):
+                break
+            if set(editing) & step.depends_on:
+                break
+        if step.kind in (StepKind.RESULT, StepKind.END):
+            state.view.pop("editing", None)
+            self._drop_answers_off_path(state, turn)
+        if step.kind is StepKind.END:
+            state.active = False
+        events.append(Event("entered", name))
+        return self._show(state, turn, fresh=fresh, events=events)
+
+    def _drop_answers_off_path(self, state: DialogState, turn: Turn) -> None:
+        """Answers to questions the resident would no longer be asked must not count."""
+        on_path = set(self.path(state, turn))
+        for name in list(state.answers):
+            if name in self.flow.steps and name not in on_path and self.flow.step(name).is_question:
+                del state.answers[name]
+
+    # ---- entry point --------------------------------------------------------------------------
+
+    def handle(self, state: DialogState | None, event: Input, turn: Turn) -> Outcome:
+        if isinstance(event, CommandInput):
+            return self._command(state, event, turn)
+        if state is None or not state.active:
+            if isinstance(event, ButtonInput):
+                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+            return self.begin(turn)
+        state = _copy(state)
+        if isinstance(event, ButtonInput):
+            return self._button(state, event, turn)
+        if self._needs_resume_prompt(state, turn):
+            return self._resume_prompt(state, turn)
+        if state.view.get("resume") or state.view.get("language"):
+            return self._show(state, turn, fresh=True, hint=Label.of("hint.choose_option"))
+        if isinstance(event, OtherInput):
+            return self._show(state, turn, fresh=True, hint=Label.of("hint.words_only"))
+        return self._typed(state, event, turn)
+
+    def _needs_resume_prompt(self, state: DialogState, turn: Turn) -> bool:
+        last = state.updated_at
+        return (
+            last is not None
+            and turn.now - last >= turn.resume_after
+            and not state.view.get("resume")
+            and self._has_progress(state)
+        )
+
+    def _has_progress(self, state: DialogState) -> bool:
+        return any(self.flow.step(name).is_question for name in state.history)
+
+    def _resume_prompt(self, state: DialogState, turn: Turn) -> Outcome:
+        state.view = {"resume": True}
+        return self._show(state, turn, fresh=True)
+
+    # ---- commands -----------------------------------------------------------------------------
+
+    def _command(self, state: DialogState | None, command: CommandInput, turn: Turn) -> Outcome:
+        name = command.name
+        if name == "start":
+            if state is not None and state.active and self._has_progress(state):
+                return self._resume_prompt(_copy(state), turn)
+            return self.begin(turn)
+        if name == "cancel":
+            return self._cancel(state, turn)
+        if state is None or not state.active:
+            if name in ("help", "language"):
+                screen = Screen("common/help.html") if name == "help" else _language_screen(0)
+                return Outcome(state, screen=screen, fresh=True, changed=False)
+            return self.begin(turn)
+        state = _copy(state)
+        if name == "help":
+            state.view.pop("resume", None)
+            outcome = self._show(state, turn, fresh=True)
+            outcome.before.append(Screen("common/help.html"))
+            return outcome
+        if name == "language":
+            state.view["language"] = True
+            return self._show(state, turn, fresh=True)
+        return self._show(state, turn, fresh=True, hint=Label.of("hint.unknown_command"))
+
+    def _cancel(self, state: DialogState | None, turn: Turn) -> Outcome:
+        if state is None or not state.active:
+            return Outcome(
+                state, screen=Screen("common/nothing_to_cancel.html"), fresh=True, changed=False
+            )
+        state = _copy(state)
+        state.active = False
+        # Cancelling discards what was said in this conversation: keep nobody's answers idly.
+        state.answers, state.history, state.view = {}, [], {}
+        state.version += 1
+        state.updated_at = turn.now
+        return Outcome(
+            state, screen=Screen("common/cancelled.html"), fresh=True, events=[Event("cancelled")]
+        )
+
+    # ---- buttons ------------------------------------------------------------------------------
+
+    def _button(self, state: DialogState, button: ButtonInput, turn: Turn) -> Outcome:
+        version, _, rest = button.data.partition("|")
+        kind, _, value = rest.partition("|")
+        if kind == "l" and value in _LANGUAGES:
+            state.view.pop("language", None)
+            return self._show(
+                state,
+                turn,
+                fresh=not button.on_dialog_message,
+                events=[Event("locale", value=value)],
+            )
+        if not version.isdigit() or int(version) != state.version:
+            return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+        fresh = not button.on_dialog_message
+        if kind == "r":
+            state.view.pop("resume", None)
+            if value == "over":
+                return self.begin(turn, answers=_system_answers(self.flow, state.answers))
+            return self._show(state, turn, fresh=fresh)
+        if state.view.get("resume"):
+            return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+        step = self.flow.step(state.step)
+        if kind == "a" and step.kind.asks:
+            return self._tapped_answer(state, step, value, turn, fresh)
+        if kind == "b":
+            return self._back(state, turn, fresh)
+        if kind == "c" and step.kind is StepKind.INFO:
+            state.history.append(step.name)
+            return self._go_next(state, turn, fresh=fresh, events=[])
+        if kind == "e" and step.kind is StepKind.REVIEW and self._editable(state, value):
+            state.view["editing"] = [value]
+            state.history.append(step.name)
+            state.step = value
+            return self._show(state, turn, fresh=fresh)
+        if kind == "d" and step.kind is StepKind.RESULT:
+            state.view["detail"] = value
+            return self._show(state, turn, fresh=fresh)
+        if kind == "x":
+            return self._action(state, step, value, turn, fresh)
+        return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+
+    def _editable(self, state: DialogState, name: str) -> bool:
+        return (
+            name in self.flow.steps and self.flow.step(name).is_question and name in state.answers
+        )
+
+    def _action(
+        self, state: DialogState, step: Step, action: str, turn: Turn, fresh: bool
+    ) -> Outcome:
+        if action == "results" and step.kind in (StepKind.RESULT, StepKind.REVIEW):
+            state.view.pop("detail", None)
+            state.step = self._result_step(state)
+            return self._show(state, turn, fresh=fresh)
+        if step.kind is not StepKind.RESULT or action not in step.actions:
+            return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+        state.view.pop("detail", None)
+        if action == "restart":
+            return self.begin(turn, answers=_system_answers(self.flow, state.answers))
+        if action == "review":
+            state.history.append(step.name)
+            state.step = next(s.name for s in self.flow.steps.values() if s.kind is StepKind.REVIEW)
+            return self._show(state, turn, fresh=fresh)
+        state.history.append(step.name)
+        return self._go_next(state, turn, fresh=fresh, events=[Event("action", step.name, action)])
+
+    def _result_step(self, state: DialogState) -> str:
+        return next(s.name for s in self.flow.steps.values() if s.kind is StepKind.RESULT)
+
+    def _back(self, state: DialogState, turn: Turn, fresh: bool) -> Outcome:
+        while state.history:
+            previous = state.history.pop()
+            if not self.flow.step(previous).system:
+                state.step = previous
+                state.view.pop("editing", None)
+                return self._show(state, turn, fresh=fresh)
+        return self._show(state, turn, fresh=fresh)
+
+    # ---- answers ------------------------------------------------------------------------------
+
+    def _tapped_answer(
+        self, state: DialogState, step: Step, value: str, turn: Turn, fresh: bool
+    ) -> Outcome:
+        answer: Any
+        if step.kind is StepKind.AMOUNT:
+            index = int(value) if value.isdigit() else -1
+            if not 0 <= index < len(step.ranges):
+                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+            low, high = step.ranges[index]
+            answer = {"min": low, "max": high}
+        elif step.kind is StepKind.NUMBER:
+            if not value.isdigit() or int(value) not in step.quick:
+                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+            answer = int(value)
+        elif step.kind is StepKind.YESNO:
+            if value not in ("yes", "no"):
+                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+            answer = value
+        elif step.kind is StepKind.TOWN:
+            if value not in self.host.towns(turn.locale):
+                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+            answer = value
+        else:
+            if value not in step.options:
+                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+            answer = value
+        return self._accept(state, step, answer, turn, fresh)
+
+    def _typed(self, state: DialogState, event: TextInput, turn: Turn) -> Outcome:
+        step = self.flow.step(state.step)
+        text = event.text.strip()
+        if not step.kind.asks:
+            return self._show(state, turn, fresh=True, hint=Label.of("hint.use_buttons"))
+        if not text:
+            return self._show(state, turn, fresh=True, hint=Label.of("hint.empty"))
+        if len(text) > MAX_ANSWER_CHARS:
+            return self._show(state, turn, fresh=True, hint=Label.of("hint.too_long"))
+        answer, hint = self._read_typed(step, text, turn)
+        if hint is not None:
+            return self._show(state, turn, fresh=True, hint=hint)
+        return self._accept(state, step, answer, turn, fresh=True)
+
+    def _read_typed(self, step: Step, text: str, turn: Turn) -> tuple[Any, Label | None]:
+        if step.kind in (StepKind.NUMBER, StepKind.AMOUNT):
+            number = parse_number(text)
+            bounds = Label.of("hint.number_range", min=step.minimum, max=step.maximum)
+            if number is None:
+                return None, Label.of("hint.not_a_number", example=step.maximum and 3)
+            assert step.minimum is not None and step.maximum is not None
+            if not step.minimum <= number <= step.maximum:
+                return None, bounds
+            if step.kind is StepKind.NUMBER:
+                if number != number.to_integral_value():
+                    return None, Label.of("hint.whole_number")
+                return int(number), None
+            whole = int(number.quantize(Decimal(1)))
+            return {"min": whole, "max": whole}, None
+        if step.kind is StepKind.YESNO:
+            yes = parse_yes_no(text)
+            if yes is None:
+                return None, Label.of("hint.yes_no")
+            return ("yes" if yes else "no"), None
+        if step.kind is StepKind.TOWN:
+            town = match_option(text, self.host.towns(turn.locale))
+            return (town, None) if town else (None, Label.of("hint.town"))
+        labels = {
+            option: turn.translate(Label(f"{self.flow.name}.{step.name}.{option}"))
+            for option in step.options
+        }
+        option = match_option(text, labels)
+        return (option, None) if option else (None, Label.of("hint.choose_option"))
+
+    def _accept(
+        self, state: DialogState, step: Step, answer: Any, turn: Turn, fresh: bool
+    ) -> Outcome:
+        state.answers[step.name] = answer
+        state.history.append(step.name)
+        editing = state.view.get("editing")
+        if editing is not None and step.name not in editing:
+            editing.append(step.name)
+        return self._go_next(
+            state, turn, fresh=fresh, events=[Event("answered", step.name, answer)]
+        )
+
+    # ---- screens ------------------------------------------------------------------------------
+
+    def _show(
+        self,
+        state: DialogState,
+        turn: Turn,
+        *,
+        fresh: bool,
+        hint: Label | None = None,
+        events: list[Event] | None = None,
+    ) -> Outcome:
+        state.version += 1
+        state.updated_at = turn.now
+        if state.view.get("resume"):
+            screen = _resume_screen(state.version)
+        elif state.view.get("language"):
+            screen = _language_screen(state.version)
+        else:
+            screen = self.screen(state, turn, hint)
+        return Outcome(state, screen=screen, fresh=fresh, events=events or [])
+
+    def screen(self, state: DialogState, turn: Turn, hint: Label | None = None) -> Screen:
+        step = self.flow.step(state.step)
+        v = state.version
+        if step.kind is StepKind.RESULT:
+            detail = state.view.get("detail")
+            if detail:
+                shown = self.host.detail_screen(state, str(detail))
+                if shown is not None:
+                    return shown
+            return self.host.result_screen(state)
+        rows: list[tuple[Button, ...]] = []
+        context: dict[str, Any] = {"answers": state.answers, "hint": hint, "step": step.name}
+        if step.kind is StepKind.REVIEW:
+            reviewed = [n for n in self.path(state, turn) if self._editable(state, n)]
+            rows = [
+                (Button(Label(f"{self.flow.name}.{name}.title"), f"{v}|e|{name}"),)
+                for name in reviewed
+                if self._editable(state, name)
+            ]
+            context["reviewed"] = reviewed
+            rows.append((Button(Label.of("button.see_results"), f"{v}|x|results"),))
+        else:
+            rows = self._answer_buttons(step, v, self.host.towns("zh-CN"))
+            context.update(self._progress(state, step, turn))
+        if step.kind not in (StepKind.END, StepKind.REVIEW) and self._can_go_back(state, step):
+            rows.append((Button(Label.of("button.back"), f"{v}|b|"),))
+        return Screen(f"{self.flow.name}/{step.name}.html", context, tuple(rows))
+
+    def _can_go_back(self, state: DialogState, step: Step) -> bool:
+        return not step.system and any(not self.flow.step(n).system for n in state.history)
+
+    def _progress(self, state: DialogState, step: Step, turn: Turn) -> dict[str, Any]:
+        if not step.is_question:
+            return {"number": None, "total": None}
+        path = [n for n in self.path(state, turn) if self.flow.step(n).is_question]
+        asked = [n for n in dict.fromkeys(state.history) if self.flow.step(n).is_question]
+        number = (asked.index(step.name) + 1) if step.name in asked else len(asked) + 1
+        total = max(len(path) + self._expected_after(path), number)
+        return {"number": number, "total": total}
+
+    def _expected_after(self, path: list[str]) -> int:
+        # The walk stops at the first unanswered question; count the default route beyond it.
+        if not path:
+            return 0
+        seen, name, extra = set(path), path[-1], 0
+        while True:
+            rules = self.flow.step(name).next
+            if not rules:
+                return extra
+            name = rules[-1].to
+            if name in seen or not self.flow.step(name).kind.asks:
+                return extra
+            seen.add(name)
+            extra += 1
+
+    def _answer_buttons(
+        self, step: Step, v: int, towns: Mapping[str, str]
+    ) -> list[tuple[Button, ...]]:
+        flow = self.flow.name
+        buttons: list[Button]
+        columns = step.columns
+        if step.kind is StepKind.YESNO:
+            buttons = [
+                Button(Label.of("button.yes"), f"{v}|a|yes"),
+                Button(Label.of("button.no"), f"{v}|a|no"),
+            ]
+        elif step.kind is StepKind.NUMBER:
+            buttons = [Button(str(n), f"{v}|a|{n}") for n in step.quick]
+            columns = 3
+        elif step.kind is StepKind.AMOUNT:
+            buttons = [
+                Button(_range_label(low, high), f"{v}|a|{i}")
+                for i, (low, high) in enumerate(step.ranges)
+            ]
+        elif step.kind is StepKind.TOWN:
+            buttons = [Button(Label(f"town.{town}"), f"{v}|a|{town}") for town in towns]
+            columns = 3
+        elif step.kind is StepKind.INFO:
+            buttons = [Button(Label.of("button.continue"), f"{v}|c|")]
+        elif step.kind is StepKind.END:
+            buttons = []
+        else:
+            buttons = [Button(Label(f"{flow}.{step.name}.{o}"), f"{v}|a|{o}") for o in step.options]
+        return [tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
+
+
+_LANGUAGES = ("zh-CN", "en")
+
+
+def _range_label(low: int, high: int | None) -> Label:
+    if high is None:
+        return Label.of("button.amount_over", low=low)
+    if low == high == 0:
+        return Label.of("button.amount_none")
+    return Label.of("button.amount_range", low=low, high=high)
+
+
+def _language_screen(version: int) -> Screen:
+    return Screen(
+        "common/language.html",
+        {},
+        ((Button("中文", f"{version}|l|zh-CN"), Button("English", f"{version}|l|en")),),
+    )
+
+
+def _resume_screen(version: int) -> Screen:
+    return Screen(
+        "common/resume.html",
+        {},
+        (
+            (Button(Label.of("button.resume_continue"), f"{version}|r|continue"),),
+            (Button(Label.of("button.resume_over"), f"{version}|r|over"),),
+        ),
+    )
+
+
+def _system_answers(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Starting over keeps the answers to system steps (language, consent), nothing else."""
+    return {k: v for k, v in answers.items() if k in flow.steps and flow.step(k).system}
+
+
+def _copy(state: DialogState) -> DialogState:
+    return replace(
+        state,
+        answers=dict(state.answers),
+        history=list(state.history),
+        view={k: (list(v) if isinstance(v, list) else v) for k, v in state.view.items()},
+    )
+
+
+def _predicate(condition: Condition) -> Callable[[Mapping[str, Any], Mapping[str, bool]], bool]:
+    # transitions calls a condition with the trigger's arguments: (answers, context).
+    def check(answers: Mapping[str, Any], context: Mapping[str, bool]) -> bool:
+        return condition.holds(answers, context)
+
+    return check

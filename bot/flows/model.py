@@ -1,0 +1,101 @@
+"""What the flow engine reads and returns: inputs, dialog state, screens and events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# ---- inputs: what a resident did -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextInput:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonInput:
+    data: str
+    # Whether the button sits on the dialog message we last showed (so it can be edited).
+    on_dialog_message: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CommandInput:
+    name: str
+    args: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OtherInput:
+    """A photo, sticker, voice note… where the conversation expects words or a tap."""
+
+    kind: str
+
+
+Input = TextInput | ButtonInput | CommandInput | OtherInput
+
+
+# ---- state: where a conversation stands --------------------------------------------------------
+
+
+@dataclass(slots=True)
+class DialogState:
+    flow: str
+    step: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    view: dict[str, Any] = field(default_factory=dict)
+    version: int = 1
+    active: bool = True
+    updated_at: datetime | None = None
+
+
+# ---- output: what to show and what happened ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """Text looked up in the locale's label catalogue, formatted with ``params``."""
+
+    key: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, **params: Any) -> Label:
+        return cls(key, tuple(params.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    text: Label | str  # a str is shown as is (e.g. a town name already in the right locale)
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    keyboard: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something the host must record in the update's transaction."""
+
+    kind: str  # answered | entered | action | restarted | cancelled | locale
+    step: str = ""
+    value: Any = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    state: DialogState | None
+    screen: Screen | None = None
+    # Show the screen as a new message instead of editing the dialog message in place.
+    fresh: bool = False
+    toast: Label | None = None
+    before: list[Screen] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    changed: bool = True

@@ -1,0 +1,93 @@
+"""The screening flow's host: what its conditions read and how its result screens look."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+
+from bot.flows.model import Button, DialogState, Label, Screen
+from bot.flows.spec import Flow, load_flow
+from bot.policy import Evaluation, Profile, Verdict, evaluate, income_near_line
+
+FLOW_FILE = Path(__file__).parent / "screening.yaml"
+# Facts about the resident (not the answers) that the screening flow reads.
+RESIDENT_FACTS = ("needs_language", "needs_consent")
+ANSWER_FACTS = ("income_near_line",)
+
+
+def load_screening_flow() -> Flow:
+    return load_flow(FLOW_FILE, context_facts=(*RESIDENT_FACTS, *ANSWER_FACTS))
+
+
+class ScreeningHost:
+    """Connects the screening flow to a policy profile and to today's date."""
+
+    def __init__(self, profile: Profile, today: Callable[[], date]) -> None:
+        self.profile = profile
+        self.today = today
+        self._town_names = {
+            locale: {town.id: town.name.text(locale) for town in profile.towns}
+            for locale in ("zh-CN", "en")
+        }
+
+    def context(self, state: DialogState) -> Mapping[str, bool]:
+        near = "income" in state.answers and income_near_line(
+            self.profile, state.answers, self.today()
+        )
+        return {"income_near_line": near}
+
+    def towns(self, locale: str) -> Mapping[str, str]:
+        return self._town_names.get(locale) or self._town_names["zh-CN"]
+
+    def evaluate(self, state: DialogState) -> Evaluation:
+        return evaluate(self.profile, state.answers, self.today())
+
+    def result_screen(self, state: DialogState) -> Screen:
+        evaluation = self.evaluate(state)
+        v = state.version
+        hopeful = [r for r in evaluation.results if r.verdict is not Verdict.UNLIKELY]
+        rows = [
+            (Button(Label(f"programme.{r.programme.id}"), f"{v}|d|{r.programme.id}"),)
+            for r in hopeful
+        ]
+        if hopeful:
+            rows.append((Button(Label.of("button.apply"), f"{v}|x|apply"),))
+        rows.append((Button(Label.of("button.change_answer"), f"{v}|x|review"),))
+        rows.append((Button(Label.of("button.start_again"), f"{v}|x|restart"),))
+        return Screen(
+            "screening/result.html",
+            {
+                "likely": evaluation.by_verdict(Verdict.LIKELY),
+                "possible": evaluation.by_verdict(Verdict.POSSIBLE),
+                "unlikely": evaluation.by_verdict(Verdict.UNLIKELY),
+                "urgent": state.answers.get("urgent") not in (None, "none"),
+                "standards_version": evaluation.standards_version,
+            },
+            tuple(rows),
+        )
+
+    def detail_screen(self, state: DialogState, item: str) -> Screen | None:
+        evaluation = self.evaluate(state)
+        result = evaluation.result(item)
+        if result is None:
+            return None
+        v = state.version
+        return Screen(
+            "screening/programme.html",
+            {"result": result, "standards_version": evaluation.standards_version},
+            (
+                (Button(Label.of("button.apply"), f"{v}|x|apply"),),
+                (Button(Label.of("button.back_to_results"), f"{v}|x|results"),),
+            ),
+        )
+
+    def labels(self) -> dict[str, dict[str, str]]:
+        """Profile names the renderer needs as labels: towns and programme names."""
+        labels: dict[str, dict[str, str]] = {}
+        for locale in ("zh-CN", "en"):
+            entries = {f"town.{town_id}": name for town_id, name in self.towns(locale).items()}
+            for programme in self.profile.programmes:
+                entries[f"programme.{programme.id}"] = "🔎 " + programme.name.text(locale)
+            labels[locale] = entries
+        return labels

@@ -1,0 +1,234 @@
+"""Flow declarations: loaded from YAML, validated before any resident sees them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.flows.conditions import Condition, ConditionError, parse_condition
+
+START = "_start"
+# The longest value a button carries is `<version>|<kind>|<value>`; Telegram allows 64 bytes.
+CALLBACK_DATA_LIMIT = 64
+CALLBACK_PREFIX_ROOM = len("999999999|a|")
+
+
+class StepKind(StrEnum):
+    CHOICE = "choice"  # one of a fixed list of options
+    YESNO = "yesno"  # yes or no, tapped or typed in Chinese or English
+    NUMBER = "number"  # a whole number within bounds, with optional quick buttons
+    AMOUNT = "amount"  # money: typed exactly or chosen as a range
+    TOWN = "town"  # a town or street of the policy profile
+    INFO = "info"  # something to read, then continue
+    RESULT = "result"  # the outcome screen, drawn by the flow's host
+    REVIEW = "review"  # every answer, each with an edit button
+    END = "end"  # the conversation is over
+
+    @property
+    def asks(self) -> bool:
+        """Whether the step stores an answer under its own name."""
+        return self in _ASKING
+
+
+_ASKING = {StepKind.CHOICE, StepKind.YESNO, StepKind.NUMBER, StepKind.AMOUNT, StepKind.TOWN}
+
+
+class FlowError(Exception):
+    """A flow declaration that cannot be used; the message names the flow and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class NextRule:
+    to: str
+    when: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: str
+    kind: StepKind
+    next: tuple[NextRule, ...] = ()
+    options: tuple[str, ...] = ()
+    columns: int = 2
+    minimum: int | None = None
+    maximum: int | None = None
+    quick: tuple[int, ...] = ()
+    ranges: tuple[tuple[int, int | None], ...] = ()
+    actions: tuple[str, ...] = ()
+    depends_on: frozenset[str] = frozenset()
+    # System steps (language, consent) are not questions: not counted, reviewed or edited.
+    system: bool = False
+
+    @property
+    def is_question(self) -> bool:
+        return self.kind.asks and not self.system
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    name: str
+    start: tuple[NextRule, ...]
+    steps: Mapping[str, Step]
+    context_facts: frozenset[str] = field(default_factory=frozenset)
+
+    def step(self, name: str) -> Step:
+        return self.steps[name]
+
+    @property
+    def questions(self) -> tuple[Step, ...]:
+        return tuple(step for step in self.steps.values() if step.is_question)
+
+
+def load_flow(path: Path, *, context_facts: Iterable[str]) -> Flow:
+    """Read and validate one flow file; ``context_facts`` are the facts its host provides."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise FlowError(f"{path.name}: not valid YAML: {exc}") from None
+    return parse_flow(raw, source=path.name, context_facts=frozenset(context_facts))
+
+
+def parse_flow(raw: Any, *, source: str, context_facts: frozenset[str]) -> Flow:
+    if not isinstance(raw, dict) or "flow" not in raw or "steps" not in raw:
+        raise FlowError(f"{source}: a flow needs `flow`, `start` and `steps`")
+    name = str(raw["flow"])
+    problems: list[str] = []
+    steps: dict[str, Step] = {}
+    for step_name, body in (raw.get("steps") or {}).items():
+        try:
+            steps[str(step_name)] = _parse_step(str(step_name), body or {})
+        except (FlowError, ConditionError, ValueError, TypeError) as exc:
+            problems.append(f"step {step_name!r}: {exc}")
+    try:
+        start = _parse_rules(raw.get("start"), allow_default_only=True)
+    except (FlowError, ConditionError) as exc:
+        problems.append(f"start: {exc}")
+        start = ()
+    flow = Flow(name=name, start=start, steps=steps, context_facts=context_facts)
+    if not problems:
+        problems.extend(validate(flow))
+    if problems:
+        raise FlowError(f"flow {name!r} ({source}): " + "; ".join(problems))
+    return flow
+
+
+def _parse_step(name: str, body: Mapping[str, Any]) -> Step:
+    try:
+        kind = StepKind(str(body.get("ask")))
+    except ValueError:
+        known = ", ".join(kind.value for kind in StepKind)
+        raise FlowError(f"unknown kind {body.get('ask')!r} (known: {known})") from None
+    ranges = tuple(
+        (int(low), None if high is None else int(high)) for low, high in body.get("ranges", ())
+    )
+    return Step(
+        name=name,
+        kind=kind,
+        next=_parse_rules(body.get("next")),
+        options=tuple(str(option) for option in body.get("options", ())),
+        columns=int(body.get("columns", 2)),
+        minimum=body.get("min"),
+        maximum=body.get("max"),
+        quick=tuple(int(value) for value in body.get("quick", ())),
+        ranges=ranges,
+        actions=tuple(str(action) for action in body.get("actions", ())),
+        depends_on=frozenset(str(name) for name in body.get("depends_on", ())),
+        system=bool(body.get("system", False)),
+    )
+
+
+def _parse_rules(raw: Any, *, allow_default_only: bool = True) -> tuple[NextRule, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (NextRule(to=raw),)
+    if not isinstance(raw, list):
+        raise FlowError("`next` must be a step name or a list of {to, when}")
+    rules = []
+    for item in raw:
+        if not isinstance(item, dict) or "to" not in item:
+            raise FlowError(f"rule {item!r} has no `to`")
+        when = item.get("when")
+        rules.append(
+            NextRule(to=str(item["to"]), when=None if when is None else parse_condition(when))
+        )
+    return tuple(rules)
+
+
+def validate(flow: Flow) -> list[str]:
+    """Everything wrong with a flow, each problem named; an empty list means usable."""
+    problems: list[str] = []
+    names = set(flow.steps)
+    answerable = {step.name for step in flow.steps.values() if step.kind.asks}
+    for owner, rules in [(START, flow.start), *((s.name, s.next) for s in flow.steps.values())]:
+        problems.extend(_check_rules(owner, rules, names, answerable, flow.context_facts))
+    for step in flow.steps.values():
+        problems.extend(_check_step(step, names))
+    problems.extend(_check_reachable(flow))
+    return problems
+
+
+def _check_rules(
+    owner: str,
+    rules: Sequence[NextRule],
+    names: set[str],
+    answerable: set[str],
+    context_facts: frozenset[str],
+) -> list[str]:
+    problems = []
+    for rule in rules:
+        if rule.to not in names:
+            problems.append(f"{owner} goes to unknown step {rule.to!r}")
+        if rule.when is not None:
+            for answer in rule.when.answers_read():
+                if answer not in answerable:
+                    problems.append(f"{owner} reads unknown answer {answer!r}")
+            for fact in rule.when.context_read():
+                if fact not in context_facts:
+                    problems.append(f"{owner} reads unknown context fact {fact!r}")
+    if rules and rules[-1].when is not None:
+        problems.append(f"{owner} may reach a dead end: its last `next` rule needs a default")
+    return problems
+
+
+def _check_step(step: Step, names: set[str]) -> list[str]:
+    problems = []
+    if step.kind is not StepKind.END and not step.next:
+        problems.append(f"step {step.name!r} is a dead end: no `next` and not `ask: end`")
+    if step.kind is StepKind.END and step.next:
+        problems.append(f"step {step.name!r} ends the flow but has `next`")
+    if step.kind is StepKind.CHOICE and not step.options:
+        problems.append(f"step {step.name!r} is a choice without options")
+    if step.kind is StepKind.AMOUNT and not step.ranges:
+        problems.append(f"step {step.name!r} is an amount without ranges")
+    if step.kind in (StepKind.NUMBER, StepKind.AMOUNT) and (
+        step.minimum is None or step.maximum is None or step.minimum > step.maximum
+    ):
+        problems.append(f"step {step.name!r} needs `min` <= `max`")
+    for option in step.options:
+        if "|" in option or len(option.encode()) > CALLBACK_DATA_LIMIT - CALLBACK_PREFIX_ROOM:
+            problems.append(f"step {step.name!r}: option {option!r} does not fit in a button")
+    for dependency in step.depends_on:
+        if dependency not in names:
+            problems.append(f"step {step.name!r} depends on unknown step {dependency!r}")
+    return problems
+
+
+def _check_reachable(flow: Flow) -> list[str]:
+    seen: set[str] = set()
+    frontier = [rule.to for rule in flow.start]
+    while frontier:
+        name = frontier.pop()
+        if name in seen or name not in flow.steps:
+            continue
+        seen.add(name)
+        step = flow.steps[name]
+        frontier.extend(rule.to for rule in step.next)
+        if step.kind is StepKind.RESULT and "review" in step.actions:
+            frontier.extend(s.name for s in flow.steps.values() if s.kind is StepKind.REVIEW)
+    return [f"step {name!r} is unreachable" for name in flow.steps if name not in seen]

@@ -1,0 +1,43 @@
+"""The last line: log the update id and the error, tell the resident their answers are kept."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.flows.model import Screen
+from bot.render import DEFAULT_LOCALE, Renderer
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    # No message text or names here: logs must not carry residents' personal data.
+    log.error(
+        "update %s failed: %s",
+        update_id,
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error else None,
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    renderer: Renderer = context.bot_data["renderer"]
+    user = update.effective_user
+    locale = "en" if user and (user.language_code or "").startswith("en") else DEFAULT_LOCALE
+    screen = renderer.render(Screen("common/error.html"), locale)
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(
+            update.effective_chat.id, screen.text, parse_mode=ParseMode.HTML
+        )
+    except TelegramError:
+        log.warning("could not tell chat of update %s about the error", update_id)

@@ -1,0 +1,77 @@
+"""Private-chat updates from residents: text, taps, commands and anything else they send."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.delivery.messenger import Messenger
+from bot.dialogue import Reply, ResidentDialogue
+from bot.flows.model import ButtonInput, CommandInput, Input, OtherInput, TextInput
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "language", "cancel")
+
+
+def input_of(update: Update) -> tuple[Input, int | None] | None:
+    """The resident's input and, for a tap, the id of the message the button was on."""
+    query = update.callback_query
+    if query is not None:
+        message_id = query.message.message_id if query.message is not None else None
+        return ButtonInput(query.data or ""), message_id
+    message = update.message
+    if message is None:
+        return None
+    text = message.text
+    if text is not None and text.startswith("/"):
+        name, _, args = text[1:].partition(" ")
+        return CommandInput(name.split("@", 1)[0].lower(), args.strip()), None
+    if text is not None:
+        return TextInput(text), None
+    return OtherInput(_kind_of(message.effective_attachment)), None
+
+
+def _kind_of(attachment: object) -> str:
+    return type(attachment).__name__.lower() if attachment is not None else "other"
+
+
+async def on_resident_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Store what the resident said (one transaction), then show the next screen."""
+    dialogue: ResidentDialogue = context.bot_data["dialogue"]
+    messenger: Messenger = context.bot_data["messenger"]
+    read = input_of(update)
+    user, chat = update.effective_user, update.effective_chat
+    if read is None or user is None or chat is None or chat.type != "private":
+        return
+    event, button_message_id = read
+    reply = await dialogue.handle(
+        update_id=update.update_id,
+        chat_id=chat.id,
+        user_id=user.id,
+        language_code=user.language_code,
+        event=event,
+        button_message_id=button_message_id,
+    )
+    if reply is None:
+        log.info("update %s was already handled", update.update_id)
+        return
+    await deliver(reply, update, dialogue, messenger)
+
+
+async def deliver(
+    reply: Reply, update: Update, dialogue: ResidentDialogue, messenger: Messenger
+) -> None:
+    if update.callback_query is not None:
+        # Always answer a tap, or the resident's button keeps spinning.
+        await update.callback_query.answer(reply.toast)
+    for screen in reply.before:
+        await messenger.send(reply.chat_id, screen)
+    if reply.dialog is None:
+        return
+    edit = None if reply.fresh else reply.dialog_message_id
+    new_id = await messenger.show(reply.chat_id, reply.dialog, edit=edit)
+    if new_id is not None:
+        await dialogue.remember_dialog_message(reply, new_id)

@@ -1,0 +1,149 @@
+"""Drive the real Application through the fake Bot API, the way a person uses the bot."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.config import Settings, load_settings
+from sandbox.botapi import BotApiState
+from sandbox.models import StoredMessage
+from sandbox.request import FakeRequest
+from storage.migrate import upgrade
+
+TOKEN = "123:TEST"
+
+
+@pytest.fixture(autouse=True)
+def _no_operator_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's YIMEN_* variables."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("YIMEN_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated from empty with Alembic; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+class Clock:
+    """A controllable clock: ``advance`` moves time for the bot."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, **delta: float) -> None:
+        self.moment += timedelta(**delta)
+
+
+class Person:
+    """A synthetic resident talking to the bot in a private chat."""
+
+    def __init__(self, bot: BotHarness, user_id: int, language_code: str) -> None:
+        self.bot = bot
+        self.user_id = user_id
+        bot.telegram.add_user(user_id, f"居民{user_id}", language_code=language_code)
+
+    async def send(self, text: str) -> StoredMessage:
+        await self.bot.feed(self.bot.telegram.make_update_text(self.user_id, text))
+        return self.last
+
+    async def tap(self, button_text: str) -> StoredMessage:
+        await self.bot.feed(
+            self.bot.telegram.make_update_press(self.user_id, self.user_id, button_text)
+        )
+        return self.last
+
+    async def tap_data(self, message_id: int, data: str) -> dict[str, Any]:
+        update = self.bot.telegram.make_update_tap(self.user_id, self.user_id, message_id, data)
+        await self.bot.feed(update)
+        return update
+
+    @property
+    def messages(self) -> list[StoredMessage]:
+        return [m for m in self.bot.telegram.chat_messages(self.user_id) if m.from_bot]
+
+    @property
+    def last(self) -> StoredMessage:
+        message = self.bot.telegram.last_bot_message(self.user_id)
+        assert message is not None, "the bot said nothing"
+        return message
+
+    @property
+    def screen(self) -> str:
+        return self.last.text or ""
+
+    @property
+    def buttons(self) -> list[str]:
+        return self.last.button_texts
+
+
+class BotHarness:
+    def __init__(self, settings: Settings, telegram: BotApiState, clock: Clock) -> None:
+        self.settings = settings
+        self.telegram = telegram
+        self.clock = clock
+        self.application: Application | None = None  # type: ignore[type-arg]
+
+    async def start(self) -> None:
+        request = FakeRequest(self.telegram)
+        self.application = build_application(
+            self.settings, token=TOKEN, request=request, get_updates_request=request,
+            clock=self.clock,
+        )
+        await self.application.initialize()
+
+    async def stop(self) -> None:
+        if self.application is not None:
+            await self.application.shutdown()
+            self.application = None
+
+    async def restart(self) -> None:
+        """A new process: new Application, same database and the same Telegram."""
+        await self.stop()
+        await self.start()
+
+    async def feed(self, update: dict[str, Any]) -> None:
+        assert self.application is not None
+        await self.application.process_update(Update.de_json(update, self.application.bot))
+
+    def person(self, user_id: int, language_code: str = "zh-hans") -> Person:
+        return Person(self, user_id, language_code)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, migrated_database: Path) -> str:
+    path = tmp_path / "yimen.db"
+    shutil.copy(migrated_database, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def bot(database_url: str, clock: Clock) -> AsyncIterator[BotHarness]:
+    settings = load_settings(_env_file=None, database_url=database_url, bot_token=TOKEN)
+    harness = BotHarness(settings, BotApiState(token=TOKEN), clock)
+    await harness.start()
+    yield harness
+    await harness.stop()
