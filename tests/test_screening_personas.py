@@ -1,0 +1,238 @@
+"""Complete screenings by eight synthetic residents, through the real Application.
+
+Each persona taps and types as a person would; the test asserts the verdicts stored with the
+screening and the reasons the resident reads on the result screen.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Screening
+from tests.conftest import BotHarness
+
+QUESTION_NUMBER = re.compile(r"第 (\d+) 题|Question (\d+) of")
+START_ZH = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
+START_EN = [("say", "/start"), ("tap", "English"), ("tap", "✅ I agree, start")]
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    script: list[tuple[str, str]]
+    verdicts: dict[str, str]
+    reasons: list[str] = field(default_factory=list)
+    urgent: bool = False
+
+
+PERSONAS = [
+    Persona(
+        "older person living alone on a small pension",
+        [
+            *START_ZH,
+            ("tap", "都没有，继续"),
+            ("tap", "🙋 我自己"),
+            ("say", "76岁"),
+            ("say", "白沙"),
+            ("tap", "1"),
+            ("say", "四百"),
+            ("tap", "几乎没有"),
+            ("tap", "都没有"),
+            ("tap", "独自居住"),
+            ("tap", "没有"),
+            ("tap", "有稳定安全的住处"),
+        ],
+        {
+            "dibao": "likely",
+            "tekun": "likely",
+            "medical": "likely",
+            "community_elder_care": "likely",
+            "disaster": "unlikely",
+            "education": "unlikely",
+        },
+        ["400", "630"],
+    ),
+    Persona(
+        "grandparents caring for a de facto unsupported child",
+        [
+            *START_ZH,
+            ("tap", "都没有，继续"),
+            ("tap", "👪 家里人"),
+            ("say", "8"),
+            ("say", "石门"),
+            ("tap", "3"),
+            ("tap", "1000–1999 元"),
+            ("tap", "几乎没有"),
+            ("tap", "都没有"),
+            ("tap", "父母都无法照顾（重残、重病、服刑、失联等）"),
+            ("tap", "没有"),
+            ("tap", "有稳定安全的住处"),
+            ("tap", "❌ 否"),
+        ],
+        {"unsupported_child": "likely", "orphan": "unlikely", "elder_care_subsidy": "unlikely"},
+        ["事实无人抚养"],
+    ),
+    Persona(
+        "grade-1 disabled person in a dibao household",
+        [
+            *START_ZH,
+            ("tap", "都没有，继续"),
+            ("tap", "🙋 我自己"),
+            ("say", "45"),
+            ("say", "几江"),
+            ("tap", "2"),
+            ("say", "1,000元"),
+            ("tap", "几乎没有"),
+            ("tap", "♿ 残疾一级"),
+            ("tap", "没有未满18岁的孩子"),
+            ("tap", "没有"),
+            ("tap", "有稳定安全的住处"),
+            ("say", "否"),
+        ],
+        {"dibao": "likely", "disability": "likely", "medical": "likely", "employment": "unlikely"},
+        ["500", "770"],
+    ),
+    Persona(
+        "household after a house fire",
+        [
+            *START_ZH,
+            ("tap", "🏠 今晚没有地方住"),
+            ("tap", "继续 ➡️"),
+            ("tap", "👪 家里人"),
+            ("say", "50"),
+            ("say", "德感"),
+            ("tap", "4"),
+            ("tap", "3000–4999 元"),
+            ("tap", "有一点，不多"),
+            ("tap", "都没有"),
+            ("tap", "有孩子在上学"),
+            ("tap", "🔥 火灾、洪水等灾害"),
+            ("tap", "房子危险或损坏"),
+            ("say", "不是"),
+        ],
+        {"disaster": "likely", "temporary": "likely", "tekun": "unlikely"},
+        [],
+        urgent=True,
+    ),
+    Persona(
+        "unemployed parent",
+        [
+            *START_EN,
+            ("tap", "None of these, go on"),
+            ("tap", "🙋 Myself"),
+            ("say", "38"),
+            ("say", "Shuangfu"),
+            ("tap", "3"),
+            ("say", "about 1200"),
+            ("tap", "Almost nothing"),
+            ("tap", "Neither"),
+            ("tap", "Children in school"),
+            ("tap", "None"),
+            ("tap", "Renting, cannot afford the rent"),
+            ("tap", "✅ Yes"),
+        ],
+        {"dibao": "likely", "employment": "likely", "education": "likely"},
+        ["400", "770"],
+    ),
+    Persona(
+        "student from an extreme-poverty family",
+        [
+            *START_ZH,
+            ("tap", "都没有，继续"),
+            ("tap", "👪 家里人"),
+            ("say", "15"),
+            ("say", "白沙"),
+            ("tap", "1"),
+            ("tap", "没有收入"),
+            ("tap", "几乎没有"),
+            ("tap", "都没有"),
+            ("tap", "正在上学，家里困难"),
+            ("tap", "没有"),
+            ("tap", "有稳定安全的住处"),
+        ],
+        {"tekun": "likely", "education": "likely", "dibao": "likely"},
+        [],
+    ),
+    Persona(
+        "household just above the line",
+        [
+            *START_ZH,
+            ("tap", "都没有，继续"),
+            ("tap", "🙋 我自己"),
+            ("say", "40"),
+            ("say", "几江"),
+            ("tap", "2"),
+            ("tap", "1000–1999 元"),
+            ("tap", "说不清"),
+            ("tap", "都没有"),
+            ("tap", "没有未满18岁的孩子"),
+            ("tap", "没有"),
+            ("tap", "有稳定安全的住处"),
+            ("say", "否"),
+        ],
+        {"dibao": "possible", "tekun": "unlikely"},
+        ["770"],
+    ),
+    Persona(
+        "well-off household",
+        [
+            *START_EN,
+            ("tap", "None of these, go on"),
+            ("tap", "🙋 Myself"),
+            ("say", "35"),
+            ("say", "Jijiang"),
+            ("tap", "3"),
+            ("say", "20000"),
+            ("tap", "Neither"),
+            ("tap", "Children in school"),
+            ("tap", "None"),
+            ("tap", "A stable, safe home"),
+            ("tap", "❌ No"),
+        ],
+        {
+            "dibao": "unlikely",
+            "tekun": "unlikely",
+            "employment": "unlikely",
+            "temporary": "unlikely",
+        },
+        [],
+    ),
+]
+
+
+async def latest_screening(bot: BotHarness) -> Screening:
+    assert bot.application is not None
+    database = bot.application.bot_data["components"].database
+    async with database.transaction() as session:
+        screening = await session.scalar(select(Screening).order_by(Screening.id.desc()))
+    assert screening is not None
+    return screening
+
+
+@pytest.mark.parametrize("persona", PERSONAS, ids=lambda p: p.name)
+async def test_persona_completes_a_screening(bot: BotHarness, persona: Persona) -> None:
+    resident = bot.person(2000 + PERSONAS.index(persona))
+    questions = 0
+    for kind, value in persona.script:
+        if kind == "say":
+            await resident.send(value)
+        else:
+            await resident.tap(value)
+        numbered = QUESTION_NUMBER.search(resident.screen)
+        questions = max(questions, int(numbered.group(1) or numbered.group(2)) if numbered else 0)
+    assert "📋" in resident.screen, resident.screen  # the result screen
+    assert questions <= 12, f"{questions} questions"
+    screening = await latest_screening(bot)
+    verdicts = {pid: record["verdict"] for pid, record in screening.verdicts.items()}
+    expected = {pid: verdicts.get(pid) for pid in persona.verdicts}
+    assert expected == persona.verdicts
+    assert screening.urgent is persona.urgent
+    assert screening.standards_version == "2026-01-01"
+    for reason in persona.reasons:
+        assert reason in resident.screen
+    # Transparency (PIPL Art. 24): the result always says who decides.
+    assert "审核决定" in resident.screen or "final decision" in resident.screen
