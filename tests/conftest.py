@@ -105,7 +105,10 @@ class BotHarness:
     async def start(self) -> None:
         request = FakeRequest(self.telegram)
         self.application = build_application(
-            self.settings, token=TOKEN, request=request, get_updates_request=request,
+            self.settings,
+            token=TOKEN,
+            request=request,
+            get_updates_request=request,
             clock=self.clock,
         )
         await self.application.initialize()
@@ -143,7 +146,8 @@ def database_url(tmp_path: Path, migrated_database: Path) -> str:
 @pytest.fixture
 async def bot(database_url: str, clock: Clock) -> AsyncIterator[BotHarness]:
     settings = load_settings(_env_file=None, database_url=database_url, bot_token=TOKEN)
-    harness = BotHarness(settings, BotApiState(token=TOKEN), clock)
+    telegram = BotApiState(token=TOKEN, now=lambda: clock().timestamp())
+    harness = BotHarness(settings, telegram, clock)
     await harness.start()
     yield harness
     await harness.stop()
