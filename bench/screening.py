@@ -35,7 +35,7 @@ from bot.app import build_application
 from bot.config import load_settings
 from sandbox.botapi import BotApiState
 from sandbox.request import FakeRequest
-from storage.migrate import upgrade
+from storage.migrate import upgrade_async
 
 TOKEN = "123:BENCH"
 FIRST_USER = 10_000_000_000  # above 2**32: ids need 52 bits
@@ -125,11 +125,13 @@ class Runner:
     def figures(self, name: str, wall: float) -> dict[str, Any]:
         lat = self.latencies
         q = statistics.quantiles(lat, n=100)
+        busy = sum(lat)
         return {
             "bot": name,
             "updates": len(lat),
-            "seconds": round(wall, 3),
-            "updates_per_s": round(len(lat) / wall, 1),
+            "seconds_busy": round(busy, 3),
+            # Both bots share the wall clock; each one's rate is over its own busy time.
+            "updates_per_s": round(len(lat) / busy, 1),
             "mean_ms": round(statistics.fmean(lat) * 1000, 3),
             "p50_ms": round(q[49] * 1000, 3),
             "p95_ms": round(q[94] * 1000, 3),
@@ -142,7 +144,7 @@ def add_people(telegram: BotApiState, plan: list[Action]) -> None:
         telegram.add_user(user_id, f"Resident {user_id}", language_code="zh-hans")
 
 
-async def run_yimen(plan: list[Action], url: str) -> dict[str, Any]:
+async def start_yimen(plan: list[Action], url: str) -> Runner:
     telegram = BotApiState(token=TOKEN)
     add_people(telegram, plan)
     request = FakeRequest(telegram)
@@ -151,23 +153,17 @@ async def run_yimen(plan: list[Action], url: str) -> dict[str, Any]:
         settings, token=TOKEN, request=request, get_updates_request=request
     )
     await application.initialize()
-    runner = Runner(application, telegram, [])
-    gc.collect()
-    started = time.perf_counter()
+    return Runner(application, telegram, [])
+
+
+def yimen_update(telegram: BotApiState, user_id: int, kind: str, value: str) -> dict[str, Any]:
+    if kind == "say":
+        return telegram.make_update_text(user_id, value)
     try:
-        for user_id, kind, value in plan:
-            if kind == "say":
-                update = telegram.make_update_text(user_id, value)
-            else:
-                try:
-                    update = telegram.make_update_press(user_id, user_id, value)
-                except LookupError:
-                    # Not on screen (e.g. a town further down the list): type it instead.
-                    update = telegram.make_update_text(user_id, value)
-            await runner.feed(update)
-    finally:
-        await application.shutdown()
-    return runner.figures("yimen", time.perf_counter() - started)
+        return telegram.make_update_press(user_id, user_id, value)
+    except LookupError:
+        # Not on screen (e.g. a town further down the list): type it instead.
+        return telegram.make_update_text(user_id, value)
 
 
 async def echo_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -187,8 +183,8 @@ async def echo_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
-async def run_echo(plan: list[Action]) -> dict[str, Any]:
-    """The same sequence of texts and taps, to a bot that only echoes."""
+async def start_echo(plan: list[Action]) -> tuple[Runner, dict[int, int]]:
+    """A bot that only echoes; each resident gets one message with a button to tap."""
     telegram = BotApiState(token=TOKEN)
     add_people(telegram, plan)
     request = FakeRequest(telegram)
@@ -198,27 +194,38 @@ async def run_echo(plan: list[Action]) -> dict[str, Any]:
     application.add_handler(MessageHandler(filters.TEXT, echo_text))
     application.add_handler(CallbackQueryHandler(echo_tap))
     await application.initialize()
-    # Each resident gets one message with a button to tap (set-up, not timed).
     button = {"inline_keyboard": [[{"text": "again", "callback_data": "t"}]]}
     dialog: dict[int, int] = {}
     for user_id in dict.fromkeys(user for user, _, _ in plan):
+        telegram.make_update_text(user_id, "hi")  # the private chat exists once they write
         sent = telegram.call(
             "sendMessage", {"chat_id": user_id, "text": "hi", "reply_markup": button}
         )
         dialog[user_id] = int(sent["result"]["message_id"])
-    runner = Runner(application, telegram, [])
+    return Runner(application, telegram, []), dialog
+
+
+async def run_both(plan: list[Action], url: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Feed each update to yimen, then the same kind of update to the echo bot, alternating,
+    so that whatever else the machine does weighs on both alike."""
+    ours = await start_yimen(plan, url)
+    echo, dialog = await start_echo(plan)
     gc.collect()
     started = time.perf_counter()
     try:
         for user_id, kind, value in plan:
+            await ours.feed(yimen_update(ours.telegram, user_id, kind, value))
             if kind == "say":
-                update = telegram.make_update_text(user_id, value)
+                await echo.feed(echo.telegram.make_update_text(user_id, value))
             else:
-                update = telegram.make_update_tap(user_id, user_id, dialog[user_id], "t")
-            await runner.feed(update)
+                await echo.feed(
+                    echo.telegram.make_update_tap(user_id, user_id, dialog[user_id], "t")
+                )
     finally:
-        await application.shutdown()
-    return runner.figures("echo", time.perf_counter() - started)
+        await ours.application.shutdown()
+        await echo.application.shutdown()
+    wall = time.perf_counter() - started
+    return ours.figures("yimen", wall), echo.figures("echo", wall)
 
 
 async def main() -> None:
@@ -228,10 +235,8 @@ async def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="yimen-bench-"))
     url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
-    upgrade(url)
-    plan = plan_for(args.residents)
-    echo = await run_echo(plan)
-    ours = await run_yimen(plan, url)
+    await upgrade_async(url)
+    ours, echo = await run_both(plan_for(args.residents), url)
     figures = {
         "residents": args.residents,
         "python": sys.version.split()[0],

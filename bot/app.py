@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +19,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import maintenance
 from bot.config import Settings
 from bot.delivery.messenger import Messenger
 from bot.dialogue import ResidentDialogue
@@ -43,6 +46,7 @@ class Components:
     renderer: Renderer
     host: ScreeningHost
     dialogue: ResidentDialogue
+    clock: Callable[[], datetime]
 
 
 def build_components(
@@ -67,7 +71,7 @@ def build_components(
         resume_after=timedelta(minutes=settings.resume_after_minutes),
         clock=now,
     )
-    return Components(profile, database, renderer, host, dialogue)
+    return Components(profile, database, renderer, host, dialogue, now)
 
 
 def build_application(
@@ -108,6 +112,10 @@ def build_application(
 
 
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
+    components: Components = application.bot_data["components"]
+    application.bot_data["housekeeping"] = asyncio.create_task(
+        maintenance.run_forever(components.database, components.clock), name="housekeeping"
+    )
     renderer: Renderer = application.bot_data["renderer"]
     for locale, language_code in (("zh-CN", None), ("en", "en")):
         commands = [
@@ -120,5 +128,10 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
+    housekeeping = application.bot_data.get("housekeeping")
+    if housekeeping is not None:
+        housekeeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await housekeeping
     components: Components = application.bot_data["components"]
     await components.database.dispose()

@@ -17,7 +17,7 @@ from bot.flows.engine import FlowEngine, Turn
 from bot.flows.model import DialogState, Event, Input, Outcome
 from bot.flows.screening import ScreeningHost
 from bot.render import DEFAULT_LOCALE, LOCALES, RenderedScreen, Renderer
-from storage import conversations, residents, updates
+from storage import residents, updates
 from storage.db import Database
 from storage.models import Conversation, ConversationStatus, Resident, Screening
 
@@ -31,9 +31,8 @@ class Reply:
 
     chat_id: int
     dialog: RenderedScreen | None
-    fresh: bool
-    dialog_message_id: int | None
-    version: int
+    # The dialog message to edit in place; None sends the screen as a new message.
+    edit_message_id: int | None
     toast: str | None = None
     before: tuple[RenderedScreen, ...] = field(default=())
 
@@ -72,16 +71,12 @@ class ResidentDialogue:
         async with self.database.transaction() as session:
             if not await updates.claim(session, update_id=update_id):
                 return None
-            resident = await residents.get_or_create(session, telegram_user_id=user_id)
-            conversation = await conversations.for_chat(session, chat_id=chat_id)
+            resident, conversation = await residents.with_conversation(
+                session, telegram_user_id=user_id, chat_id=chat_id
+            )
             state = _state_of(conversation)
             locale = resident.locale or _guess_locale(language_code, self.default_locale)
-            consent = await residents.has_consent(
-                session,
-                resident_id=resident.id,
-                purpose=PRIVACY_NOTICE,
-                version=PRIVACY_NOTICE_VERSION,
-            )
+            consent = resident.consented_notice == PRIVACY_NOTICE_VERSION
             turn = Turn(
                 locale=locale,
                 translate=lambda label: self.renderer.text(label, locale),
@@ -97,6 +92,11 @@ class ResidentDialogue:
                 conversation = _save(
                     session, conversation, outcome.state, chat_id, resident.id, ended
                 )
+            # A tap with the current version can only come from the dialog message we showed
+            # last, so that is the message to edit; typed input gets a fresh message below it.
+            edit = None if outcome.fresh else button_message_id
+            if edit is not None and conversation is not None:
+                conversation.dialog_message_id = edit
             locale = resident.locale or locale
             dialog = (
                 self.renderer.render(outcome.screen, locale) if outcome.screen is not None else None
@@ -104,20 +104,9 @@ class ResidentDialogue:
             return Reply(
                 chat_id=chat_id,
                 dialog=dialog,
-                fresh=outcome.fresh
-                or _dialog_id(conversation) is None
-                or button_message_id != _dialog_id(conversation),
-                dialog_message_id=_dialog_id(conversation),
-                version=outcome.state.version if outcome.state else 0,
+                edit_message_id=edit,
                 toast=self.renderer.text(outcome.toast, locale) if outcome.toast else None,
                 before=tuple(self.renderer.render(s, locale) for s in outcome.before),
-            )
-
-    async def remember_dialog_message(self, reply: Reply, message_id: int) -> None:
-        """Store the id of a newly sent dialog message so the next step edits it in place."""
-        async with self.database.transaction() as session:
-            await conversations.set_dialog_message(
-                session, chat_id=reply.chat_id, message_id=message_id, version=reply.version
             )
 
     async def _record(
@@ -142,7 +131,7 @@ class ResidentDialogue:
             granted = event.value == "agree"
             residents.record_consent(
                 session,
-                resident_id=resident.id,
+                resident=resident,
                 purpose=PRIVACY_NOTICE,
                 version=PRIVACY_NOTICE_VERSION,
                 granted=granted,
@@ -225,7 +214,3 @@ def _save(
     conversation.status = ConversationStatus.ACTIVE if state.active else status_when_ended
     conversation.updated_at = state.updated_at or datetime.now(UTC)
     return conversation
-
-
-def _dialog_id(conversation: Conversation | None) -> int | None:
-    return conversation.dialog_message_id if conversation is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_inline
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
@@ -27,7 +30,17 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     database = parsed.database or ""
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo)
+    # One connection, statements run inline (see storage/sqlite_inline.py); every unit of work
+    # ends in COMMIT or ROLLBACK itself, so the pool need not roll back again on check-in.
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        async_creator=partial(sqlite_inline.connect, database or ":memory:"),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
+        pool_reset_on_return=None,
+    )
     _configure_sqlite(engine)
     return engine
 

@@ -38,6 +38,9 @@ class Resident(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # The privacy notice version the resident last agreed to; the consent records are the
+    # history, this is what each update reads without another query.
+    consented_notice: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -5,44 +5,38 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConsentRecord, Resident
+from storage.models import ConsentRecord, Conversation, Resident
 from storage.types import utcnow
 
 
-async def get_or_create(session: AsyncSession, *, telegram_user_id: int) -> Resident:
-    resident = await session.scalar(
-        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
-    )
-    if resident is None:
-        resident = Resident(telegram_user_id=telegram_user_id)
-        session.add(resident)
-        await session.flush()
-    return resident
-
-
-async def has_consent(
-    session: AsyncSession, *, resident_id: int, purpose: str, version: str
-) -> bool:
-    """Whether the latest answer to this notice version was yes."""
-    granted = await session.scalar(
-        select(ConsentRecord.granted)
-        .where(
-            ConsentRecord.resident_id == resident_id,
-            ConsentRecord.purpose == purpose,
-            ConsentRecord.notice_version == version,
+async def with_conversation(
+    session: AsyncSession, *, telegram_user_id: int, chat_id: int
+) -> tuple[Resident, Conversation | None]:
+    """The resident (created on first contact) and their chat's conversation, in one query."""
+    row = (
+        await session.execute(
+            select(Resident, Conversation)
+            .outerjoin(Conversation, Conversation.chat_id == chat_id)
+            .where(Resident.telegram_user_id == telegram_user_id)
         )
-        .order_by(ConsentRecord.id.desc())
-        .limit(1)
-    )
-    return bool(granted)
+    ).first()
+    if row is not None:
+        return row[0], row[1]
+    resident = Resident(telegram_user_id=telegram_user_id)
+    session.add(resident)
+    await session.flush()
+    conversation = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))
+    return resident, conversation
 
 
 def record_consent(
-    session: AsyncSession, *, resident_id: int, purpose: str, version: str, granted: bool
+    session: AsyncSession, *, resident: Resident, purpose: str, version: str, granted: bool
 ) -> None:
+    """Append the answer to the consent history and keep the resident's current consent."""
+    resident.consented_notice = version if granted else None
     session.add(
         ConsentRecord(
-            resident_id=resident_id,
+            resident_id=resident.id,
             purpose=purpose,
             notice_version=version,
             granted=granted,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
@@ -13,13 +14,16 @@ from storage.types import utcnow
 
 async def claim(session: AsyncSession, *, update_id: int) -> bool:
     """Record ``update_id``; False when it was already processed (then do nothing)."""
-    seen = await session.scalar(
-        select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id == update_id)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # One statement: insert-or-ignore; the row count tells whether this update is new.
+    statement = (
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, processed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[ProcessedUpdate.update_id])
     )
-    if seen is not None:
-        return False
-    session.add(ProcessedUpdate(update_id=update_id, processed_at=utcnow()))
-    return True
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def forget_before(session: AsyncSession, *, moment: datetime) -> int:

@@ -7,7 +7,8 @@ touches no database, so the host can commit first and deliver after.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -71,6 +72,9 @@ class FlowEngine:
     def __init__(self, flow: Flow, host: FlowHost) -> None:
         self.flow = flow
         self.host = host
+        # The model attached for the update being handled (handling is synchronous, so one
+        # update at a time per engine even with many chats in flight).
+        self._cursor: _Cursor | None = None
         self.machine = Machine(
             model=None,
             states=[START, *flow.steps],
@@ -90,11 +94,26 @@ class FlowEngine:
     def _next_step(
         self, state_name: str, answers: Mapping[str, Any], ctx: Mapping[str, bool]
     ) -> str:
+        cursor = self._cursor
+        if cursor is None:
+            with self._attached() as cursor:
+                return self._move(cursor, state_name, answers, ctx)
+        return self._move(cursor, state_name, answers, ctx)
+
+    def _move(
+        self, cursor: _Cursor, state_name: str, answers: Mapping[str, Any], ctx: Mapping[str, bool]
+    ) -> str:
+        self.machine.set_state(state_name, model=cursor)
+        cursor.advance(answers, ctx)  # type: ignore[attr-defined]
+        return cursor.state
+
+    @contextmanager
+    def _attached(self) -> Iterator[_Cursor]:
+        """One light model on the flow's machine for the length of one update."""
         cursor = _Cursor()
-        self.machine.add_model(cursor, initial=state_name)
+        self.machine.add_model(cursor, initial=START)
         try:
-            cursor.advance(answers, ctx)  # type: ignore[attr-defined]
-            return cursor.state
+            yield cursor
         finally:
             self.machine.remove_model(cursor)
 
@@ -154,6 +173,14 @@ class FlowEngine:
     # ---- entry point --------------------------------------------------------------------------
 
     def handle(self, state: DialogState | None, event: Input, turn: Turn) -> Outcome:
+        with self._attached() as cursor:
+            self._cursor = cursor
+            try:
+                return self._handle(state, event, turn)
+            finally:
+                self._cursor = None
+
+    def _handle(self, state: DialogState | None, event: Input, turn: Turn) -> Outcome:
         if isinstance(event, CommandInput):
             return self._command(state, event, turn)
         if state is None or not state.active:

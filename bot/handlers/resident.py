@@ -58,12 +58,10 @@ async def on_resident_update(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if reply is None:
         log.info("update %s was already handled", update.update_id)
         return
-    await deliver(reply, update, dialogue, messenger)
+    await deliver(reply, update, messenger)
 
 
-async def deliver(
-    reply: Reply, update: Update, dialogue: ResidentDialogue, messenger: Messenger
-) -> None:
+async def deliver(reply: Reply, update: Update, messenger: Messenger) -> None:
     if update.callback_query is not None:
         # Always answer a tap, or the resident's button keeps spinning.
         await update.callback_query.answer(reply.toast)
@@ -71,7 +69,4 @@ async def deliver(
         await messenger.send(reply.chat_id, screen)
     if reply.dialog is None:
         return
-    edit = None if reply.fresh else reply.dialog_message_id
-    new_id = await messenger.show(reply.chat_id, reply.dialog, edit=edit)
-    if new_id is not None:
-        await dialogue.remember_dialog_message(reply, new_id)
+    await messenger.show(reply.chat_id, reply.dialog, edit=reply.edit_message_id)

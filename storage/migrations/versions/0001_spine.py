@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('telegram_user_id', sa.BigInteger(), nullable=False),
     sa.Column('locale', sa.String(length=8), nullable=True),
+    sa.Column('consented_notice', sa.String(length=32), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_residents')),
