@@ -236,3 +236,33 @@ async def test_persona_completes_a_screening(bot: BotHarness, persona: Persona) 
         assert reason in resident.screen
     # Transparency (PIPL Art. 24): the result always says who decides.
     assert "审核决定" in resident.screen or "final decision" in resident.screen
+
+
+async def test_details_apply_and_change_an_answer(bot: BotHarness) -> None:
+    resident = bot.person(2100)
+    for kind, value in PERSONAS[0].script:
+        await (resident.send(value) if kind == "say" else resident.tap(value))
+    await resident.tap("🔎 最低生活保障（低保）")
+    details = resident.screen
+    for part in ("条件", "需要的材料", "居民身份证", "审核部门", "民政", "办理时限"):
+        assert part in details, part
+    await resident.tap("⬅️ 返回结果")
+    assert "📋" in resident.screen
+    await resident.tap("✏️ 修改回答")
+    await resident.tap("家庭月收入")
+    await resident.send("20000")
+    # Only the income was asked again; the result is re-evaluated at once.
+    assert "📋" in resident.screen
+    screening = await latest_screening(bot)
+    assert screening.verdicts["dibao"]["verdict"] == "unlikely"
+    await resident.tap("✏️ 修改回答")
+    await resident.tap("家庭月收入")
+    await resident.tap("没有收入")
+    # The assets question was dropped with the high income; now it counts again.
+    assert "存款" in resident.screen
+    await resident.tap("几乎没有")
+    await resident.tap("📝 申请这些帮助")
+    assert "统一申请表" in resident.screen
+    screening = await latest_screening(bot)
+    assert screening.chosen_programmes is not None and "dibao" in screening.chosen_programmes
+    assert "disaster" not in screening.chosen_programmes
