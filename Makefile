@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run sandbox test lint screenshot bench clean
 
 setup: $(VENV)/.installed
 
@@ -16,6 +16,9 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(BIN)/yimen run
 
+sandbox: setup
+	$(BIN)/yimen sandbox --demo
+
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -24,6 +27,10 @@ lint: setup
 test: lint
 	$(BIN)/yimen flows check
 	$(BIN)/python -m pytest -q
+
+# Redraw docs/sandbox.png (the README's picture) from the browser test.
+screenshot: setup
+	UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 bench: setup
 	$(BIN)/python bench/screening.py

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -28,8 +30,9 @@ To run on Telegram:
   2. put the token it gives in the environment or in .env:  YIMEN_BOT_TOKEN=123456789:AA...
   3. run `yimen run` again.
 
-To try yimen on this machine with no token at all, use the local sandbox (`yimen sandbox`)
-once it is installed, or run the test suite (`make test`) to see full conversations.
+To try yimen on this machine with no token at all, use the local sandbox (`yimen sandbox`):
+the real bot, a local stand-in for Telegram and a web page to chat with it as residents,
+window staff, departments and an administrator.
 """
 
 
@@ -63,13 +66,62 @@ def run() -> None:
     _configure_logging()
     if settings.bot_token is None:
         typer.echo(NO_TOKEN)
-        raise typer.Exit(0)
+        typer.echo("No token, so starting the local sandbox now (`yimen sandbox --help`).\n")
+        _run_sandbox(SandboxArguments())
+        return
     from bot.app import build_application
     from storage.migrate import upgrade
 
     upgrade(settings.database_url)
     application = build_application(settings)
     application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+@dataclass(frozen=True)
+class SandboxArguments:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database: Path = Path("var/sandbox.db")
+    demo: bool = False
+    reset: bool = False
+
+
+def _run_sandbox(arguments: SandboxArguments) -> None:
+    from sandbox.run import SandboxOptions, main
+    from sandbox.server import ListenError
+
+    options = SandboxOptions(
+        host=arguments.host,
+        port=arguments.port,
+        database=arguments.database,
+        demo=arguments.demo,
+        # The demo residents replay their conversations from the start: begin from a clean slate.
+        reset=arguments.reset or arguments.demo,
+    )
+    try:
+        main(options, typer.echo)
+    except ListenError as exc:
+        typer.echo(f"yimen sandbox: {exc}", err=True)
+        typer.echo("Try another port, e.g. `yimen sandbox --port 8081`.", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+@_friendly
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port of the web page and the local Bot API.")] = 8080,
+    host: Annotated[str, typer.Option(help="Address to listen on (keep it local).")] = "127.0.0.1",
+    database: Annotated[Path, typer.Option(help="The sandbox's own SQLite file.")] = Path(
+        "var/sandbox.db"
+    ),
+    demo: Annotated[
+        bool, typer.Option(help="Residents talk to the bot (implies --reset).")
+    ] = False,
+    reset: Annotated[bool, typer.Option(help="Delete the sandbox database first.")] = False,
+) -> None:
+    """Try yimen with no Telegram token: the real bot, a local Bot API and a web chat page."""
+    _configure_logging()
+    _run_sandbox(SandboxArguments(host, port, database, demo, reset))
 
 
 @db_app.command("upgrade")
