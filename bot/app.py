@@ -20,7 +20,10 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import maintenance
-from bot.config import Settings
+from bot.casework.personal_data import PersonalDataVault
+from bot.casework.services import Casework
+from bot.config import ConfigurationError, Settings
+from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.messenger import Messenger
 from bot.dialogue import ResidentDialogue
 from bot.flows.engine import FlowEngine
@@ -47,6 +50,7 @@ class Components:
     host: ScreeningHost
     dialogue: ResidentDialogue
     clock: Callable[[], datetime]
+    casework: Casework
 
 
 def build_components(
@@ -57,10 +61,25 @@ def build_components(
     def today() -> date:
         return now().astimezone(CHINA).date()
 
+    if settings.secret_key is None:
+        raise ConfigurationError(
+            "YIMEN_SECRET_KEY: needed to encrypt residents' ID and phone numbers; make one with "
+            "python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        )
     profile = load_profile(settings.profile)
     host = ScreeningHost(profile, today)
     renderer = Renderer(extra_labels=host.labels(), extra_globals={"profile": profile})
     database = Database(settings.database_url)
+    casework = Casework(
+        profile=profile,
+        vault=PersonalDataVault(settings.secret_key.get_secret_value()),
+        renderer=renderer,
+        clock=now,
+        staff_locale=settings.locale,
+        staff_chat_id=settings.staff_chat_id,
+        department_chats=dict(settings.department_chats),
+    )
     engine = FlowEngine(load_screening_flow(), host)
     dialogue = ResidentDialogue(
         database,
@@ -71,7 +90,7 @@ def build_components(
         resume_after=timedelta(minutes=settings.resume_after_minutes),
         clock=now,
     )
-    return Components(profile, database, renderer, host, dialogue, now)
+    return Components(profile, database, renderer, host, dialogue, now, casework)
 
 
 def build_application(
@@ -81,8 +100,10 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     clock: Callable[[], datetime] | None = None,
+    dispatch_in_background: bool = True,
 ) -> Application:  # type: ignore[type-arg]
-    """The bot, ready to ``initialize``; tests pass a fake ``request`` and a clock."""
+    """The bot, ready to ``initialize``; tests pass a fake ``request`` and a clock, and drive
+    the outbox dispatcher themselves (``dispatch_in_background=False``)."""
     components = build_components(settings, clock=clock)
     builder = (
         ApplicationBuilder()
@@ -102,7 +123,10 @@ def build_application(
         components=components,
         dialogue=components.dialogue,
         renderer=components.renderer,
+        casework=components.casework,
         messenger=Messenger(application.bot),
+        dispatcher=Dispatcher(components.database, application.bot, components.clock),
+        dispatch_in_background=dispatch_in_background,
     )
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_resident_update))
@@ -116,6 +140,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     application.bot_data["housekeeping"] = asyncio.create_task(
         maintenance.run_forever(components.database, components.clock), name="housekeeping"
     )
+    if application.bot_data["dispatch_in_background"]:
+        dispatcher: Dispatcher = application.bot_data["dispatcher"]
+        application.bot_data["dispatching"] = asyncio.create_task(
+            dispatcher.run_forever(), name="outbox"
+        )
     renderer: Renderer = application.bot_data["renderer"]
     for locale, language_code in (("zh-CN", None), ("en", "en")):
         commands = [
@@ -128,10 +157,11 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    housekeeping = application.bot_data.get("housekeeping")
-    if housekeeping is not None:
-        housekeeping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await housekeeping
+    for name in ("housekeeping", "dispatching"):
+        task = application.bot_data.get(name)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     components: Components = application.bot_data["components"]
     await components.database.dispose()

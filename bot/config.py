@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.policy.profile import default_profile_path
@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     profile: Path = Field(default_factory=default_profile_path)
     staff_chat_id: int | None = None
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    # Department id (from the profile) -> the department's Telegram group chat id.
+    department_chats: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    # Fernet keys for personal data at rest; several (comma-separated) rotate: the first
+    # encrypts, all decrypt. Required outside the sandbox and the tests.
+    secret_key: SecretStr | None = None
     # A conversation untouched for this long asks "continue where you left off?" first.
     resume_after_minutes: int = Field(default=60, ge=1)
 
@@ -55,6 +60,36 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             parts = [part.strip() for part in value.replace(";", ",").split(",")]
             return tuple(int(part) for part in parts if part)
+        return value
+
+    @field_validator("department_chats", mode="before")
+    @classmethod
+    def _split_chats(cls, value: object) -> object:
+        if isinstance(value, str):
+            chats: dict[str, int] = {}
+            for part in filter(None, (p.strip() for p in value.replace(";", ",").split(","))):
+                department, sep, chat = part.partition("=")
+                if not sep:
+                    raise ValueError("expected department=chat_id pairs, e.g. civil_affairs=-1001")
+                chats[department.strip()] = int(chat)
+            return chats
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        from cryptography.fernet import Fernet
+
+        for key in value.get_secret_value().split(","):
+            try:
+                Fernet(key.strip())
+            except ValueError:
+                raise ValueError(
+                    "not a Fernet key; make one with: python -c 'from cryptography.fernet "
+                    "import Fernet; print(Fernet.generate_key().decode())'"
+                ) from None
         return value
 
     @field_validator("database_url")

@@ -55,8 +55,14 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def load_catalogue(locale: str, extra: Mapping[str, str] | None = None) -> Catalogue:
-    path = TEMPLATES / locale / "labels.yaml"
-    entries = _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    """``labels.yaml`` and every ``labels/*.yaml`` of the locale (one file per part of the bot)."""
+    folder = TEMPLATES / locale
+    entries: dict[str, str] = {}
+    for path in [folder / "labels.yaml", *sorted((folder / "labels").glob("*.yaml"))]:
+        for key, value in _flatten(yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+            if key in entries:
+                raise TemplateMissing(f"label {key!r} defined twice in {locale} ({path.name})")
+            entries[key] = value
     entries.update(extra or {})
     return Catalogue(entries, locale)
 

@@ -105,9 +105,11 @@ class Cast:
 
     def settings_overrides(self) -> dict[str, object]:
         """What ``load_settings`` needs so the bot knows the sandbox's staff and admins."""
-        # Department chats have no setting yet (the application issue adds them); the ids are
-        # fixed (FIRST_DEPARTMENT_CHAT_ID counting down in profile order) so it can use them.
-        return {"staff_chat_id": self.staff_chat_id, "admin_ids": self.admin_ids}
+        return {
+            "staff_chat_id": self.staff_chat_id,
+            "admin_ids": self.admin_ids,
+            "department_chats": dict(self.department_chats),
+        }
 
     def add(self, persona: Persona) -> Persona:
         self.personas[persona.key] = persona

@@ -112,6 +112,7 @@ class Sandbox:
                     **options.settings,
                     **self.cast.settings_overrides(),
                     "bot_token": SANDBOX_TOKEN,
+                    "secret_key": sandbox_secret_key(options.database),
                     "database_url": options.database_url,
                     "bot_api_url": f"{self.url}/bot",
                     "bot_file_url": f"{self.url}/file/bot",
@@ -204,3 +205,17 @@ def main(options: SandboxOptions, announce: Callable[[str], None] = print) -> No
     for noisy in ("transitions", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     asyncio.run(serve(options, announce))
+
+
+def sandbox_secret_key(database: Path) -> str:
+    """The sandbox's own encryption key, kept beside its database so that it stays readable."""
+    from cryptography.fernet import Fernet
+
+    path = database.with_suffix(".key")
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

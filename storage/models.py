@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.types import BigId, JsonDocument, UTCDateTime, utcnow
@@ -112,3 +112,235 @@ class Screening(Base):
     chosen_programmes: Mapped[list[str] | None] = mapped_column(JsonDocument)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+# ---- the unified application ("一门受理") and its parts ----------------------------------------
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"  # waiting for the window
+    ACCEPTED = "accepted"  # the window accepted it; departments work on their tasks
+    DOCUMENTS_REQUESTED = "documents_requested"  # the window asked for documents first
+    REJECTED = "rejected"  # the window refused it (with a reason)
+    CLOSED = "closed"  # every department task has ended
+
+
+class Application(Base):
+    """One application covering every programme a resident asked for, registered once."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="SET NULL")
+    )
+    status: Mapped[str] = mapped_column(String(24), default=ApplicationStatus.SUBMITTED)
+    locale: Mapped[str] = mapped_column(String(8))
+    # The applicant (who talks to the bot) and the person the application is for.
+    applicant_name: Mapped[str] = mapped_column(String(64))
+    applicant_id_number: Mapped[str] = mapped_column(Text)  # encrypted
+    applicant_phone: Mapped[str] = mapped_column(Text)  # encrypted
+    subject: Mapped[str] = mapped_column(String(16))  # self | family | in_care
+    relationship: Mapped[str | None] = mapped_column(String(32))
+    subject_name: Mapped[str] = mapped_column(String(64))
+    subject_id_number: Mapped[str] = mapped_column(Text)  # encrypted
+    # A keyed digest of the subject's ID number: finds duplicates without decrypting.
+    subject_digest: Mapped[str] = mapped_column(String(64), index=True)
+    subject_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    town_id: Mapped[str] = mapped_column(String(32), index=True)
+    village: Mapped[str] = mapped_column(String(64))
+    household: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)
+    facts: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    economic_check_authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ApplicationCounter(Base):
+    """The last sequence number given per prefix and year (JJ-2026-000123)."""
+
+    __tablename__ = "application_counters"
+
+    series: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DepartmentTask(Base):
+    """One programme of an application, decided by its department on the statutory path."""
+
+    __tablename__ = "department_tasks"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    programme_id: Mapped[str] = mapped_column(String(48))
+    department_id: Mapped[str] = mapped_column(String(48), index=True)
+    state: Mapped[str] = mapped_column(String(32))
+    # 公示 before approval: the programme requires it and the person is not a child.
+    needs_public_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[int | None] = mapped_column(Integer)
+    start_month: Mapped[str | None] = mapped_column(String(7))
+    visit_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class StatusEvent(Base):
+    """An append-only ledger line: who did what to an application or one of its tasks, when."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department_tasks.id", ondelete="CASCADE")
+    )
+    actor_kind: Mapped[str] = mapped_column(String(16))  # resident | staff | system
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SubmittedDocument(Base):
+    """A document the resident sent (or chose to send later) for an application or a task."""
+
+    __tablename__ = "submitted_documents"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department_tasks.id", ondelete="SET NULL")
+    )
+    document_id: Mapped[str] = mapped_column(String(48))
+    telegram_file_id: Mapped[str | None] = mapped_column(String(256))
+    kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
+    mime_type: Mapped[str | None] = mapped_column(String(96))
+    size: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ---- delivery ---------------------------------------------------------------------------------
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a dispatcher; after a crash its outcome is unknown
+    SENT = "sent"
+    FAILED = "failed"  # Telegram refused it for good
+    UNKNOWN = "unknown"  # the send may or may not have happened: never resent blindly
+
+
+class Priority:
+    """Lower goes first: a resident's status notice must not wait behind a staff digest."""
+
+    RESIDENT = 0
+    STAFF = 10
+    BROADCAST = 20
+
+
+class OutboxMessage(Base):
+    """A message committed with the change that caused it, sent afterwards by the dispatcher."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    purpose: Mapped[str] = mapped_column(String(24))
+    priority: Mapped[int] = mapped_column(Integer, default=Priority.RESIDENT)
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Rows with the same key still pending are combined into one message (notices to a
+    # resident within a short window, alerts to a busy group).
+    combine_key: Mapped[str | None] = mapped_column(String(64))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before"),)
+
+
+# ---- staff and audit --------------------------------------------------------------------------
+
+
+class StaffRole(StrEnum):
+    WINDOW = "window"  # the town window: accepts and routes applications
+    DEPARTMENT = "department"  # decides its department's tasks
+    ADMIN = "admin"  # manages staff, broadcasts
+
+
+class StaffMember(Base):
+    """A role held by a Telegram user; a person may hold several."""
+
+    __tablename__ = "staff_members"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    # Window staff: one town, or None for every town. Department staff: their department.
+    town_id: Mapped[str | None] = mapped_column(String(32))
+    department_id: Mapped[str | None] = mapped_column(String(48))
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AuditEvent(Base):
+    """Append-only: every staff action, every refusal, every unmasked view of personal data."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(48))
+    subject: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16))  # allowed | refused
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class StaffThread(Base):
+    """A resident's conversation with the window staff ("talk to staff")."""
+
+    __tablename__ = "staff_threads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RelayedMessage(Base):
+    """A resident's message as posted in the staff chat, so a staff reply finds its thread."""
+
+    __tablename__ = "relayed_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("staff_threads.id", ondelete="CASCADE"))
+    staff_chat_id: Mapped[int] = mapped_column(BigInteger)
+    staff_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_relayed_messages_staff", "staff_chat_id", "staff_message_id"),)

@@ -20,6 +20,19 @@ from sandbox.request import FakeRequest
 from storage.migrate import upgrade
 
 TOKEN = "123:TEST"
+# Synthetic: a fixed key so that test databases can be read back; never used elsewhere.
+TEST_SECRET_KEY = "0mW4X3y8cYQ0q1e5Y5m9aY0H3o9vQ2x1tJ2g7m0Q5lE="
+STAFF_CHAT = -1002000000001
+DEPARTMENT_CHATS = {
+    "civil_affairs": -1002000000101,
+    "medical_security": -1002000000102,
+    "education": -1002000000103,
+    "housing": -1002000000104,
+    "human_resources": -1002000000105,
+    "emergency": -1002000000106,
+    "disabled_federation": -1002000000107,
+    "health": -1002000000108,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -110,6 +123,7 @@ class BotHarness:
             request=request,
             get_updates_request=request,
             clock=self.clock,
+            dispatch_in_background=False,
         )
         await self.application.initialize()
 
@@ -126,6 +140,15 @@ class BotHarness:
     async def feed(self, update: dict[str, Any]) -> None:
         assert self.application is not None
         await self.application.process_update(Update.de_json(update, self.application.bot))
+
+    async def dispatch(self) -> int:
+        """Send what the outbox holds now, as the background dispatcher would."""
+        assert self.application is not None
+        dispatcher = self.application.bot_data["dispatcher"]
+        sent = 0
+        while handled := await dispatcher.run_once():
+            sent += handled
+        return sent
 
     def person(self, user_id: int, language_code: str = "zh-hans") -> Person:
         return Person(self, user_id, language_code)
@@ -145,7 +168,15 @@ def database_url(tmp_path: Path, migrated_database: Path) -> str:
 
 @pytest.fixture
 async def bot(database_url: str, clock: Clock) -> AsyncIterator[BotHarness]:
-    settings = load_settings(_env_file=None, database_url=database_url, bot_token=TOKEN)
+    settings = load_settings(
+        _env_file=None,
+        database_url=database_url,
+        bot_token=TOKEN,
+        secret_key=TEST_SECRET_KEY,
+        staff_chat_id=STAFF_CHAT,
+        admin_ids="9001",
+        department_chats=",".join(f"{d}={c}" for d, c in DEPARTMENT_CHATS.items()),
+    )
     telegram = BotApiState(token=TOKEN, now=lambda: clock().timestamp())
     harness = BotHarness(settings, telegram, clock)
     await harness.start()

@@ -67,6 +67,10 @@ class Programme:
     time_limit: TimeLimit
     rules: tuple[Rule, ...]
     source: str = ""  # where the criteria come from
+    # The statutory path: a 7-day public notice before approval (低保, 特困; never for
+    # children), and whether an approval sets an amount and a start month.
+    public_notice: bool = False
+    pays: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,7 +289,7 @@ def _programmes(
             item,
             f"programmes.yaml: programme {n}",
             ("id", "kind", "name", "department", "criteria", "documents", "time_limit", "rules"),
-            ("source",),
+            ("source", "public_notice", "pays"),
         )
         for n, item in enumerate(_list(data["programmes"], "programmes.yaml: programmes"), 1)
     ]
@@ -316,9 +320,18 @@ def _programmes(
                 time_limit=_time_limit(item["time_limit"], loc, f"{where}: time_limit"),
                 rules=parse_rules(item["rules"], vocabulary, where),
                 source=str(item.get("source", "")),
+                public_notice=_flag(item, "public_notice", where),
+                pays=_flag(item, "pays", where),
             )
         )
     return tuple(programmes)
+
+
+def _flag(item: Mapping[str, object], name: str, where: str) -> bool:
+    value = item.get(name, False)
+    if not isinstance(value, bool):
+        raise ProfileError(f"{where}: {name} must be true or false")
+    return value
 
 
 def _time_limit(raw: object, loc: tuple[str, ...], where: str) -> TimeLimit:

@@ -1,0 +1,1 @@
+"""Casework: the unified application, its department tasks, staff actions and notices."""

@@ -1,0 +1,211 @@
+"""Submitting the unified application: one transaction creates everything it implies.
+
+The application, one department task per programme (with its due date counted in working
+days), the first status events, the documents received, the resident's receipt listing every
+missing document at once (一次性告知) and the window-staff alert — all written in the caller's
+transaction, so either all of it exists or none of it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.casework.drafts import ApplicationDraft
+from bot.casework.notices import receipt, staff_alert
+from bot.casework.services import Casework
+from bot.casework.tasks import FINAL, TaskState
+from bot.casework.workdays import due_date
+from storage import outbox
+from storage.models import (
+    Application,
+    ApplicationCounter,
+    ApplicationStatus,
+    DepartmentTask,
+    Priority,
+    Resident,
+    StatusEvent,
+    SubmittedDocument,
+)
+
+CLOSED_APPLICATIONS = (ApplicationStatus.REJECTED, ApplicationStatus.CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    application_id: int
+    number: str
+    missing_documents: tuple[str, ...]
+    # (programme id, open application number): when not empty nothing was created.
+    duplicates: tuple[tuple[str, str], ...] = ()
+
+
+async def open_duplicates(
+    session: AsyncSession,
+    casework: Casework,
+    *,
+    subject_id_number: str,
+    programmes: Iterable[str],
+) -> tuple[tuple[str, str], ...]:
+    """Programmes the same person already has an open application for, with its number."""
+    wanted = set(programmes)
+    rows = await session.execute(
+        select(DepartmentTask.programme_id, Application.number)
+        .join(Application, Application.id == DepartmentTask.application_id)
+        .where(
+            Application.subject_digest == casework.vault.digest(subject_id_number),
+            Application.status.not_in(CLOSED_APPLICATIONS),
+            DepartmentTask.state.not_in([str(state) for state in FINAL]),
+        )
+    )
+    return tuple(sorted((p, n) for p, n in rows.all() if p in wanted))
+
+
+async def next_number(session: AsyncSession, *, prefix: str, year: int) -> str:
+    """JJ-2026-000123: one counter row per prefix and year, bumped in one statement."""
+    series = f"{prefix}-{year}"
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(ApplicationCounter)
+        .values(series=series, value=1)
+        .on_conflict_do_update(
+            index_elements=[ApplicationCounter.series],
+            set_={"value": ApplicationCounter.value + 1},
+        )
+        .returning(ApplicationCounter.value)
+    )
+    value = (await session.execute(statement)).scalar_one()
+    return f"{series}-{value:06d}"
+
+
+async def submit(session: AsyncSession, draft: ApplicationDraft, casework: Casework) -> Submission:
+    duplicates = await open_duplicates(
+        session, casework, subject_id_number=draft.subject_id_number, programmes=draft.programmes
+    )
+    if duplicates:
+        return Submission(0, duplicates[0][1], (), duplicates)
+    profile, vault, today = casework.profile, casework.vault, casework.today()
+    now = casework.clock()
+    number = await next_number(session, prefix=profile.prefix, year=today.year)
+    child = _is_child(draft.subject_id_number, today)
+    application = Application(
+        number=number,
+        resident_id=draft.resident_id,
+        screening_id=draft.screening_id,
+        status=ApplicationStatus.SUBMITTED,
+        locale=draft.locale,
+        applicant_name=draft.applicant_name,
+        applicant_id_number=vault.encrypt(draft.applicant_id_number),
+        applicant_phone=vault.encrypt(draft.applicant_phone),
+        subject=draft.subject,
+        relationship=draft.relationship,
+        subject_name=draft.subject_name,
+        subject_id_number=vault.encrypt(draft.subject_id_number),
+        subject_digest=vault.digest(draft.subject_id_number),
+        subject_consent=draft.subject_consent,
+        guardian_consent=draft.guardian_consent,
+        town_id=draft.town_id,
+        village=draft.village,
+        household=list(draft.household),
+        facts=dict(draft.facts),
+        economic_check_authorised_at=now if draft.economic_check_authorised else None,
+        urgent=draft.urgent,
+        submitted_at=now,
+        updated_at=now,
+    )
+    session.add(application)
+    await session.flush()
+    session.add(
+        StatusEvent(
+            application_id=application.id,
+            actor_kind="resident",
+            actor_id=None,
+            action="submitted",
+            created_at=now,
+        )
+    )
+    tasks = []
+    for programme_id in dict.fromkeys(draft.programmes):
+        programme = profile.programme(programme_id)
+        if programme is None:
+            continue
+        limit = programme.time_limit
+        task = DepartmentTask(
+            application_id=application.id,
+            programme_id=programme.id,
+            department_id=programme.department.id,
+            state=TaskState.AT_WINDOW,
+            needs_public_notice=programme.public_notice and not child,
+            due_on=due_date(today, limit.days, working_days=limit.working_days),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(task)
+        tasks.append(task)
+    await session.flush()
+    for task in tasks:
+        session.add(
+            StatusEvent(
+                application_id=application.id,
+                task_id=task.id,
+                actor_kind="system",
+                action="created",
+                created_at=now,
+            )
+        )
+    received = {d.document_id for d in draft.documents if d.telegram_file_id}
+    for document in draft.documents:
+        if document.telegram_file_id:
+            session.add(
+                SubmittedDocument(
+                    application_id=application.id,
+                    document_id=document.document_id,
+                    telegram_file_id=document.telegram_file_id,
+                    kind=document.kind,
+                    mime_type=document.mime_type,
+                    size=document.size,
+                    received_at=now,
+                )
+            )
+    needed = [d.id for t in tasks for d in profile.programme(t.programme_id).documents]  # type: ignore[union-attr]
+    missing = tuple(doc for doc in dict.fromkeys(needed) if doc not in received)
+    resident = await session.get(Resident, draft.resident_id)
+    if resident is not None:
+        text, markup = receipt(casework, application, tasks, missing)
+        await outbox.enqueue(
+            session,
+            chat_id=resident.telegram_user_id,
+            purpose="receipt",
+            priority=Priority.RESIDENT,
+            text=text,
+            reply_markup=markup,
+            now=now,
+        )
+    if casework.staff_chat_id is not None:
+        text, markup = staff_alert(casework, application, tasks, missing)
+        await outbox.enqueue(
+            session,
+            chat_id=casework.staff_chat_id,
+            purpose="alert",
+            priority=Priority.STAFF,
+            text=text,
+            reply_markup=markup,
+            now=now,
+        )
+    return Submission(application.id, number, missing)
+
+
+def _is_child(id_number: str, today: date) -> bool:
+    """Under 18 on ``today``, from the birth date in a GB 11643 number."""
+    try:
+        born = date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return False
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    return age < 18

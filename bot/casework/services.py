@@ -1,0 +1,29 @@
+"""What casework needs from the running bot, built once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.casework.personal_data import PersonalDataVault
+from bot.policy import Profile
+from bot.render import Renderer
+
+# Policy dates are Chinese dates: a time limit counts days in China.
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True, slots=True)
+class Casework:
+    profile: Profile
+    vault: PersonalDataVault
+    renderer: Renderer
+    clock: Callable[[], datetime]
+    staff_locale: str = "zh-CN"
+    staff_chat_id: int | None = None
+    department_chats: Mapping[str, int] = field(default_factory=dict)
+
+    def today(self) -> date:
+        return self.clock().astimezone(CHINA).date()
