@@ -128,6 +128,10 @@ def next_state(state: str, action: str, *, needs_public_notice: bool) -> TaskSta
     if action not in TaskAction.__members__.values():
         raise InvalidAction(f"unknown action {action!r}")
     task = _Task(needs_public_notice)
+    # Plain strings: transitions would read an Enum member by its name, not its value.
+    state, action = str(state), str(action)
+    if state not in TaskState.__members__.values():
+        raise InvalidAction(f"unknown state {state!r}")
     _MACHINE.add_model(task, initial=state)
     try:
         if not task.trigger(action):  # type: ignore[attr-defined]

@@ -1,0 +1,141 @@
+"""Submitting creates everything in one transaction; the outbox carries the receipt and alert."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import func, select
+
+from bot.casework.applications import submit
+from bot.casework.drafts import ApplicationDraft, DocumentDraft
+from storage.models import (
+    Application,
+    DepartmentTask,
+    OutboxMessage,
+    Resident,
+    StatusEvent,
+    SubmittedDocument,
+)
+from tests.conftest import STAFF_CHAT, BotHarness
+
+
+def draft(resident_id: int, **changes: object) -> ApplicationDraft:
+    base = ApplicationDraft(
+        resident_id=resident_id,
+        locale="zh-CN",
+        programmes=("dibao", "medical"),
+        applicant_name="王秀英",
+        applicant_id_number="360426199101010071",
+        applicant_phone="13812345678",
+        subject="self",
+        subject_name="王秀英",
+        subject_id_number="360426199101010071",
+        town_id="baisha",
+        village="黄荆村",
+        economic_check_authorised=True,
+        documents=(DocumentDraft("id_card", "file-1", "photo", "image/jpeg", 2048),),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+async def make_resident(bot: BotHarness, telegram_id: int) -> int:
+    database = bot.application.bot_data["components"].database  # type: ignore[union-attr]
+    async with database.transaction() as session:
+        resident = Resident(telegram_user_id=telegram_id, locale="zh-CN")
+        session.add(resident)
+        await session.flush()
+        return resident.id
+
+
+async def test_submit_creates_application_tasks_events_documents_and_outbox(
+    bot: BotHarness,
+) -> None:
+    assert bot.application is not None
+    components = bot.application.bot_data["components"]
+    resident_id = await make_resident(bot, 5001)
+    async with components.database.transaction() as session:
+        first = await submit(session, draft(resident_id), components.casework)
+        second = await submit(
+            session,
+            draft(resident_id, subject_id_number="120103198806018241", programmes=("temporary",)),
+            components.casework,
+        )
+    assert first.number == "JJ-2026-000001" and second.number == "JJ-2026-000002"
+    assert "id_card" not in first.missing_documents
+    assert "economic_check_authorisation" in first.missing_documents
+    async with components.database.transaction() as session:
+        application = await session.get(Application, first.application_id)
+        assert application is not None
+        assert "360426" not in application.subject_id_number  # encrypted at rest
+        assert "1381234" not in application.applicant_phone
+        tasks = (
+            await session.scalars(
+                select(DepartmentTask).where(DepartmentTask.application_id == application.id)
+            )
+        ).all()
+        assert {(t.programme_id, t.department_id, t.state) for t in tasks} == {
+            ("dibao", "civil_affairs", "at_window"),
+            ("medical", "medical_security", "at_window"),
+        }
+        dibao = next(t for t in tasks if t.programme_id == "dibao")
+        assert dibao.needs_public_notice and dibao.due_on > components.casework.today()
+        events = await session.scalar(select(func.count()).select_from(StatusEvent))
+        assert events == 5  # two "submitted", and one "created" per task (2 + 1)
+        documents = (
+            await session.scalars(
+                select(SubmittedDocument).where(SubmittedDocument.application_id == application.id)
+            )
+        ).all()
+        assert [d.document_id for d in documents] == ["id_card"]
+        messages = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+    purposes = [(m.purpose, m.chat_id) for m in messages]
+    assert purposes[:2] == [("receipt", 5001), ("alert", STAFF_CHAT)]
+    receipt_text = messages[0].payload["text"]
+    assert "JJ-2026-000001" in receipt_text and "家庭经济状况核对授权书" in receipt_text
+    alert = messages[1].payload["text"]
+    assert "360************071" in alert and "138****5678" in alert and "王**" in alert
+    assert "360426199101010071" not in alert
+    bot.telegram.add_group(STAFF_CHAT, "白沙镇社会救助窗口")
+    bot.telegram.add_user(5001, "王秀英")
+    bot.telegram.make_update_text(5001, "/start")
+    await bot.dispatch()
+    staff = bot.telegram.chat_messages(STAFF_CHAT)
+    assert any("JJ-2026-000001" in (m.text or "") for m in staff)
+    assert any("受理回执" in (m.text or "") for m in bot.telegram.chat_messages(5001))
+
+
+async def test_an_open_application_is_shown_not_duplicated(bot: BotHarness) -> None:
+    assert bot.application is not None
+    components = bot.application.bot_data["components"]
+    resident_id = await make_resident(bot, 5002)
+    async with components.database.transaction() as session:
+        first = await submit(session, draft(resident_id), components.casework)
+        again = await submit(
+            session, draft(resident_id, programmes=("dibao", "housing")), components.casework
+        )
+    assert again.duplicates == (("dibao", first.number),)
+    async with components.database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Application)) == 1
+
+
+async def test_a_child_case_never_goes_to_public_notice(bot: BotHarness) -> None:
+    assert bot.application is not None
+    components = bot.application.bot_data["components"]
+    resident_id = await make_resident(bot, 5003)
+    child = draft(
+        resident_id,
+        subject="family",
+        relationship="grandchild",
+        subject_name="李小明",
+        subject_id_number="500116201801010017",
+        guardian_consent=True,
+    )
+    async with components.database.transaction() as session:
+        submission = await submit(session, child, components.casework)
+        task = await session.scalar(
+            select(DepartmentTask).where(
+                DepartmentTask.application_id == submission.application_id,
+                DepartmentTask.programme_id == "dibao",
+            )
+        )
+    assert task is not None and not task.needs_public_notice
