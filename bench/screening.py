@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
@@ -35,64 +36,17 @@ from bot.app import build_application
 from bot.config import load_settings
 from sandbox.botapi import BotApiState
 from sandbox.request import FakeRequest
+from sandbox.scripts import FAMILY_AFTER_FIRE, WANG_FANG, ZHANG_AYI
 from storage.migrate import upgrade_async
 
 TOKEN = "123:BENCH"
 FIRST_USER = 10_000_000_000  # above 2**32: ids need 52 bits
 
-# What each kind of synthetic resident does: ("tap", button label) or ("say", text).
+# What each kind of synthetic resident does (the same people as the sandbox's demo).
 SCRIPTS: dict[str, list[tuple[str, str]]] = {
-    "older person alone": [
-        ("say", "/start"),
-        ("tap", "中文"),
-        ("tap", "✅ 同意，开始"),
-        ("tap", "都没有，继续"),
-        ("tap", "🙋 我自己"),
-        ("say", "76"),
-        ("say", "白沙"),
-        ("tap", "1"),
-        ("say", "400"),
-        ("tap", "几乎没有"),
-        ("tap", "都没有"),
-        ("tap", "独自居住"),
-        ("tap", "没有"),
-        ("tap", "有稳定安全的住处"),
-    ],
-    "family after a fire": [
-        ("say", "/start"),
-        ("tap", "中文"),
-        ("tap", "✅ 同意，开始"),
-        ("tap", "🏠 今晚没有地方住"),
-        ("tap", "继续 ➡️"),
-        ("tap", "👪 家里人"),
-        ("say", "45岁"),
-        ("tap", "几江街道"),
-        ("say", "4"),
-        ("say", "一千五"),
-        ("tap", "几乎没有"),
-        ("tap", "都没有"),
-        ("tap", "有孩子在上学"),
-        ("tap", "🔥 火灾、洪水等灾害"),
-        ("tap", "房子危险或损坏"),
-        ("say", "是"),
-    ],
-    "unemployed parent": [
-        ("say", "/start"),
-        ("tap", "English"),
-        ("tap", "✅ I agree, start"),
-        ("tap", "None of these, go on"),
-        ("tap", "🙋 Myself"),
-        ("say", "38"),
-        ("say", "Degan"),
-        ("tap", "3"),
-        ("tap", "1000–1999 yuan"),
-        ("tap", "Almost nothing"),
-        ("tap", "Neither"),
-        ("tap", "Children in school"),
-        ("tap", "None"),
-        ("tap", "Renting, cannot afford the rent"),
-        ("tap", "✅ Yes"),
-    ],
+    "older person alone": ZHANG_AYI,
+    "family after a fire": FAMILY_AFTER_FIRE,
+    "unemployed parent": WANG_FANG,
 }
 
 
@@ -148,7 +102,9 @@ async def start_yimen(plan: list[Action], url: str) -> Runner:
     telegram = BotApiState(token=TOKEN)
     add_people(telegram, plan)
     request = FakeRequest(telegram)
-    settings = load_settings(_env_file=None, database_url=url, bot_token=TOKEN)
+    settings = load_settings(
+        _env_file=None, database_url=url, bot_token=TOKEN, secret_key=Fernet.generate_key().decode()
+    )
     application = build_application(
         settings, token=TOKEN, request=request, get_updates_request=request
     )

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
+from sandbox.scripts import START_EN, START_ZH, WANG_FANG
 from storage.models import Screening
 from tests.conftest import BotHarness
 
 QUESTION_NUMBER = re.compile(r"第 (\d+) 题|Question (\d+) of")
-START_ZH = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
-START_EN = [("say", "/start"), ("tap", "English"), ("tap", "✅ I agree, start")]
 
 
 @dataclass(frozen=True)
@@ -120,21 +119,7 @@ PERSONAS = [
     ),
     Persona(
         "unemployed parent",
-        [
-            *START_EN,
-            ("tap", "None of these, go on"),
-            ("tap", "🙋 Myself"),
-            ("say", "38"),
-            ("say", "Shuangfu"),
-            ("tap", "3"),
-            ("say", "about 1200"),
-            ("tap", "Almost nothing"),
-            ("tap", "Neither"),
-            ("tap", "Children in school"),
-            ("tap", "None"),
-            ("tap", "Renting, cannot afford the rent"),
-            ("tap", "✅ Yes"),
-        ],
+        WANG_FANG,
         {"dibao": "likely", "employment": "likely", "education": "likely"},
         ["400", "770"],
     ),
