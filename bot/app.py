@@ -30,6 +30,7 @@ from bot.flows.engine import FlowEngine
 from bot.flows.model import Label
 from bot.flows.screening import ScreeningHost, load_screening_flow
 from bot.handlers.errors import on_error
+from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.handlers.resident import on_resident_update
 from bot.policy import Profile, load_profile
 from bot.processing import PerChatUpdateProcessor
@@ -149,7 +150,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     for locale, language_code in (("zh-CN", None), ("en", "en")):
         commands = [
             BotCommand(name, renderer.text(Label(f"command.{name}"), locale))
-            for name in ("start", "help", "language", "cancel")
+            for name in RESIDENT_COMMANDS
         ]
         await application.bot.set_my_commands(
             commands, scope=BotCommandScopeDefault(), language_code=language_code

@@ -31,6 +31,7 @@ def check_everything(settings: Settings) -> list[str]:
             flows.append(loader())
         except FlowError as exc:
             problems.append(f"flow {name}: {exc}")
+    problems.extend(check_hand_overs(flows))
     problems.extend(check_templates(flows))
     return problems
 
@@ -48,7 +49,22 @@ def required_labels(flow: Flow) -> list[str]:
         if step.is_question:
             keys.append(f"{flow.name}.{step.name}.title")
         keys.extend(f"{flow.name}.{step.name}.{option}" for option in step.options)
+        if step.kind is StepKind.REVIEW:
+            keys.extend(f"{flow.name}.{step.name}.{action}" for action in step.actions)
+        for field in step.fields:
+            keys.extend(f"{flow.name}.{field.step.name}.{o}" for o in field.step.options)
     return keys
+
+
+def check_hand_overs(flows: list[Flow]) -> list[str]:
+    """Every `then` names a flow the bot knows."""
+    names = {flow.name for flow in flows}
+    return [
+        f"flow {flow.name}: step {step.name!r} hands over to unknown flow {step.then!r}"
+        for flow in flows
+        for step in flow.steps.values()
+        if step.then is not None and step.then not in names
+    ]
 
 
 def check_templates(flows: list[Flow]) -> list[str]:

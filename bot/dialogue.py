@@ -10,19 +10,32 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.flows.application import FLOW_NAME as APPLICATION
+from bot.flows.application import ApplicationHost, load_application_flow
 from bot.flows.engine import FlowEngine, Turn
-from bot.flows.model import DialogState, Event, Input, Outcome
+from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome
 from bot.flows.screening import ScreeningHost
 from bot.render import DEFAULT_LOCALE, LOCALES, RenderedScreen, Renderer
-from storage import residents, updates
+from storage import residents, screenings, updates
 from storage.db import Database
-from storage.models import Conversation, ConversationStatus, Resident, Screening
+from storage.models import ConsentRecord, Conversation, ConversationStatus, Resident, Screening
+
+if TYPE_CHECKING:
+    from bot.casework.services import Casework
 
 PRIVACY_NOTICE = "privacy_notice"
 PRIVACY_NOTICE_VERSION = "2026-11"
+# The application's own notice: sensitive data, and passing it to the deciding departments.
+APPLICATION_NOTICE = "application_notice"
+APPLICATION_NOTICE_VERSION = "2026-11"
+# Answers of the flows that are about consent, not about the resident's situation.
+CONSENT_STEPS = {"consent": PRIVACY_NOTICE, "notice": APPLICATION_NOTICE}
+# Where the application learns the person's ID or the programmes: check for an open one then.
+DUPLICATE_CHECK_STEPS = ("programmes", "applicant_id", "subject_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +58,7 @@ class ResidentDialogue:
         host: ScreeningHost,
         renderer: Renderer,
         *,
+        casework: Casework | None = None,
         default_locale: str = DEFAULT_LOCALE,
         resume_after: timedelta = timedelta(hours=1),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -53,6 +67,12 @@ class ResidentDialogue:
         self.engine = engine
         self.host = host
         self.renderer = renderer
+        self.casework = casework
+        # The application flow shares the screening's profile and clock; its machine is built
+        # once here, like the screening's.
+        self.application_host = ApplicationHost(host.profile, host.today)
+        self.application = FlowEngine(load_application_flow(), self.application_host)
+        self.engines = {engine.flow.name: engine, APPLICATION: self.application}
         self.default_locale = default_locale
         self.resume_after = resume_after
         self.clock = clock
@@ -84,8 +104,8 @@ class ResidentDialogue:
                 resume_after=self.resume_after,
                 facts={"needs_language": resident.locale is None, "needs_consent": not consent},
             )
-            outcome = self.engine.handle(state, event, turn)
-            await self._record(session, resident, outcome, turn)
+            outcome = await self._run(session, resident, state, event, turn)
+            outcome = await self._record(session, resident, outcome, turn)
             if outcome.changed and outcome.state is not None:
                 cancelled = any(e.kind == "cancelled" for e in outcome.events)
                 ended = ConversationStatus.CANCELLED if cancelled else ConversationStatus.FINISHED
@@ -109,12 +129,169 @@ class ResidentDialogue:
                 before=tuple(self.renderer.render(s, locale) for s in outcome.before),
             )
 
+    def _engine_for(self, state: DialogState | None) -> FlowEngine:
+        if state is None or not state.active:
+            return self.engine  # a new conversation starts with the screening
+        return self.engines.get(state.flow, self.engine)
+
+    async def _run(
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        state: DialogState | None,
+        event: Input,
+        turn: Turn,
+    ) -> Outcome:
+        if state is not None and state.flow == APPLICATION and state.step != "duplicate":
+            # Duplicates found earlier route to their screen once; later moves check again.
+            state.view.pop("duplicates", None)
+        if isinstance(event, CommandInput) and event.name == "apply":
+            if state is not None and state.active and state.flow == APPLICATION:
+                # Already applying: the same as /start there (continue, or start over).
+                return self.application.handle(state, CommandInput("start"), turn)
+            return await self._begin_application(session, resident, state, turn)
+        return self._engine_for(state).handle(state, event, turn)
+
+    async def _begin_application(
+        self, session: AsyncSession, resident: Resident, state: DialogState | None, turn: Turn
+    ) -> Outcome:
+        """The application flow, its programmes pre-selected from the resident's screening."""
+        screening = await self._screening_of(session, resident, state)
+        chosen: list[str] = []
+        if screening is not None:
+            chosen = list(screening.chosen_programmes or _hopeful(screening))
+        kept = {k: v for k, v in (state.answers if state else {}).items() if k == "language"}
+        outcome = self.application.begin(turn, answers={**kept, "programmes": chosen})
+        assert outcome.state is not None
+        if screening is not None:
+            outcome.state.view["screening_id"] = screening.id
+        return outcome
+
+    async def _screening_of(
+        self, session: AsyncSession, resident: Resident, state: DialogState | None
+    ) -> Screening | None:
+        screening_id = state.view.get("screening_id") if state is not None else None
+        if screening_id:
+            screening = await screenings.get(session, screening_id=int(screening_id))
+            if screening is not None and screening.resident_id == resident.id:
+                return screening
+        return await screenings.latest_for(session, resident_id=resident.id)
+
     async def _record(
         self, session: AsyncSession, resident: Resident, outcome: Outcome, turn: Turn
-    ) -> None:
-        """Apply the flow's events to the resident's records, in the update's transaction."""
-        for event in outcome.events:
+    ) -> Outcome:
+        """Apply the flow's events to the resident's records, in the update's transaction;
+        an event may change the way on (a hand-over, a duplicate), so the outcome is returned."""
+        for event in list(outcome.events):
+            if outcome.state is not None and outcome.state.flow == APPLICATION:
+                outcome = await self._apply_application(session, resident, outcome, event, turn)
             await self._apply(session, resident, outcome, event, turn)
+            outcome = await self._hand_over(session, resident, outcome, event, turn)
+        return outcome
+
+    async def _hand_over(
+        self, session: AsyncSession, resident: Resident, outcome: Outcome, event: Event, turn: Turn
+    ) -> Outcome:
+        """An `end` step with `then` starts that flow; its own screen is shown first, as a note."""
+        state = outcome.state
+        if event.kind != "entered" or state is None or state.flow not in self.engines:
+            return outcome
+        target = self.engines[state.flow].flow.step(event.step).then
+        if target != APPLICATION:
+            return outcome
+        started = await self._begin_application(session, resident, state, turn)
+        if outcome.screen is not None:
+            started.before.insert(0, outcome.screen)
+        started.events = [*outcome.events, *started.events]
+        started.fresh = True
+        return started
+
+    async def _apply_application(
+        self, session: AsyncSession, resident: Resident, outcome: Outcome, event: Event, turn: Turn
+    ) -> Outcome:
+        """The application's effects: start-over re-seeding, duplicate checks, submission."""
+        state = outcome.state
+        assert state is not None
+        if event.kind == "restarted" and "programmes" not in state.answers:
+            begun = await self._begin_application(session, resident, state, turn)
+            assert begun.state is not None
+            begun.state.answers = {**state.answers, **begun.state.answers}
+            begun.state.version = state.version + 1
+            return begun
+        if event.kind == "answered" and event.step in DUPLICATE_CHECK_STEPS:
+            return await self._check_duplicates(session, outcome, event, turn)
+        if event.kind == "action" and event.value == "submit":
+            return await self._submit(session, resident, outcome, event, turn)
+        return outcome
+
+    async def _check_duplicates(
+        self, session: AsyncSession, outcome: Outcome, event: Event, turn: Turn
+    ) -> Outcome:
+        state = outcome.state
+        assert state is not None
+        host = self.application_host
+        subject = host.subject_id_number(state)
+        if event.step != "programmes" and event.step != host.subject_id_step(state):
+            return outcome
+        if subject is None or self.casework is None:
+            return outcome
+        from bot.casework.applications import open_duplicates
+
+        found = await open_duplicates(
+            session, self.casework, subject_id_number=subject, programmes=host.programmes(state)
+        )
+        return self._show_duplicates(state, found, event.step, turn, outcome)
+
+    def _show_duplicates(
+        self,
+        state: DialogState,
+        found: tuple[tuple[str, str], ...],
+        step: str,
+        turn: Turn,
+        outcome: Outcome,
+    ) -> Outcome:
+        if not found:
+            return outcome
+        state.view["duplicates"] = [list(pair) for pair in found]
+        state.step, state.active = step, True
+        rerouted = self.application.reroute(state, turn, fresh=outcome.fresh)
+        rerouted.events = [*outcome.events, *rerouted.events]
+        return rerouted
+
+    async def _submit(
+        self, session: AsyncSession, resident: Resident, outcome: Outcome, event: Event, turn: Turn
+    ) -> Outcome:
+        """Hand the application to casework in this transaction: one tap, one application."""
+        from bot.casework.applications import submit
+
+        state = outcome.state
+        assert state is not None
+        if self.casework is None:
+            raise RuntimeError("ResidentDialogue needs `casework` to submit applications")
+        screening = await self._screening_of(session, resident, state)
+        draft = self.application_host.draft(
+            state,
+            resident_id=resident.id,
+            locale=turn.locale,
+            facts=_facts(screening),
+            urgent=bool(screening and screening.urgent),
+            screening_id=screening.id if screening else None,
+        )
+        submission = await submit(session, draft, self.casework)
+        if submission.duplicates:
+            return self._show_duplicates(state, submission.duplicates, event.step, turn, outcome)
+        # The application row now holds these answers (ID and phone encrypted): the
+        # conversation keeps no copy of them.
+        state.answers, state.history = {}, []
+        state.view = {
+            "submission": {
+                "number": submission.number,
+                "missing": list(submission.missing_documents),
+                "application_id": submission.application_id,
+            }
+        }
+        outcome.screen = self.application.screen(state, turn)
+        return outcome
 
     async def _apply(
         self,
@@ -127,21 +304,36 @@ class ResidentDialogue:
         state = outcome.state
         if event.kind == "locale" or (event.kind == "answered" and event.step == "language"):
             resident.locale = str(event.value)
-        elif event.kind == "answered" and event.step == "consent":
+        elif event.kind == "answered" and event.step in CONSENT_STEPS:
             granted = event.value == "agree"
-            residents.record_consent(
-                session,
-                resident=resident,
-                purpose=PRIVACY_NOTICE,
-                version=PRIVACY_NOTICE_VERSION,
-                granted=granted,
-            )
+            purpose = CONSENT_STEPS[event.step]
+            if purpose == PRIVACY_NOTICE:
+                residents.record_consent(
+                    session,
+                    resident=resident,
+                    purpose=purpose,
+                    version=PRIVACY_NOTICE_VERSION,
+                    granted=granted,
+                )
+            else:
+                # Only the history: the resident's current privacy consent is not this one.
+                session.add(
+                    ConsentRecord(
+                        resident_id=resident.id,
+                        purpose=purpose,
+                        notice_version=APPLICATION_NOTICE_VERSION,
+                        granted=granted,
+                        recorded_at=turn.now,
+                    )
+                )
             if not granted and state is not None:
                 # A refusal is the only thing we keep.
                 state.answers, state.history = {}, []
-        elif event.kind == "entered" and event.step == "result" and state is not None:
+        elif state is None or state.flow != self.engine.flow.name:
+            return
+        elif event.kind == "entered" and event.step == "result":
             await self._store_screening(session, resident, state)
-        elif event.kind == "action" and event.value == "apply" and state is not None:
+        elif event.kind == "action" and event.value == "apply":
             screening = await self._store_screening(session, resident, state)
             evaluation = self.host.evaluate(state)
             screening.chosen_programmes = [
@@ -167,6 +359,20 @@ class ResidentDialogue:
         await session.flush()
         state.view["screening_id"] = screening.id
         return screening
+
+
+def _hopeful(screening: Screening) -> list[str]:
+    """Programmes the screening did not find unlikely, for a screening never applied from."""
+    return [
+        pid for pid, record in screening.verdicts.items() if record.get("verdict") != "unlikely"
+    ]
+
+
+def _facts(screening: Screening | None) -> dict[str, Any]:
+    """The screening's answers, reused as the application's facts (never asked twice)."""
+    if screening is None:
+        return {}
+    return {k: v for k, v in screening.answers.items() if k not in CONSENT_STEPS}
 
 
 def _guess_locale(language_code: str | None, default: str) -> str:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from transitions import Machine
 
+from bot.flows import collecting
+from bot.flows.collecting import Move
 from bot.flows.conditions import Condition
 from bot.flows.model import (
     Button,
@@ -23,6 +25,7 @@ from bot.flows.model import (
     CommandInput,
     DialogState,
     Event,
+    FileInput,
     Input,
     Label,
     OtherInput,
@@ -48,6 +51,14 @@ class FlowHost(Protocol):
     def result_screen(self, state: DialogState) -> Screen: ...
 
     def detail_screen(self, state: DialogState, item: str) -> Screen | None: ...
+
+    def choices(self, source: str, state: DialogState, locale: str) -> Mapping[str, str]:
+        """Options of a multi or documents step that come from the host, id -> shown name."""
+        ...
+
+    def screen_context(self, state: DialogState, step: Step, locale: str) -> Mapping[str, Any]:
+        """What a step's template shows besides the answers (names, summaries, numbers)."""
+        ...
 
 
 class _Cursor:
@@ -137,6 +148,16 @@ class FlowEngine:
             if step.kind.asks and name not in state.answers:
                 return steps
 
+    def reroute(self, state: DialogState, turn: Turn, *, fresh: bool) -> Outcome:
+        """Advance again from the current step: the host learnt a fact (a duplicate
+        application) that changes which step comes next."""
+        with self._attached() as cursor:
+            self._cursor = cursor
+            try:
+                return self._go_next(_copy(state), turn, fresh=fresh, events=[])
+            finally:
+                self._cursor = None
+
     def begin(self, turn: Turn, *, answers: Mapping[str, Any] | None = None) -> Outcome:
         state = DialogState(flow=self.flow.name, step=START, answers=dict(answers or {}))
         state.updated_at = turn.now
@@ -151,10 +172,15 @@ class FlowEngine:
             name = self._next_step(state.step, state.answers, self.context(state, turn))
             step = self.flow.step(name)
             state.step = name
-            if not (editing and step.kind.asks and name in state.answers):
+            answered = bool(editing) and step.kind.asks and name in state.answers
+            if answered and not set(editing or ()) & step.depends_on:
+                continue
+            settled = self._settled(state, step, turn)
+            if settled is None:
                 break
-            if set(editing) & step.depends_on:
-                break
+            state.answers[name] = settled
+            state.history.append(name)
+            events.append(Event("answered", name, settled))
         if step.kind in (StepKind.RESULT, StepKind.END):
             state.view.pop("editing", None)
             self._drop_answers_off_path(state, turn)
@@ -162,6 +188,23 @@ class FlowEngine:
             state.active = False
         events.append(Event("entered", name))
         return self._show(state, turn, fresh=fresh, events=events)
+
+    def _settled(self, state: DialogState, step: Step, turn: Turn) -> Any:
+        """A documents step with nothing left to ask (its checklist covered by what was sent
+        before a change of programmes, or empty) is answered at once; None otherwise."""
+        if step.kind is not StepKind.DOCUMENTS:
+            return None
+        checklist = self._choices(state, step, turn)
+        done = self._partial(state, step)
+        if not isinstance(done, dict):
+            previous = state.answers.get(step.name)
+            kept = previous if isinstance(previous, dict) else {}
+            done = {item: kept[item] for item in checklist if item in kept}
+            self._set_partial(state, step, done)
+        if collecting.remaining(done, checklist):
+            return None
+        self._set_partial(state, step, None)
+        return {item: done[item] for item in checklist}
 
     def _drop_answers_off_path(self, state: DialogState, turn: Turn) -> None:
         """Answers to questions the resident would no longer be asked must not count."""
@@ -194,8 +237,19 @@ class FlowEngine:
             return self._resume_prompt(state, turn)
         if state.view.get("resume") or state.view.get("language"):
             return self._show(state, turn, fresh=True, hint=Label.of("hint.choose_option"))
+        step = self.flow.step(state.step)
+        if isinstance(event, FileInput):
+            if step.kind is StepKind.DOCUMENTS:
+                return self._apply_move(
+                    state, step, self._file(state, step, event, turn), turn, True
+                )
+            # A flow that never takes files says so plainly; one that does says when.
+            later = any(s.kind is StepKind.DOCUMENTS for s in self.flow.steps.values())
+            words = "hint.file_not_now" if later else "hint.words_only"
+            return self._show(state, turn, fresh=True, hint=Label.of(words))
         if isinstance(event, OtherInput):
-            return self._show(state, turn, fresh=True, hint=Label.of("hint.words_only"))
+            words = "hint.file_wrong_kind" if step.kind is StepKind.DOCUMENTS else "hint.words_only"
+            return self._show(state, turn, fresh=True, hint=Label.of(words))
         return self._typed(state, event, turn)
 
     def _needs_resume_prompt(self, state: DialogState, turn: Turn) -> bool:
@@ -211,7 +265,10 @@ class FlowEngine:
         return any(self.flow.step(name).is_question for name in state.history)
 
     def _resume_prompt(self, state: DialogState, turn: Turn) -> Outcome:
-        state.view = {"resume": True}
+        # Work in progress (ticked programmes, documents sent, household members) is kept.
+        state.view.pop("language", None)
+        state.view.pop("detail", None)
+        state.view["resume"] = True
         return self._show(state, turn, fresh=True)
 
     # ---- commands -----------------------------------------------------------------------------
@@ -279,6 +336,10 @@ class FlowEngine:
         if state.view.get("resume"):
             return Outcome(state, toast=Label.of("toast.stale"), changed=False)
         step = self.flow.step(state.step)
+        if step.kind in _COLLECTING and kind in ("a", "m", "g"):
+            return self._apply_move(
+                state, step, self._collecting_tap(state, step, kind, value, turn), turn, fresh
+            )
         if kind == "a" and step.kind.asks:
             return self._tapped_answer(state, step, value, turn, fresh)
         if kind == "b":
@@ -290,6 +351,10 @@ class FlowEngine:
             state.view["editing"] = [value]
             state.history.append(step.name)
             state.step = value
+            edited = self.flow.step(value)
+            # Editing a checklist goes through it again; what was sent can be kept item by item.
+            fresh_start: Any = {} if edited.kind is StepKind.DOCUMENTS else None
+            self._set_partial(state, edited, fresh_start)
             return self._show(state, turn, fresh=fresh)
         if kind == "d" and step.kind is StepKind.RESULT:
             state.view["detail"] = value
@@ -306,11 +371,15 @@ class FlowEngine:
     def _action(
         self, state: DialogState, step: Step, action: str, turn: Turn, fresh: bool
     ) -> Outcome:
-        if action == "results" and step.kind in (StepKind.RESULT, StepKind.REVIEW):
+        if (
+            action == "results"
+            and step.kind in (StepKind.RESULT, StepKind.REVIEW)
+            and self._has_result
+        ):
             state.view.pop("detail", None)
             state.step = self._result_step(state)
             return self._show(state, turn, fresh=fresh)
-        if step.kind is not StepKind.RESULT or action not in step.actions:
+        if step.kind not in (StepKind.RESULT, StepKind.REVIEW) or action not in step.actions:
             return Outcome(state, toast=Label.of("toast.stale"), changed=False)
         state.view.pop("detail", None)
         if action == "restart":
@@ -322,10 +391,17 @@ class FlowEngine:
         state.history.append(step.name)
         return self._go_next(state, turn, fresh=fresh, events=[Event("action", step.name, action)])
 
+    @property
+    def _has_result(self) -> bool:
+        return any(s.kind is StepKind.RESULT for s in self.flow.steps.values())
+
     def _result_step(self, state: DialogState) -> str:
         return next(s.name for s in self.flow.steps.values() if s.kind is StepKind.RESULT)
 
     def _back(self, state: DialogState, turn: Turn, fresh: bool) -> Outcome:
+        step = self.flow.step(state.step)
+        if step.kind in _COLLECTING and self._step_back_within(state, step):
+            return self._show(state, turn, fresh=fresh)
         while state.history:
             previous = state.history.pop()
             if not self.flow.step(previous).system:
@@ -339,30 +415,27 @@ class FlowEngine:
     def _tapped_answer(
         self, state: DialogState, step: Step, value: str, turn: Turn, fresh: bool
     ) -> Outcome:
-        answer: Any
+        answer, valid = self._read_tap(step, value, turn)
+        if not valid:
+            return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+        return self._accept(state, step, answer, turn, fresh)
+
+    def _read_tap(self, step: Step, value: str, turn: Turn) -> tuple[Any, bool]:
+        """The answer a button of ``step`` carries; False when no button of it carries that."""
         if step.kind is StepKind.AMOUNT:
             index = int(value) if value.isdigit() else -1
             if not 0 <= index < len(step.ranges):
-                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+                return None, False
             low, high = step.ranges[index]
-            answer = {"min": low, "max": high}
-        elif step.kind is StepKind.NUMBER:
-            if not value.isdigit() or int(value) not in step.quick:
-                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
-            answer = int(value)
-        elif step.kind is StepKind.YESNO:
-            if value not in ("yes", "no"):
-                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
-            answer = value
-        elif step.kind is StepKind.TOWN:
-            if value not in self.host.towns(turn.locale):
-                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
-            answer = value
-        else:
-            if value not in step.options:
-                return Outcome(state, toast=Label.of("toast.stale"), changed=False)
-            answer = value
-        return self._accept(state, step, answer, turn, fresh)
+            return {"min": low, "max": high}, True
+        if step.kind is StepKind.NUMBER:
+            valid = value.isdigit() and int(value) in step.quick
+            return (int(value) if valid else None), valid
+        if step.kind is StepKind.YESNO:
+            return value, value in ("yes", "no")
+        if step.kind is StepKind.TOWN:
+            return value, value in self.host.towns(turn.locale)
+        return value, value in step.options
 
     def _typed(self, state: DialogState, event: TextInput, turn: Turn) -> Outcome:
         step = self.flow.step(state.step)
@@ -371,8 +444,14 @@ class FlowEngine:
             return self._show(state, turn, fresh=True, hint=Label.of("hint.use_buttons"))
         if not text:
             return self._show(state, turn, fresh=True, hint=Label.of("hint.empty"))
+        if step.kind is StepKind.TEXT:
+            return self._apply_move(state, step, collecting.read_text(step, text), turn, True)
         if len(text) > MAX_ANSWER_CHARS:
             return self._show(state, turn, fresh=True, hint=Label.of("hint.too_long"))
+        if step.kind in _COLLECTING or step.kind in (StepKind.ID_NUMBER, StepKind.PHONE):
+            return self._apply_move(
+                state, step, self._collecting_typed(state, step, text, turn), turn, True
+            )
         answer, hint = self._read_typed(step, text, turn)
         if hint is not None:
             return self._show(state, turn, fresh=True, hint=hint)
@@ -420,6 +499,242 @@ class FlowEngine:
             state, turn, fresh=fresh, events=[Event("answered", step.name, answer)]
         )
 
+    # ---- steps answered over several inputs (see collecting.py) -------------------------------
+
+    def _partial(self, state: DialogState, step: Step) -> Any:
+        return state.view.get("partial", {}).get(step.name)
+
+    def _set_partial(self, state: DialogState, step: Step, value: Any) -> None:
+        partial = dict(state.view.get("partial", {}))
+        if value is None:
+            partial.pop(step.name, None)
+        else:
+            partial[step.name] = value
+        if partial:
+            state.view["partial"] = partial
+        else:
+            state.view.pop("partial", None)
+
+    def _choices(self, state: DialogState, step: Step, turn: Turn) -> Mapping[str, str]:
+        if step.source is not None:
+            return self.host.choices(step.source, state, turn.locale)
+        flow = self.flow.name
+        return {o: turn.translate(Label(f"{flow}.{step.name}.{o}")) for o in step.options}
+
+    def _apply_move(
+        self, state: DialogState, step: Step, move: Move, turn: Turn, fresh: bool
+    ) -> Outcome:
+        if move.stale:
+            return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+        if move.complete:
+            self._set_partial(state, step, None)
+            return self._accept(state, step, move.answer, turn, fresh)
+        return self._show(state, turn, fresh=fresh, hint=move.hint)
+
+    def _collecting_tap(
+        self, state: DialogState, step: Step, kind: str, value: str, turn: Turn
+    ) -> Move:
+        if step.kind is StepKind.MULTI:
+            options = self._choices(state, step, turn)
+            current = collecting.selected(
+                self._partial(state, step), state.answers.get(step.name), options
+            )
+            if kind == "a" and value == "done":
+                return collecting.finish_multi(current, step)
+            toggled = collecting.toggle(current, value, options) if kind == "m" else None
+            if toggled is None:
+                return collecting.STALE
+            self._set_partial(state, step, toggled)
+            return collecting.SHOW
+        if step.kind is StepKind.DOCUMENTS:
+            if kind == "a" and value == "skip":
+                return self._skip_document(state, step, turn)
+            if kind == "a" and value == "done":
+                return self._take_document(state, step, turn, None, finishing=True)
+            return collecting.STALE
+        return self._repeat_input(state, step, turn, tap=(kind, value))
+
+    def _collecting_typed(self, state: DialogState, step: Step, text: str, turn: Turn) -> Move:
+        if step.kind is StepKind.ID_NUMBER:
+            return collecting.read_id(text, turn.now.date())
+        if step.kind is StepKind.PHONE:
+            return collecting.read_phone(text)
+        if step.kind is StepKind.MULTI:
+            options = self._choices(state, step, turn)
+            current = collecting.selected(
+                self._partial(state, step), state.answers.get(step.name), options
+            )
+            return collecting.read_multi(step, text, current, options)
+        if step.kind is StepKind.DOCUMENTS:
+            if collecting.is_skip(text):
+                return self._skip_document(state, step, turn)
+            return collecting.hint("hint.file_expected")
+        return self._repeat_input(state, step, turn, typed=text)
+
+    # documents
+
+    def _documents(
+        self, state: DialogState, step: Step, turn: Turn
+    ) -> tuple[dict[str, Any], Mapping[str, str], str | None]:
+        """What was handled so far, the checklist, and the item to ask for now."""
+        checklist = self._choices(state, step, turn)
+        done = self._partial(state, step)
+        done = dict(done) if isinstance(done, dict) else {}
+        left = collecting.remaining(done, checklist)
+        return done, checklist, (left[0] if left else None)
+
+    def _file(self, state: DialogState, step: Step, file: FileInput, turn: Turn) -> Move:
+        read = collecting.file_record(step, file)
+        if not read.complete:
+            return read
+        return self._take_document(state, step, turn, read.answer)
+
+    def _skip_document(self, state: DialogState, step: Step, turn: Turn) -> Move:
+        _, _, item = self._documents(state, step, turn)
+        previous = state.answers.get(step.name)
+        # Skipping an item sent before (when going through the list again) keeps that file.
+        kept = previous.get(item) if isinstance(previous, dict) and item else None
+        return self._take_document(state, step, turn, kept)
+
+    def _take_document(
+        self,
+        state: DialogState,
+        step: Step,
+        turn: Turn,
+        record: dict[str, Any] | None,
+        *,
+        finishing: bool = False,
+    ) -> Move:
+        done, checklist, item = self._documents(state, step, turn)
+        if item is not None and not finishing:
+            done[item] = record
+            self._set_partial(state, step, done)
+        if collecting.remaining(done, checklist):
+            return collecting.STALE if finishing else collecting.SHOW
+        return collecting.complete({i: done[i] for i in checklist})
+
+    # repeating groups
+
+    def _records(self, state: DialogState, step: Step) -> dict[str, Any]:
+        partial = self._partial(state, step)
+        if isinstance(partial, dict):
+            return {"records": list(partial["records"]), "current": partial["current"]}
+        previous = state.answers.get(step.name)
+        return {"records": list(previous) if isinstance(previous, list) else [], "current": None}
+
+    def _repeat_input(
+        self,
+        state: DialogState,
+        step: Step,
+        turn: Turn,
+        *,
+        tap: tuple[str, str] | None = None,
+        typed: str | None = None,
+    ) -> Move:
+        group = self._records(state, step)
+        records: list[Any] = group["records"]
+        current: dict[str, Any] | None = group["current"]
+        if current is None:
+            if typed is not None:
+                choice = collecting.read_more(typed)
+                if choice is None:
+                    return collecting.hint("hint.add_or_done")
+            else:
+                assert tap is not None
+                choice = {("g", "add"): "add", ("g", "drop"): "drop", ("a", "done"): "done"}.get(
+                    tap, ""
+                )
+            if choice == "done":
+                return collecting.complete(records)
+            if choice == "add" and len(records) < (step.maximum or 0):
+                group["current"] = {}
+            elif choice == "drop" and records:
+                records.pop()
+            else:
+                return collecting.STALE if typed is None else collecting.hint("hint.records_full")
+        else:
+            field = collecting.next_field(step, current)
+            if field is None:
+                return collecting.STALE
+            if typed is not None:
+                answer, problem = self._read_typed(field.step, typed.strip(), turn)
+                if problem is not None:
+                    return collecting.Move(hint=problem)
+            else:
+                assert tap is not None
+                answer, valid = (
+                    self._read_tap(field.step, tap[1], turn) if tap[0] == "a" else (None, False)
+                )
+                if not valid:
+                    return collecting.STALE
+            current = {**current, collecting.short_name(field): answer}
+            if collecting.next_field(step, current) is None:
+                records.append(current)
+                current = None
+            group["current"] = current
+        self._set_partial(state, step, group)
+        return collecting.SHOW
+
+    def _step_back_within(self, state: DialogState, step: Step) -> bool:
+        """Back inside a checklist or a record undoes its last input; False at its start."""
+        partial = self._partial(state, step)
+        if step.kind is StepKind.DOCUMENTS and isinstance(partial, dict) and partial:
+            partial = dict(partial)
+            partial.pop(next(reversed(partial)))
+            self._set_partial(state, step, partial)
+            return True
+        if step.kind is StepKind.REPEAT and isinstance(partial, dict):
+            current = partial["current"]
+            if current is None:
+                return False
+            current = dict(current)
+            if current:
+                current.pop(next(reversed(current)))
+            self._set_partial(state, step, {**partial, "current": current or None})
+            return True
+        return False
+
+    def _collecting_screen(
+        self, state: DialogState, step: Step, turn: Turn, context: dict[str, Any]
+    ) -> list[tuple[Button, ...]]:
+        v = state.version
+        if step.kind is StepKind.MULTI:
+            options = self._choices(state, step, turn)
+            current = collecting.selected(
+                self._partial(state, step), state.answers.get(step.name), options
+            )
+            context.update(options=options, selected=current)
+            return collecting.multi_buttons(v, options, current)
+        if step.kind is StepKind.DOCUMENTS:
+            done, checklist, item = self._documents(state, step, turn)
+            previous = state.answers.get(step.name)
+            kept = bool(isinstance(previous, dict) and item and previous.get(item))
+            last = next(reversed(done), None) if done else None
+            context.update(
+                item=item,
+                item_name=checklist.get(item, "") if item else "",
+                position=len(done) + 1,
+                count=len(checklist),
+                last=last,
+                last_name=checklist.get(last, "") if last else "",
+                last_received=bool(last and done.get(last)),
+                kept=kept,
+            )
+            if item is None:
+                return [(Button(Label.of("button.done"), f"{v}|a|done"),)]
+            return collecting.document_buttons(v, kept=kept)
+        group = self._records(state, step)
+        current = group["current"]
+        field = collecting.next_field(step, current) if current is not None else None
+        context.update(
+            records=group["records"],
+            current=current or {},
+            field=collecting.short_name(field) if field else None,
+        )
+        if field is not None:
+            return self._answer_buttons(field.step, v, {})
+        return collecting.repeat_buttons(v, step, group["records"])
+
     # ---- screens ------------------------------------------------------------------------------
 
     def _show(
@@ -455,16 +770,24 @@ class FlowEngine:
         context: dict[str, Any] = {"answers": state.answers, "hint": hint, "step": step.name}
         if step.kind is StepKind.REVIEW:
             reviewed = [n for n in self.path(state, turn) if self._editable(state, n)]
-            rows = [
-                (Button(Label(f"{self.flow.name}.{name}.title"), f"{v}|e|{name}"),)
-                for name in reviewed
-                if self._editable(state, name)
-            ]
+            edits = [Button(Label(f"{self.flow.name}.{n}.title"), f"{v}|e|{n}") for n in reviewed]
+            # A long form gets two edit buttons a row, so the submit button stays in sight.
+            columns = 2 if len(edits) > 8 else 1
+            rows = [tuple(edits[i : i + columns]) for i in range(0, len(edits), columns)]
             context["reviewed"] = reviewed
-            rows.append((Button(Label.of("button.see_results"), f"{v}|x|results"),))
+            rows.extend(
+                (Button(Label(f"{self.flow.name}.{step.name}.{action}"), f"{v}|x|{action}"),)
+                for action in step.actions
+            )
+            if not step.actions:
+                rows.append((Button(Label.of("button.see_results"), f"{v}|x|results"),))
+        elif step.kind in _COLLECTING:
+            rows = self._collecting_screen(state, step, turn, context)
+            context.update(self._progress(state, step, turn))
         else:
             rows = self._answer_buttons(step, v, self.host.towns("zh-CN"))
             context.update(self._progress(state, step, turn))
+        context.update(self.host.screen_context(state, step, turn.locale))
         if step.kind not in (StepKind.END, StepKind.REVIEW) and self._can_go_back(state, step):
             rows.append((Button(Label.of("button.back"), f"{v}|b|"),))
         return Screen(f"{self.flow.name}/{step.name}.html", context, tuple(rows))
@@ -520,7 +843,7 @@ class FlowEngine:
             columns = 3
         elif step.kind is StepKind.INFO:
             buttons = [Button(Label.of("button.continue"), f"{v}|c|")]
-        elif step.kind is StepKind.END:
+        elif step.kind in (StepKind.END, StepKind.STOP) or not step.options:
             buttons = []
         else:
             buttons = [Button(Label(f"{flow}.{step.name}.{o}"), f"{v}|a|{o}") for o in step.options]
@@ -528,6 +851,8 @@ class FlowEngine:
 
 
 _LANGUAGES = ("zh-CN", "en")
+# Steps whose answer is gathered over several inputs, with work in progress in the view.
+_COLLECTING = (StepKind.MULTI, StepKind.DOCUMENTS, StepKind.REPEAT)
 
 
 def _range_label(low: int, high: int | None) -> Label:

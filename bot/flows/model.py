@@ -28,13 +28,24 @@ class CommandInput:
 
 
 @dataclass(frozen=True, slots=True)
+class FileInput:
+    """A photo or a file sent as a document: what a documents step can take as an answer."""
+
+    kind: str  # photo | document
+    file_id: str
+    mime_type: str | None = None
+    size: int | None = None
+    file_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OtherInput:
-    """A photo, sticker, voice note… where the conversation expects words or a tap."""
+    """A sticker, voice note, video… something no step of a flow can take as an answer."""
 
     kind: str
 
 
-Input = TextInput | ButtonInput | CommandInput | OtherInput
+Input = TextInput | ButtonInput | CommandInput | FileInput | OtherInput
 
 
 # ---- state: where a conversation stands --------------------------------------------------------

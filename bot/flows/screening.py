@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bot.flows.model import Button, DialogState, Label, Screen
-from bot.flows.spec import Flow, load_flow
+from bot.flows.spec import Flow, Step, load_flow
 from bot.policy import Evaluation, Profile, Verdict, evaluate, income_near_line
 
 FLOW_FILE = Path(__file__).parent / "screening.yaml"
@@ -81,6 +82,12 @@ class ScreeningHost:
                 (Button(Label.of("button.back_to_results"), f"{v}|x|results"),),
             ),
         )
+
+    def choices(self, source: str, state: DialogState, locale: str) -> Mapping[str, str]:
+        return {}  # the screening's options are all in its declaration
+
+    def screen_context(self, state: DialogState, step: Step, locale: str) -> Mapping[str, Any]:
+        return {}
 
     def labels(self) -> dict[str, dict[str, str]]:
         """Profile names the renderer needs as labels: towns and programme names."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,13 @@ class StepKind(StrEnum):
     AMOUNT = "amount"  # money: typed exactly or chosen as a range
     TOWN = "town"  # a town or street of the policy profile
     INFO = "info"  # something to read, then continue
+    TEXT = "text"  # a short free text (a name, a village), trimmed and bounded
+    ID_NUMBER = "id_number"  # a resident ID number (GB 11643), check character and birth date
+    PHONE = "phone"  # a mainland mobile number
+    MULTI = "multi"  # several of a list, toggled on and off, then "done"
+    DOCUMENTS = "documents"  # a checklist of files, one item at a time, each may be skipped
+    REPEAT = "repeat"  # a list of records (household members), each a few small questions
+    STOP = "stop"  # the conversation cannot go on from here; the resident can only go back
     RESULT = "result"  # the outcome screen, drawn by the flow's host
     REVIEW = "review"  # every answer, each with an edit button
     END = "end"  # the conversation is over
@@ -35,7 +42,31 @@ class StepKind(StrEnum):
         return self in _ASKING
 
 
-_ASKING = {StepKind.CHOICE, StepKind.YESNO, StepKind.NUMBER, StepKind.AMOUNT, StepKind.TOWN}
+_ASKING = {
+    StepKind.CHOICE,
+    StepKind.YESNO,
+    StepKind.NUMBER,
+    StepKind.AMOUNT,
+    StepKind.TOWN,
+    StepKind.TEXT,
+    StepKind.ID_NUMBER,
+    StepKind.PHONE,
+    StepKind.MULTI,
+    StepKind.DOCUMENTS,
+    StepKind.REPEAT,
+}
+# What a repeating group may ask about each record: small questions answered by a tap or a word.
+_FIELD_KINDS = {StepKind.CHOICE, StepKind.YESNO, StepKind.NUMBER}
+# Telegram bots can download files up to 20 MB; a bigger file could never reach the window.
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_ACCEPT = (
+    "image/*",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+)
+# Button values the engine itself uses on multi, documents and repeat steps.
+RESERVED_VALUES = frozenset({"done", "skip", "add", "drop"})
 
 
 class FlowError(Exception):
@@ -45,6 +76,14 @@ class FlowError(Exception):
 @dataclass(frozen=True, slots=True)
 class NextRule:
     to: str
+    when: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One question of a repeating group, asked of each record when ``when`` holds for it."""
+
+    step: Step
     when: Condition | None = None
 
 
@@ -63,6 +102,13 @@ class Step:
     depends_on: frozenset[str] = frozenset()
     # System steps (language, consent) are not questions: not counted, reviewed or edited.
     system: bool = False
+    # Options provided by the host at run time (programmes, a document checklist).
+    source: str | None = None
+    fields: tuple[Field, ...] = ()
+    accept: tuple[str, ...] = DEFAULT_ACCEPT
+    max_bytes: int = DEFAULT_MAX_BYTES
+    # An `end` step that hands the conversation over to another flow.
+    then: str | None = None
 
     @property
     def is_question(self) -> bool:
@@ -75,6 +121,7 @@ class Flow:
     start: tuple[NextRule, ...]
     steps: Mapping[str, Step]
     context_facts: frozenset[str] = field(default_factory=frozenset)
+    sources: frozenset[str] = field(default_factory=frozenset)
 
     def step(self, name: str) -> Step:
         return self.steps[name]
@@ -84,16 +131,20 @@ class Flow:
         return tuple(step for step in self.steps.values() if step.is_question)
 
 
-def load_flow(path: Path, *, context_facts: Iterable[str]) -> Flow:
-    """Read and validate one flow file; ``context_facts`` are the facts its host provides."""
+def load_flow(path: Path, *, context_facts: Iterable[str], sources: Iterable[str] = ()) -> Flow:
+    """Read and validate one flow file; ``context_facts`` and ``sources`` come from its host."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise FlowError(f"{path.name}: not valid YAML: {exc}") from None
-    return parse_flow(raw, source=path.name, context_facts=frozenset(context_facts))
+    return parse_flow(
+        raw, source=path.name, context_facts=frozenset(context_facts), sources=frozenset(sources)
+    )
 
 
-def parse_flow(raw: Any, *, source: str, context_facts: frozenset[str]) -> Flow:
+def parse_flow(
+    raw: Any, *, source: str, context_facts: frozenset[str], sources: frozenset[str] = frozenset()
+) -> Flow:
     if not isinstance(raw, dict) or "flow" not in raw or "steps" not in raw:
         raise FlowError(f"{source}: a flow needs `flow`, `start` and `steps`")
     name = str(raw["flow"])
@@ -109,7 +160,7 @@ def parse_flow(raw: Any, *, source: str, context_facts: frozenset[str]) -> Flow:
     except (FlowError, ConditionError) as exc:
         problems.append(f"start: {exc}")
         start = ()
-    flow = Flow(name=name, start=start, steps=steps, context_facts=context_facts)
+    flow = Flow(name=name, start=start, steps=steps, context_facts=context_facts, sources=sources)
     if not problems:
         problems.extend(validate(flow))
     if problems:
@@ -126,6 +177,7 @@ def _parse_step(name: str, body: Mapping[str, Any]) -> Step:
     ranges = tuple(
         (int(low), None if high is None else int(high)) for low, high in body.get("ranges", ())
     )
+    max_bytes = body.get("max_bytes", DEFAULT_MAX_BYTES)
     return Step(
         name=name,
         kind=kind,
@@ -139,7 +191,27 @@ def _parse_step(name: str, body: Mapping[str, Any]) -> Step:
         actions=tuple(str(action) for action in body.get("actions", ())),
         depends_on=frozenset(str(name) for name in body.get("depends_on", ())),
         system=bool(body.get("system", False)),
+        source=None if body.get("source") is None else str(body["source"]),
+        fields=_parse_fields(name, body.get("fields")),
+        accept=tuple(str(kind) for kind in body.get("accept", DEFAULT_ACCEPT)),
+        max_bytes=int(max_bytes),
+        then=None if body.get("then") is None else str(body["then"]),
     )
+
+
+def _parse_fields(owner: str, raw: Any) -> tuple[Field, ...]:
+    """The questions of a repeating group; each is a small step named ``<owner>.<field>``."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict) or not raw:
+        raise FlowError("`fields` must map field names to questions")
+    fields = []
+    for field_name, body in raw.items():
+        body = dict(body or {})
+        when = body.pop("when", None)
+        step = _parse_step(f"{owner}.{field_name}", {**body, "next": None})
+        fields.append(Field(step=step, when=None if when is None else parse_condition(when)))
+    return tuple(fields)
 
 
 def _parse_rules(raw: Any, *, allow_default_only: bool = True) -> tuple[NextRule, ...]:
@@ -168,7 +240,7 @@ def validate(flow: Flow) -> list[str]:
     for owner, rules in [(START, flow.start), *((s.name, s.next) for s in flow.steps.values())]:
         problems.extend(_check_rules(owner, rules, names, answerable, flow.context_facts))
     for step in flow.steps.values():
-        problems.extend(_check_step(step, names))
+        problems.extend(_check_step(step, names, flow.sources))
     problems.extend(_check_reachable(flow))
     return problems
 
@@ -196,12 +268,14 @@ def _check_rules(
     return problems
 
 
-def _check_step(step: Step, names: set[str]) -> list[str]:
+def _check_step(step: Step, names: set[str], sources: frozenset[str] = frozenset()) -> list[str]:
     problems = []
-    if step.kind is not StepKind.END and not step.next:
+    if step.kind not in (StepKind.END, StepKind.STOP) and not step.next:
         problems.append(f"step {step.name!r} is a dead end: no `next` and not `ask: end`")
-    if step.kind is StepKind.END and step.next:
+    if step.kind in (StepKind.END, StepKind.STOP) and step.next:
         problems.append(f"step {step.name!r} ends the flow but has `next`")
+    if step.then is not None and step.kind is not StepKind.END:
+        problems.append(f"step {step.name!r}: only an `end` step can hand over (`then`)")
     if step.kind is StepKind.CHOICE and not step.options:
         problems.append(f"step {step.name!r} is a choice without options")
     if step.kind is StepKind.AMOUNT and not step.ranges:
@@ -210,12 +284,65 @@ def _check_step(step: Step, names: set[str]) -> list[str]:
         step.minimum is None or step.maximum is None or step.minimum > step.maximum
     ):
         problems.append(f"step {step.name!r} needs `min` <= `max`")
+    problems.extend(_check_collecting(step, sources))
     for option in step.options:
         if "|" in option or len(option.encode()) > CALLBACK_DATA_LIMIT - CALLBACK_PREFIX_ROOM:
             problems.append(f"step {step.name!r}: option {option!r} does not fit in a button")
     for dependency in step.depends_on:
         if dependency not in names:
             problems.append(f"step {step.name!r} depends on unknown step {dependency!r}")
+    return problems
+
+
+def _check_collecting(step: Step, sources: frozenset[str]) -> list[str]:
+    """The kinds added for the application: text bounds, sources, files, repeating groups."""
+    problems = []
+    name = step.name
+    if step.kind is StepKind.TEXT and (step.maximum is None or step.maximum < 1):
+        problems.append(f"step {name!r} is a text without a positive `max` length")
+    if step.kind is StepKind.MULTI and not (step.options or step.source):
+        problems.append(f"step {name!r} is a multi without options or a `source`")
+    if step.kind is StepKind.DOCUMENTS and not step.source:
+        problems.append(f"step {name!r} is a documents step without a `source` checklist")
+    if step.source is not None and step.source not in sources:
+        problems.append(f"step {name!r} reads unknown source {step.source!r}")
+    if step.source is not None and step.kind not in (StepKind.MULTI, StepKind.DOCUMENTS):
+        problems.append(f"step {name!r}: only multi and documents steps take a `source`")
+    if step.kind in (StepKind.MULTI, StepKind.DOCUMENTS, StepKind.REPEAT):
+        for option in set(step.options) & RESERVED_VALUES:
+            problems.append(f"step {name!r}: option {option!r} is a reserved word")
+    if step.kind is StepKind.DOCUMENTS and not 0 < step.max_bytes <= DEFAULT_MAX_BYTES:
+        problems.append(f"step {name!r}: `max_bytes` must be between 1 and {DEFAULT_MAX_BYTES}")
+    if step.kind is StepKind.REPEAT:
+        problems.extend(_check_fields(step))
+    elif step.fields:
+        problems.append(f"step {name!r}: only a repeat step has `fields`")
+    return problems
+
+
+def _check_fields(step: Step) -> list[str]:
+    if not step.fields:
+        return [f"step {step.name!r} is a repeat without `fields`"]
+    problems = []
+    if step.maximum is None or step.maximum < 1:
+        problems.append(f"step {step.name!r} is a repeat without a positive `max` of records")
+    earlier: set[str] = set()
+    for item in step.fields:
+        short = item.step.name.rpartition(".")[2]
+        if item.step.kind not in _FIELD_KINDS:
+            kinds = ", ".join(sorted(kind.value for kind in _FIELD_KINDS))
+            problems.append(f"field {item.step.name!r} must be one of: {kinds}")
+        problems.extend(
+            f"field {item.step.name!r} {problem}"
+            for problem in _check_step(replace(item.step, next=(NextRule(to="_"),)), set())
+        )
+        if item.when is not None:
+            for answer in item.when.answers_read():
+                if answer not in earlier:
+                    problems.append(f"field {item.step.name!r} reads {answer!r}, not asked before")
+            for fact in item.when.context_read():
+                problems.append(f"field {item.step.name!r} reads context {fact!r}")
+        earlier.add(short)
     return problems
 
 

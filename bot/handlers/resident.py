@@ -9,11 +9,11 @@ from telegram.ext import ContextTypes
 
 from bot.delivery.messenger import Messenger
 from bot.dialogue import Reply, ResidentDialogue
-from bot.flows.model import ButtonInput, CommandInput, Input, OtherInput, TextInput
+from bot.flows.model import ButtonInput, CommandInput, FileInput, Input, OtherInput, TextInput
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "language", "cancel")
+COMMANDS = ("start", "apply", "help", "language", "cancel")
 
 
 def input_of(update: Update) -> tuple[Input, int | None] | None:
@@ -31,6 +31,24 @@ def input_of(update: Update) -> tuple[Input, int | None] | None:
         return CommandInput(name.split("@", 1)[0].lower(), args.strip()), None
     if text is not None:
         return TextInput(text), None
+    if message.photo:
+        # Telegram sends each photo in several sizes, smallest first: keep the sharpest.
+        largest = max(
+            message.photo, key=lambda size: (size.width * size.height, size.file_size or 0)
+        )
+        return FileInput("photo", largest.file_id, "image/jpeg", largest.file_size), None
+    document = message.document
+    if document is not None:
+        return (
+            FileInput(
+                "document",
+                document.file_id,
+                document.mime_type,
+                document.file_size,
+                document.file_name,
+            ),
+            None,
+        )
     return OtherInput(_kind_of(message.effective_attachment)), None
 
 

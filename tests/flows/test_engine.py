@@ -20,7 +20,7 @@ from bot.flows.model import (
     Screen,
     TextInput,
 )
-from bot.flows.spec import parse_flow
+from bot.flows.spec import Step, parse_flow
 
 FLOW = {
     "flow": "demo",
@@ -74,6 +74,12 @@ class Host:
 
     def detail_screen(self, state: DialogState, item: str) -> Screen | None:
         return None
+
+    def choices(self, source: str, state: DialogState, locale: str) -> Mapping[str, str]:
+        return {}
+
+    def screen_context(self, state: DialogState, step: Step, locale: str) -> Mapping[str, Any]:
+        return {}
 
 
 @pytest.fixture

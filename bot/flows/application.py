@@ -1,0 +1,211 @@
+"""The application flow's host: programmes and checklists from the profile, the facts its
+conditions read, what its screens show, and the draft it hands to casework on "submit"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.casework.drafts import ApplicationDraft, DocumentDraft
+from bot.flows.identity import age_on
+from bot.flows.model import DialogState, Screen
+from bot.flows.screening import RESIDENT_FACTS
+from bot.flows.spec import Flow, Step, load_flow
+from bot.policy import Profile
+
+FLOW_FILE = Path(__file__).parent / "application.yaml"
+FLOW_NAME = "application"
+ANSWER_FACTS = ("subject_under_14", "needs_economic_check", "duplicate_found")
+SOURCES = ("programmes", "checklist")
+# A programme whose checklist has this document needs the household economic check
+# (家庭经济状况核对), which the resident must authorise separately.
+ECONOMIC_CHECK_DOCUMENT = "economic_check_authorisation"
+# Under 14, personal data needs a guardian's consent (PIPL Art. 31).
+GUARDIAN_CONSENT_BELOW = 14
+# Steps of the flow that decide whose application it is, for the duplicate check.
+SUBJECT_ID_STEPS = {"self": "applicant_id"}
+OTHER_SUBJECT_ID_STEP = "subject_id"
+
+
+def load_application_flow() -> Flow:
+    return load_flow(FLOW_FILE, context_facts=(*RESIDENT_FACTS, *ANSWER_FACTS), sources=SOURCES)
+
+
+class ApplicationHost:
+    """Connects the application flow to a policy profile and to today's date."""
+
+    def __init__(self, profile: Profile, today: Callable[[], date]) -> None:
+        self.profile = profile
+        self.today = today
+        self._town_names = {
+            locale: {town.id: town.name.text(locale) for town in profile.towns}
+            for locale in ("zh-CN", "en")
+        }
+
+    # ---- what the flow reads ---------------------------------------------------------------
+
+    def context(self, state: DialogState) -> Mapping[str, bool]:
+        subject = self.subject_id_number(state)
+        age = age_on(subject, self.today()) if subject else None
+        return {
+            "subject_under_14": age is not None and age < GUARDIAN_CONSENT_BELOW,
+            "needs_economic_check": any(
+                self._needs_economic_check(p) for p in self.programmes(state)
+            ),
+            "duplicate_found": bool(state.view.get("duplicates")),
+        }
+
+    def towns(self, locale: str) -> Mapping[str, str]:
+        return self._town_names.get(locale) or self._town_names["zh-CN"]
+
+    def result_screen(self, state: DialogState) -> Screen:
+        raise LookupError("the application flow has no result step")
+
+    def detail_screen(self, state: DialogState, item: str) -> Screen | None:
+        return None
+
+    def choices(self, source: str, state: DialogState, locale: str) -> Mapping[str, str]:
+        if source == "programmes":
+            return {p.id: p.name.text(locale) for p in self.profile.programmes}
+        return self.checklist(self.programmes(state), locale)
+
+    # ---- what the screens show -------------------------------------------------------------
+
+    def screen_context(self, state: DialogState, step: Step, locale: str) -> Mapping[str, Any]:
+        chosen = self.programmes(state)
+        names = [self._programme_name(p, locale) for p in chosen]
+        context: dict[str, Any] = {"programme_names": names}
+        if step.name in ("economic_check", "economic_check_declined"):
+            context["checked_names"] = [
+                self._programme_name(p, locale) for p in chosen if self._needs_economic_check(p)
+            ]
+        if step.name == "duplicate":
+            context["duplicates"] = [
+                {"programme": self._programme_name(p, locale), "number": number}
+                for p, number in state.view.get("duplicates", [])
+            ]
+        if step.name == "review":
+            documents = state.answers.get("documents") or {}
+            context.update(
+                town_name=self.towns(locale).get(str(state.answers.get("town")), ""),
+                documents_sent=[
+                    name
+                    for item, name in self.checklist(chosen, locale).items()
+                    if documents.get(item)
+                ],
+                documents_later=[
+                    name
+                    for item, name in self.checklist(chosen, locale).items()
+                    if not documents.get(item)
+                ],
+            )
+        if step.name == "submitted":
+            submission = state.view.get("submission") or {}
+            missing = submission.get("missing", [])
+            every = self.checklist(self.profile_programmes(), locale)
+            context.update(
+                number=submission.get("number", ""),
+                missing_names=[every.get(item, item) for item in missing],
+            )
+        return context
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def programmes(self, state: DialogState) -> list[str]:
+        chosen = state.answers.get("programmes")
+        if not isinstance(chosen, list):
+            return []
+        return [p for p in chosen if self.profile.programme(p) is not None]
+
+    def profile_programmes(self) -> list[str]:
+        return [p.id for p in self.profile.programmes]
+
+    def checklist(self, programmes: list[str], locale: str) -> dict[str, str]:
+        """Every document the chosen programmes need, each once, in the order first needed."""
+        items: dict[str, str] = {}
+        for programme_id in programmes:
+            programme = self.profile.programme(programme_id)
+            for document in programme.documents if programme else ():
+                items.setdefault(document.id, document.name.text(locale))
+        return items
+
+    def subject_id_number(self, state: DialogState) -> str | None:
+        """The ID number of the person the application is for, once it is known."""
+        step = self.subject_id_step(state)
+        value = state.answers.get(step) if step else None
+        return value if isinstance(value, str) else None
+
+    def subject_id_step(self, state: DialogState) -> str | None:
+        whom = state.answers.get("for_whom")
+        if whom is None:
+            return None
+        return SUBJECT_ID_STEPS.get(str(whom), OTHER_SUBJECT_ID_STEP)
+
+    def _needs_economic_check(self, programme_id: str) -> bool:
+        programme = self.profile.programme(programme_id)
+        return programme is not None and any(
+            d.id == ECONOMIC_CHECK_DOCUMENT for d in programme.documents
+        )
+
+    def _programme_name(self, programme_id: str, locale: str) -> str:
+        programme = self.profile.programme(programme_id)
+        return programme.name.text(locale) if programme else programme_id
+
+    # ---- the hand-over to casework ---------------------------------------------------------
+
+    def draft(
+        self,
+        state: DialogState,
+        *,
+        resident_id: int,
+        locale: str,
+        facts: Mapping[str, Any],
+        urgent: bool,
+        screening_id: int | None,
+    ) -> ApplicationDraft:
+        """The application as the resident confirmed it on the review screen."""
+        answers = state.answers
+        whom = str(answers["for_whom"])
+        self_applies = whom == "self"
+        programmes = self.programmes(state)
+        sent = answers.get("documents") or {}
+        documents = tuple(
+            _document(item, sent.get(item)) for item in self.checklist(programmes, "zh-CN")
+        )
+        relationship = {"family": answers.get("relationship"), "in_care": answers.get("role")}
+        return ApplicationDraft(
+            resident_id=resident_id,
+            locale=locale,
+            programmes=tuple(programmes),
+            applicant_name=str(answers["applicant_name"]),
+            applicant_id_number=str(answers["applicant_id"]),
+            applicant_phone=str(answers["applicant_phone"]),
+            subject=whom,
+            subject_name=str(answers["applicant_name" if self_applies else "subject_name"]),
+            subject_id_number=str(answers["applicant_id" if self_applies else "subject_id"]),
+            town_id=str(answers["town"]),
+            village=str(answers["village"]),
+            economic_check_authorised=answers.get("economic_check") == "authorise",
+            relationship=relationship.get(whom),
+            subject_consent=self_applies or answers.get("subject_consent") == "agree",
+            guardian_consent=answers.get("guardian_consent") == "agree",
+            household=tuple(dict(member) for member in answers.get("household") or ()),
+            facts=dict(facts),
+            urgent=urgent,
+            screening_id=screening_id,
+            documents=documents,
+        )
+
+
+def _document(item: str, sent: Any) -> DocumentDraft:
+    if not isinstance(sent, dict):
+        return DocumentDraft(document_id=item)
+    return DocumentDraft(
+        document_id=item,
+        telegram_file_id=str(sent["file_id"]),
+        kind=sent.get("kind"),
+        mime_type=sent.get("mime_type"),
+        size=sent.get("size"),
+    )
