@@ -30,8 +30,11 @@ from bot.flows.engine import FlowEngine
 from bot.flows.model import Label
 from bot.flows.screening import ScreeningHost, load_screening_flow
 from bot.handlers.errors import on_error
+from bot.handlers.my_applications import my_applications_handlers
+from bot.handlers.relay import INTERCEPT_GROUP, relay_handlers, relay_interceptor
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.handlers.resident import on_resident_update
+from bot.handlers.staff_admin import staff_admin_handlers
 from bot.policy import Profile, load_profile
 from bot.processing import PerChatUpdateProcessor
 from bot.render import Renderer
@@ -128,6 +131,11 @@ def build_application(
         messenger=Messenger(application.bot),
         dispatcher=Dispatcher(components.database, application.bot, components.clock),
         dispatch_in_background=dispatch_in_background,
+    )
+    # Residents with an open staff thread: their texts go to staff before the dialogue sees them.
+    application.add_handler(relay_interceptor(), group=INTERCEPT_GROUP)
+    application.add_handlers(
+        [*my_applications_handlers(), *relay_handlers(), *staff_admin_handlers(settings.admin_ids)]
     )
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_resident_update))

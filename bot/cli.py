@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from bot.cli_staff import staff_app
 from bot.config import ConfigurationError, Settings, load_settings
 
 app = typer.Typer(help="yimen (一门): the front door to social assistance.", no_args_is_help=True)
@@ -19,6 +20,7 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 flows_app = typer.Typer(help="Conversation flows and the policy profile.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
+app.add_typer(staff_app, name="staff")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,0 +1,39 @@
+"""Who is writing: the resident behind a Telegram user, and the language to answer them in."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.render import DEFAULT_LOCALE, LOCALES
+from storage.models import Resident
+from storage.types import utcnow
+
+
+async def find_resident(session: AsyncSession, *, telegram_user_id: int) -> Resident | None:
+    return await session.scalar(
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    )
+
+
+async def resident_for(session: AsyncSession, *, telegram_user_id: int) -> Resident:
+    """The resident, created on first contact (someone may ask for staff before /start)."""
+    resident = await find_resident(session, telegram_user_id=telegram_user_id)
+    if resident is None:
+        now = utcnow()
+        resident = Resident(telegram_user_id=telegram_user_id, created_at=now, updated_at=now)
+        session.add(resident)
+        await session.flush()
+    return resident
+
+
+def locale_for(resident: Resident | None, language_code: str | None, default: str) -> str:
+    """The resident's chosen language, else Telegram's guess, else the operator's default."""
+    if resident is not None and resident.locale in LOCALES:
+        return resident.locale
+    code = (language_code or "").lower()
+    if code.startswith("en"):
+        return "en"
+    if code.startswith("zh"):
+        return "zh-CN"
+    return default if default in LOCALES else DEFAULT_LOCALE

@@ -1,0 +1,253 @@
+"""Talk to staff: /staff, the s|… buttons, residents' texts while a thread is open, and the
+staff chat's replies. Each update is one transaction; messages go out through the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Message, Update, User
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app_context import AppContext
+from bot.casework import relay
+from bot.casework.authorization import authorise
+from bot.casework.people import locale_for, resident_for
+from bot.flows.model import Label, Screen
+from storage import staff, updates
+from storage.models import StaffRole, StaffThread
+
+Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
+
+# The group that runs before the resident dialogue (group 0): an open thread takes the text.
+INTERCEPT_GROUP = -1
+# A staff member chatting in the staff chat is reminded how to answer at most this often.
+HINT_EVERY = timedelta(minutes=10)
+
+
+def relay_interceptor() -> Handler:
+    """Register in INTERCEPT_GROUP: only residents with an open thread are taken from the flow."""
+    private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+    return MessageHandler(private_text, on_private_text)
+
+
+def relay_handlers() -> list[Handler]:
+    """Register in group 0, before the resident catch-all handlers."""
+    return [
+        CommandHandler("staff", on_staff_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(on_relay_button, pattern=r"^s\|"),
+        MessageHandler(
+            filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, on_staff_chat_text
+        ),
+    ]
+
+
+# ---- the resident's side -------------------------------------------------------------------
+
+
+async def on_staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/staff: open (or show) the resident's thread with the window staff."""
+    await _open(update, AppContext.of(context))
+
+
+async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """While a thread is open the resident's texts go to staff; otherwise to the flow."""
+    app, user, message = AppContext.of(context), update.effective_user, update.message
+    if user is None or message is None or message.text is None:
+        return
+    async with app.database.transaction() as session:
+        thread = await relay.open_thread_of(session, telegram_user_id=user.id)
+        if thread is None:
+            return  # nothing written: the resident dialogue (group 0) takes the update
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
+        await relay.relay_to_staff(
+            session,
+            app.casework,
+            thread,
+            text=message.text,
+            telegram_name=user.full_name,
+            now=app.casework.clock(),
+        )
+        resident = await resident_for(session, telegram_user_id=user.id)
+        locale = locale_for(resident, user.language_code, app.default_locale)
+    app.wake_dispatcher()
+    screen = Screen("relay/sent.html", {}, ((relay.close_button(),),))
+    await app.messenger.send(message.chat.id, app.casework.renderer.render(screen, locale))
+    raise ApplicationHandlerStop
+
+
+async def on_relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """s|open and s|close from residents; s|close|<thread> from the staff chat."""
+    app, query, user = AppContext.of(context), update.callback_query, update.effective_user
+    if query is None or user is None or query.message is None:
+        return
+    data, chat = query.data or "", query.message.chat
+    if chat.type != "private":
+        await _staff_closes(update, app, user, chat.id, data)
+        return
+    if data == relay.OPEN_DATA:
+        await query.answer()
+        await _open(update, app)
+        return
+    # In a private chat any close button closes the presser's own thread, whatever it names.
+    async with app.database.transaction() as session:
+        resident = await resident_for(session, telegram_user_id=user.id)
+        locale = locale_for(resident, user.language_code, app.default_locale)
+        thread = await relay.open_thread_of(session, telegram_user_id=user.id)
+        closed = thread is not None and await relay.close_thread(
+            session,
+            app.casework,
+            thread,
+            by_staff=False,
+            default_locale=app.default_locale,
+            now=app.casework.clock(),
+        )
+    renderer = app.casework.renderer
+    if not closed:
+        await query.answer(renderer.text(Label.of("relay.toast.not_open"), locale))
+        return
+    await query.answer()
+    screen = Screen("relay/closed.html", {}, ((relay.talk_to_staff_button(),),))
+    await app.messenger.send(chat.id, renderer.render(screen, locale))
+
+
+async def _open(update: Update, app: AppContext) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    async with app.database.transaction() as session:
+        resident = await resident_for(session, telegram_user_id=user.id)
+        locale = locale_for(resident, user.language_code, app.default_locale)
+        if app.casework.staff_chat_id is None:
+            # No staff chat to relay to: say so rather than swallow the resident's messages.
+            screen = Screen("relay/unavailable.html")
+        else:
+            _thread, opened = await relay.open_thread(session, resident, now=app.casework.clock())
+            screen = Screen("relay/opened.html", {"again": not opened}, ((relay.close_button(),),))
+    await app.messenger.send(chat.id, app.casework.renderer.render(screen, locale))
+
+
+# ---- the staff chat ------------------------------------------------------------------------
+
+
+async def on_staff_chat_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reply to a resident's message is the answer; other staff messages get a hint."""
+    app, user, message = AppContext.of(context), update.effective_user, update.message
+    if user is None or message is None or message.text is None or user.is_bot:
+        return
+    if message.chat.id != app.casework.staff_chat_id:
+        return
+    replied = message.reply_to_message
+    to_bot = replied is not None and replied.from_user is not None and replied.from_user.is_bot
+    if replied is not None and to_bot:
+        await _staff_answers(update, app, user, message, replied)
+    elif replied is None:
+        await _maybe_hint(context, app, user)
+
+
+async def _staff_answers(
+    update: Update, app: AppContext, user: User, message: Message, replied: Message
+) -> None:
+    chat_id, now = message.chat.id, app.casework.clock()
+    async with app.database.transaction() as session:
+        thread = await relay.thread_replied_to(
+            session, staff_chat_id=chat_id, message_id=replied.message_id
+        )
+        if thread is None:
+            if await _is_window_staff(session, user.id):
+                await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
+        elif await updates.claim(session, update_id=update.update_id):
+            decision = await authorise(
+                session,
+                app.casework,
+                user_id=user.id,
+                chat_id=chat_id,
+                role=StaffRole.WINDOW,
+                action="relay.answer",
+                subject=f"thread:{thread.id}",
+                town_id=await relay.answering_town(session, thread, staff_user_id=user.id),
+            )
+            if decision.allowed:
+                await relay.answer_resident(
+                    session,
+                    app.casework,
+                    thread,
+                    text=message.text or "",
+                    default_locale=app.default_locale,
+                    now=now,
+                )
+            else:
+                await relay.tell_staff_chat(session, app.casework, "relay/refused.html", now=now)
+    app.wake_dispatcher()
+
+
+async def _staff_closes(
+    update: Update, app: AppContext, user: User, chat_id: int, data: str
+) -> None:
+    query = update.callback_query
+    assert query is not None
+    parts = data.split("|")
+    thread_id = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    renderer, locale, now = app.casework.renderer, app.casework.staff_locale, app.casework.clock()
+    async with app.database.transaction() as session:
+        thread = await session.get(StaffThread, thread_id) if thread_id is not None else None
+        town = (
+            await relay.answering_town(session, thread, staff_user_id=user.id)
+            if thread is not None
+            else None
+        )
+        decision = await authorise(
+            session,
+            app.casework,
+            user_id=user.id,
+            chat_id=chat_id,
+            role=StaffRole.WINDOW,
+            action="relay.close",
+            subject=data[:64],
+            town_id=town,
+        )
+        if not decision.allowed or thread is None:
+            toast = "relay.toast.refused" if not decision.allowed else "relay.toast.not_open"
+        else:
+            closed = await relay.close_thread(
+                session,
+                app.casework,
+                thread,
+                by_staff=True,
+                default_locale=app.default_locale,
+                now=now,
+            )
+            toast = "relay.toast.closed" if closed else "relay.toast.not_open"
+    app.wake_dispatcher()
+    await query.answer(renderer.text(Label.of(toast), locale))
+
+
+async def _maybe_hint(context: ContextTypes.DEFAULT_TYPE, app: AppContext, user: User) -> None:
+    """Remind window staff how to answer, when residents are waiting and not too often."""
+    hints: dict[int, datetime] = context.bot_data.setdefault("relay_hints", {})
+    now = app.casework.clock()
+    last = hints.get(user.id)
+    if last is not None and now - last < HINT_EVERY:
+        return
+    async with app.database.transaction() as session:
+        if not await _is_window_staff(session, user.id):
+            return
+        if not await relay.any_open_thread(session):
+            return
+        await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
+    hints[user.id] = now
+    app.wake_dispatcher()
+
+
+async def _is_window_staff(session: AsyncSession, user_id: int) -> bool:
+    roles = await staff.roles_of(session, telegram_user_id=user_id)
+    return any(r.role == StaffRole.WINDOW for r in roles)
