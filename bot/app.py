@@ -20,6 +20,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import maintenance
+from bot.casework.deadlines import DeadlineWatch
 from bot.casework.personal_data import PersonalDataVault
 from bot.casework.services import Casework
 from bot.config import ConfigurationError, Settings
@@ -34,6 +35,7 @@ from bot.handlers.my_applications import my_applications_handlers
 from bot.handlers.relay import INTERCEPT_GROUP, relay_handlers, relay_interceptor
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.handlers.resident import on_resident_update
+from bot.handlers.staff import staff_handlers
 from bot.handlers.staff_admin import staff_admin_handlers
 from bot.policy import Profile, load_profile
 from bot.processing import PerChatUpdateProcessor
@@ -131,7 +133,13 @@ def build_application(
         messenger=Messenger(application.bot),
         dispatcher=Dispatcher(components.database, application.bot, components.clock),
         dispatch_in_background=dispatch_in_background,
+        settings=settings,
     )
+    application.bot_data["deadline_watch"] = DeadlineWatch(
+        components.database, components.casework, wake=application.bot_data["dispatcher"].wake.set
+    )
+    # Staff presses, group presses and staff-chat text only: residents' chats are untouched.
+    application.add_handlers(staff_handlers(components.casework))
     # Residents with an open staff thread: their texts go to staff before the dialogue sees them.
     application.add_handler(relay_interceptor(), group=INTERCEPT_GROUP)
     application.add_handlers(
@@ -149,6 +157,8 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
     application.bot_data["housekeeping"] = asyncio.create_task(
         maintenance.run_forever(components.database, components.clock), name="housekeeping"
     )
+    watch: DeadlineWatch = application.bot_data["deadline_watch"]
+    application.bot_data["deadlines"] = asyncio.create_task(watch.run_forever(), name="deadlines")
     if application.bot_data["dispatch_in_background"]:
         dispatcher: Dispatcher = application.bot_data["dispatcher"]
         application.bot_data["dispatching"] = asyncio.create_task(
@@ -166,7 +176,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    for name in ("housekeeping", "dispatching"):
+    for name in ("housekeeping", "deadlines", "dispatching"):
         task = application.bot_data.get(name)
         if task is not None:
             task.cancel()

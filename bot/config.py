@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     # A conversation untouched for this long asks "continue where you left off?" first.
     resume_after_minutes: int = Field(default=60, ge=1)
+    # Notices to one resident within this many seconds are combined into one message.
+    notify_combine_seconds: int = Field(default=30, ge=0, le=600)
 
     @field_validator("locale")
     @classmethod

@@ -8,16 +8,17 @@ transaction, so either all of it exists or none of it does.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.drafts import ApplicationDraft
-from bot.casework.notices import receipt, staff_alert
+from bot.casework.notices import receipt, staff_alert, staff_digest
 from bot.casework.services import Casework
 from bot.casework.tasks import FINAL, TaskState
 from bot.casework.workdays import due_date
@@ -27,6 +28,8 @@ from storage.models import (
     ApplicationCounter,
     ApplicationStatus,
     DepartmentTask,
+    OutboxMessage,
+    OutboxStatus,
     Priority,
     Resident,
     StatusEvent,
@@ -34,6 +37,10 @@ from storage.models import (
 )
 
 CLOSED_APPLICATIONS = (ApplicationStatus.REJECTED, ApplicationStatus.CLOSED)
+# Staff alerts: separate messages up to DIGEST_AFTER a minute, then digests (20/min per group).
+DIGEST_AFTER = 5
+DIGEST_WAIT = timedelta(minutes=1)
+DIGEST_MAX = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,17 +195,99 @@ async def submit(session: AsyncSession, draft: ApplicationDraft, casework: Casew
             now=now,
         )
     if casework.staff_chat_id is not None:
-        text, markup = staff_alert(casework, application, tasks, missing)
-        await outbox.enqueue(
-            session,
-            chat_id=casework.staff_chat_id,
-            purpose="alert",
-            priority=Priority.STAFF,
-            text=text,
-            reply_markup=markup,
-            now=now,
-        )
+        await alert_window_staff(session, casework, application, tasks, missing)
     return Submission(application.id, number, missing)
+
+
+async def alert_window_staff(
+    session: AsyncSession,
+    casework: Casework,
+    application: Application,
+    tasks: Sequence[DepartmentTask],
+    missing: Sequence[str],
+) -> None:
+    """One alert per application, until the staff chat gets busy: then a digest.
+
+    Telegram allows about 20 messages a minute in a group. After DIGEST_AFTER alerts within
+    a minute, further applications (and alerts still waiting to be sent) are listed in one
+    digest message, sent DIGEST_WAIT later, with an "open" button per application.
+    """
+    chat_id, now = casework.staff_chat_id, casework.clock()
+    assert chat_id is not None
+    digest = await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.purpose == "digest",
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    )
+    if digest is not None and len(digest.payload.get("applications", [])) >= DIGEST_MAX:
+        digest = None
+    if digest is None:
+        recent = await session.scalar(
+            select(func.count(OutboxMessage.id)).where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.purpose.in_(("alert", "digest")),
+                OutboxMessage.created_at >= now - timedelta(minutes=1),
+            )
+        )
+        if (recent or 0) < DIGEST_AFTER:
+            text, markup = staff_alert(casework, application, tasks, missing)
+            message = await outbox.enqueue(
+                session,
+                chat_id=chat_id,
+                purpose="alert",
+                priority=Priority.STAFF,
+                text=text,
+                reply_markup=markup,
+                now=now,
+            )
+            message.payload = {**message.payload, "application_id": application.id}
+            return
+        digest = OutboxMessage(
+            chat_id=chat_id,
+            purpose="digest",
+            priority=Priority.STAFF,
+            payload={"applications": []},
+            status=OutboxStatus.PENDING,
+            not_before=now + DIGEST_WAIT,
+            created_at=now,
+        )
+        session.add(digest)
+    ids: list[int] = list(digest.payload.get("applications", []))
+    # Alerts not yet sent join the digest instead of going out one by one.
+    waiting = (
+        await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.purpose == "alert",
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        )
+    ).all()
+    for row in waiting:
+        folded = row.payload.get("application_id")
+        if isinstance(folded, int) and len(ids) < DIGEST_MAX - 1:
+            ids.append(folded)
+            await session.delete(row)
+    ids.append(application.id)
+    await session.flush()
+    listed = (await session.scalars(select(Application).where(Application.id.in_(ids)))).all()
+    programmes = dict(
+        (
+            await session.execute(
+                select(DepartmentTask.application_id, func.count(DepartmentTask.id))
+                .where(DepartmentTask.application_id.in_(ids))
+                .group_by(DepartmentTask.application_id)
+            )
+        ).all()
+    )
+    programmes[application.id] = len(tasks)
+    text, markup = staff_digest(casework, sorted(listed, key=lambda a: a.id), programmes)
+    payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", "applications": sorted(ids)}
+    if markup is not None:
+        payload["reply_markup"] = markup
+    digest.payload = payload
 
 
 def _is_child(id_number: str, today: date) -> bool:

@@ -1,16 +1,86 @@
-"""Texts casework puts in the outbox: receipts, staff alerts. Rendered from templates."""
+"""Texts casework puts in the outbox and the screens staff see, rendered from templates.
+
+Also the small vocabulary the window and department services share: who pressed (``Actor``),
+what a press carries (``Press``, parsed from short self-describing callback data) and what to
+show afterwards (``StaffReply``).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.personal_data import mask_id_number, mask_name, mask_phone
 from bot.casework.services import Casework
 from bot.flows.model import Button, Label, Screen
+from bot.render import RenderedScreen
+from storage import staff
 from storage.models import Application, DepartmentTask
 
 Markup = dict[str, Any] | None
+Keyboard = tuple[tuple[Button, ...], ...]
+
+# "w|<application>|<verb>[|arg…]" for the window, "t|<task>|<verb>[|arg…]" for departments.
+# Every part is checked again by the service that acts on it: this only rejects garbage.
+_PRESS = re.compile(
+    r"(?P<kind>[wt])\|(?P<id>\d{1,15})\|(?P<verb>[a-z_]{1,20})(?P<args>(\|[\w-]{1,24}){0,3})\Z"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    kind: str  # w | t
+    target: int  # application id (w) or task id (t)
+    verb: str
+    args: tuple[str, ...] = ()
+
+
+def parse_press(data: str | None) -> Press | None:
+    """The parts of staff callback data; None for anything not of our making."""
+    match = _PRESS.match(data or "")
+    if match is None:
+        return None
+    args = tuple(part for part in match["args"].split("|") if part)
+    return Press(match["kind"], int(match["id"]), match["verb"], args)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A person pressing a staff button or replying in a staff chat."""
+
+    user_id: int
+    chat_id: int | None
+    name: str  # their Telegram name, used when the registry has no display name
+
+
+@dataclass(slots=True)
+class StaffReply:
+    """What the handler shows once the transaction has committed."""
+
+    toast: str | None = None
+    alert: bool = False  # a refusal pops up, so it is not missed
+    edit: RenderedScreen | None = None  # the message pressed or replied to, re-rendered
+    reply: RenderedScreen | None = None  # a new message in the chat, replying to the person
+    private: RenderedScreen | None = None  # unmasked details: to the person privately if we can
+    wake: bool = False  # outbox rows were written: wake the dispatcher
+
+
+async def display_name(session: AsyncSession, actor_id: int | None, fallback: str = "") -> str:
+    """The registry's display name of a staff member, else ``fallback``, else their id."""
+    if actor_id is None:
+        return fallback
+    for member in await staff.roles_of(session, telegram_user_id=actor_id):
+        if member.display_name:
+            return member.display_name
+    return fallback or f"#{actor_id}"
+
+
+def render(casework: Casework, screen: Screen, locale: str | None = None) -> RenderedScreen:
+    return casework.renderer.render(screen, locale or casework.staff_locale)
 
 
 def as_markup(screen: Screen, casework: Casework, locale: str) -> tuple[str, Markup]:
@@ -31,23 +101,40 @@ def receipt(
         {
             "application": application,
             "tasks": [(t, profile.programme(t.programme_id)) for t in tasks],
-            "missing": [_document_name(casework, doc) for doc in missing],
+            "missing": [document_name(casework, doc, application.locale) for doc in missing],
             "town": profile.town(application.town_id),
         },
     )
     return as_markup(screen, casework, application.locale)
 
 
-def staff_alert(
+def alert_buttons(application_id: int) -> Keyboard:
+    a = application_id
+    return (
+        (
+            Button(Label.of("staff.accept"), f"w|{a}|accept"),
+            Button(Label.of("staff.request_documents"), f"w|{a}|documents"),
+        ),
+        (
+            Button(Label.of("staff.reject"), f"w|{a}|reject"),
+            Button(Label.of("staff.details"), f"w|{a}|details"),
+        ),
+    )
+
+
+def alert_screen(
     casework: Casework,
     application: Application,
     tasks: Sequence[DepartmentTask],
     missing: Sequence[str],
-) -> tuple[str, Markup]:
-    """The window's alert: town, programmes, urgency, masked personal data, action buttons."""
+    *,
+    outcome: str | None = None,
+    prompt: str | None = None,
+    keyboard: Keyboard | None = None,
+) -> Screen:
+    """The window's alert: town, programmes, urgency, masked personal data, and what was done."""
     vault, profile = casework.vault, casework.profile
-    a = application.id
-    screen = Screen(
+    return Screen(
         "staff/alert.html",
         {
             "application": application,
@@ -57,25 +144,111 @@ def staff_alert(
             "subject": mask_name(application.subject_name),
             "id_number": mask_id_number(vault.decrypt(application.subject_id_number)),
             "phone": mask_phone(vault.decrypt(application.applicant_phone)),
-            "missing": [_document_name(casework, doc) for doc in missing],
+            "missing": [document_name(casework, doc) for doc in missing],
+            "outcome": outcome,
+            "prompt": prompt,
         },
-        (
-            (
-                Button(Label.of("staff.accept"), f"w|{a}|accept"),
-                Button(Label.of("staff.request_documents"), f"w|{a}|documents"),
-            ),
-            (
-                Button(Label.of("staff.reject"), f"w|{a}|reject"),
-                Button(Label.of("staff.details"), f"w|{a}|details"),
-            ),
-        ),
+        alert_buttons(application.id) if keyboard is None else keyboard,
+    )
+
+
+def staff_alert(
+    casework: Casework,
+    application: Application,
+    tasks: Sequence[DepartmentTask],
+    missing: Sequence[str],
+) -> tuple[str, Markup]:
+    screen = alert_screen(casework, application, tasks, missing)
+    return as_markup(screen, casework, casework.staff_locale)
+
+
+def staff_digest(
+    casework: Casework, applications: Sequence[Application], programmes: dict[int, int]
+) -> tuple[str, Markup]:
+    """Many new applications in one message, each with an "open" button for its full alert."""
+    profile = casework.profile
+    entries = [(a, profile.town(a.town_id), programmes.get(a.id, 0)) for a in applications]
+    buttons = [Button(f"📂 {a.number}", f"w|{a.id}|open") for a in applications]
+    screen = Screen(
+        "staff/digest.html",
+        {"entries": entries},
+        tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2)),
     )
     return as_markup(screen, casework, casework.staff_locale)
 
 
-def _document_name(casework: Casework, document_id: str) -> str:
+def document_name(casework: Casework, document_id: str, locale: str | None = None) -> str:
     for programme in casework.profile.programmes:
         for document in programme.documents:
             if document.id == document_id:
-                return document.name.text(casework.staff_locale)
+                return document.name.text(locale or casework.staff_locale)
     return document_id
+
+
+def checklist(casework: Casework, programme_ids: Sequence[str]) -> list[str]:
+    """Every document the programmes ask for, once each, in the profile's order."""
+    wanted: dict[str, None] = {}
+    for programme_id in programme_ids:
+        programme = casework.profile.programme(programme_id)
+        if programme is not None:
+            wanted.update(dict.fromkeys(d.id for d in programme.documents))
+    return list(wanted)
+
+
+def picked(items: Sequence[str], mask: int) -> list[str]:
+    """The items whose bit is set in ``mask`` (selection kept in the callback data itself)."""
+    return [item for index, item in enumerate(items) if mask >> index & 1]
+
+
+def mask_of(items: Sequence[str], chosen: Sequence[str]) -> int:
+    return sum(1 << index for index, item in enumerate(items) if item in chosen)
+
+
+def parse_mask(text: str, size: int) -> int | None:
+    """A hex selection mask that fits ``size`` items; None when forged or stale."""
+    try:
+        value = int(text, 16)
+    except ValueError:
+        return None
+    return value if 0 <= value < (1 << size) else None
+
+
+def document_picker(casework: Casework, prefix: str, items: Sequence[str], mask: int) -> Keyboard:
+    """Toggle buttons (☑/☐) for each item, then confirm and back."""
+    rows: list[tuple[Button, ...]] = []
+    for index, item in enumerate(items):
+        mark = "☑️" if mask >> index & 1 else "⬜"
+        rows.append(
+            (Button(f"{mark} {document_name(casework, item)}", f"{prefix}|{mask:x}|{index}"),)
+        )
+    return tuple(rows)
+
+
+def label(casework: Casework, key: str, **params: Any) -> str:
+    """A short staff text in the staff locale."""
+    return casework.renderer.text(Label.of(key, **params), casework.staff_locale)
+
+
+def refusal(casework: Casework, reason: str) -> StaffReply:
+    """A kind answer to a refused press; the audit row already says exactly why."""
+    if reason.startswith("anonymous"):
+        key = "staffmsg.refused_anonymous"
+    elif "outside" in reason:
+        key = "staffmsg.refused_chat"
+    else:
+        key = "staffmsg.refused_role"
+    return StaffReply(toast=label(casework, key), alert=True)
+
+
+def forged(session: AsyncSession, casework: Casework, actor: Actor, data: str | None) -> StaffReply:
+    """Callback data we did not make (or that no longer fits anything): refuse and audit."""
+    staff.audit(
+        session,
+        actor_id=actor.user_id,
+        chat_id=actor.chat_id,
+        action="staff.forged_callback",
+        outcome="refused",
+        detail={"data": (data or "")[:64]},
+        at=casework.clock(),
+    )
+    return StaffReply(toast=label(casework, "staffmsg.forged"), alert=True)

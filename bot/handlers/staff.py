@@ -1,0 +1,238 @@
+"""Staff chats: button presses on alerts and task cards, and text typed in reply to them.
+
+Thin: read the update, run the window or department service in one transaction (with the
+update id claimed, so a redelivered update acts once), then answer the press, edit the card,
+and wake the outbox dispatcher for whatever the transaction queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from telegram import Message, ReplyParameters, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.casework import department, window
+from bot.casework.notices import Actor, StaffReply, forged, label, parse_press, render
+from bot.casework.services import Casework
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.messenger import Messenger
+from bot.flows.model import Screen
+from bot.flows.parsing import normalise
+from bot.render import RenderedScreen
+from storage import updates
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+STAFF_PATTERN = re.compile(r"^[wt]\|")
+OTHER_PREFIX = re.compile(r"^[a-z]\|")
+# Words that mean someone is trying to act by typing; ordinary chat between staff is left alone.
+ACTION_WORDS = frozenset(
+    {
+        "受理", "同意", "通过", "批准", "驳回", "拒绝", "不予受理", "补材料", "转办", "退回",
+        "accept", "approve", "approved", "reject", "rejected", "decline", "forward",
+    }
+)  # fmt: skip
+
+
+def staff_chats(casework: Casework) -> frozenset[int]:
+    chats = set(casework.department_chats.values())
+    if casework.staff_chat_id is not None:
+        chats.add(casework.staff_chat_id)
+    return frozenset(chats)
+
+
+def waiting_for(message: Message | None) -> tuple[str, int, tuple[str, ...]] | None:
+    """What a card asks to be typed, read from its cancel button ("w|12|x|rj|other")."""
+    if message is None or message.reply_markup is None:
+        return None
+    for row in message.reply_markup.inline_keyboard:
+        for button in row:
+            press = parse_press(
+                button.callback_data if isinstance(button.callback_data, str) else None
+            )
+            if press is not None and press.verb == "x":
+                return press.kind, press.target, press.args
+    return None
+
+
+def is_card(message: Message | None) -> bool:
+    """One of our alerts or task cards (it has staff buttons)."""
+    if message is None or message.reply_markup is None:
+        return False
+    return any(
+        isinstance(b.callback_data, str) and STAFF_PATTERN.match(b.callback_data)
+        for row in message.reply_markup.inline_keyboard
+        for b in row
+    )
+
+
+class StaffText(filters.MessageFilter):
+    """Text in a staff chat that is ours to answer: a reply to a card, or an attempt to act."""
+
+    def __init__(self, chats: frozenset[int]) -> None:
+        super().__init__(name="StaffText")
+        self.chats = chats
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.id not in self.chats or not message.text:
+            return False
+        if message.reply_to_message is not None:
+            # Replies to other messages (e.g. a resident's relayed question) belong elsewhere.
+            return is_card(message.reply_to_message)
+        return looks_like_action(message.text)
+
+
+def looks_like_action(text: str) -> bool:
+    cleaned = normalise(text).strip("。.!！ ")
+    return cleaned in ACTION_WORDS or bool(STAFF_PATTERN.match(cleaned))
+
+
+class GroupPressHandler(CallbackQueryHandler):  # type: ignore[type-arg]
+    """A press in a group chat whose data has no known shape ("<letter>|…"): residents only
+    have buttons in private chats, and other parts of the bot (the staff relay, "s|…") own
+    their prefixes, so what is left is forged or garbled, and is refused with an audit."""
+
+    def check_update(self, update: object) -> bool:
+        if not isinstance(update, Update) or update.callback_query is None:
+            return False
+        chat, data = update.effective_chat, update.callback_query.data
+        if chat is None or chat.type == "private":
+            return False
+        return not (isinstance(data, str) and OTHER_PREFIX.match(data))
+
+
+def staff_handlers(casework: Casework) -> list[BaseHandler]:  # type: ignore[type-arg]
+    """Registered before the resident handlers: staff callback data anywhere, any press in a
+    group, and text in staff chats that answers (or mistakes) a card."""
+    return [
+        CallbackQueryHandler(on_staff_press, pattern=STAFF_PATTERN),
+        GroupPressHandler(on_staff_press),
+        MessageHandler(StaffText(staff_chats(casework)), on_staff_text),
+    ]
+
+
+def _actor(update: Update) -> Actor | None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None:
+        return None
+    return Actor(user.id, chat.id if chat else None, user.full_name)
+
+
+def _combine(context: ContextTypes.DEFAULT_TYPE) -> timedelta:
+    settings = context.bot_data.get("settings")
+    seconds = getattr(settings, "notify_combine_seconds", 30)
+    return timedelta(seconds=seconds)
+
+
+async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press on an alert or a task card (or forged data in a group): act once, then show."""
+    query, actor = update.callback_query, _actor(update)
+    if query is None or actor is None:
+        return
+    casework: Casework = context.bot_data["casework"]
+    database: Database = context.bot_data["components"].database
+    data = query.data if isinstance(query.data, str) else None
+    pressed = parse_press(data)
+    async with database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            return
+        combine = _combine(context)
+        if pressed is None:
+            reply = forged(session, casework, actor, data)
+        elif pressed.kind == "w":
+            reply = await window.press(
+                session, casework, actor, pressed, data=data or "", combine_within=combine
+            )
+        else:
+            reply = await department.press(
+                session, casework, actor, pressed, data=data or "", combine_within=combine
+            )
+    await query.answer(reply.toast, show_alert=reply.alert)
+    message = query.message if isinstance(query.message, Message) else None
+    await _show(context, reply, actor, message)
+
+
+async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Typed text in a staff chat: a note, date or amount a card asked for — or a hint."""
+    message, actor = update.message, _actor(update)
+    if message is None or actor is None or not message.text:
+        return
+    casework: Casework = context.bot_data["casework"]
+    database: Database = context.bot_data["components"].database
+    card = message.reply_to_message
+    waiting = waiting_for(card)
+    async with database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            return
+        if waiting is None:
+            key = "staffmsg.hint_card" if card is not None else "staffmsg.hint_tap"
+            reply = StaffReply(reply=_hint(casework, key))
+        elif waiting[0] == "w":
+            reply = await window.typed(
+                session, casework, actor, waiting[1], waiting[2], message.text,
+                combine_within=_combine(context),
+            )  # fmt: skip
+        else:
+            reply = await department.typed(
+                session, casework, actor, waiting[1], waiting[2], message.text,
+                combine_within=_combine(context),
+            )  # fmt: skip
+    if reply.alert and reply.toast and reply.reply is None:
+        # Refusals answer a press with a pop-up; a typed reply gets the same words in the chat.
+        reply.reply = render(casework, Screen("staff/hint.html", {"text": reply.toast}))
+    if reply.reply is not None:
+        try:
+            await context.bot.send_message(
+                message.chat.id,
+                reply.reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_parameters=ReplyParameters(message.message_id),
+            )
+        except TelegramError as exc:
+            log.warning("could not answer typed text in a staff chat: %s", exc)
+    await _show(context, StaffReply(edit=reply.edit, wake=reply.wake), actor, card)
+
+
+async def _show(
+    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor, message: Message | None
+) -> None:
+    if reply.edit is not None and message is not None:
+        messenger: Messenger = context.bot_data["messenger"]
+        await messenger.show(message.chat.id, reply.edit, edit=message.message_id)
+    if reply.private is not None:
+        await _send_private(context, reply, actor, message)
+    if reply.wake:
+        dispatcher: Dispatcher = context.bot_data["dispatcher"]
+        dispatcher.wake.set()
+
+
+async def _send_private(
+    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor, message: Message | None
+) -> None:
+    """Unmasked details go to the staff member privately; if they never started the bot, as a
+    reply in the staff chat. Sent directly, never through the outbox, so decrypted numbers
+    are not written to the database."""
+    assert reply.private is not None
+    screen = reply.private
+    try:
+        await context.bot.send_message(actor.user_id, screen.text, parse_mode=ParseMode.HTML)
+        return
+    except (Forbidden, BadRequest):
+        pass  # the bot may not write to people who have not started it
+    if message is not None:
+        await context.bot.send_message(
+            message.chat.id,
+            screen.text,
+            parse_mode=ParseMode.HTML,
+            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+        )
+
+
+def _hint(casework: Casework, key: str) -> RenderedScreen:
+    return render(casework, Screen("staff/hint.html", {"text": label(casework, key)}))

@@ -1,0 +1,193 @@
+"""Staff-side casework through the real Application: staff, their groups, and applications.
+
+Applications are submitted by calling ``submit`` directly (the resident conversation is
+tested on its own); every person here is invented.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.casework.applications import submit
+from bot.casework.drafts import ApplicationDraft
+from bot.casework.services import Casework
+from sandbox.models import CallbackQuery, StoredMessage
+from storage import staff
+from storage.db import Database
+from storage.models import AuditEvent, Resident, StaffRole
+from tests.conftest import DEPARTMENT_CHATS, STAFF_CHAT, BotHarness, Person
+
+WINDOW = 5001  # 陈晓, window staff for every town
+CIVIL = 6001  # 区民政局
+MEDICAL = 6002  # 区医疗保障局
+OUTSIDER = 5999  # in the staff group, but holds no role
+CIVIL_CHAT = DEPARTMENT_CHATS["civil_affairs"]
+MEDICAL_CHAT = DEPARTMENT_CHATS["medical_security"]
+
+
+def gb11643(first17: str) -> str:
+    """A synthetic ID number with the right check character."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def draft(resident_id: int, **changes: object) -> ApplicationDraft:
+    base = ApplicationDraft(
+        resident_id=resident_id,
+        locale="zh-CN",
+        programmes=("temporary", "medical"),
+        applicant_name="王秀英",
+        applicant_id_number="360426199101010071",
+        applicant_phone="13812345678",
+        subject="self",
+        subject_name="王秀英",
+        subject_id_number="360426199101010071",
+        town_id="baisha",
+        village="黄荆村",
+        economic_check_authorised=True,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@dataclass
+class Desk:
+    """The staff side of the harness: groups, staff members, and what they do there."""
+
+    bot: BotHarness
+
+    @property
+    def casework(self) -> Casework:
+        assert self.bot.application is not None
+        work: Casework = self.bot.application.bot_data["casework"]
+        return work
+
+    @property
+    def database(self) -> Database:
+        assert self.bot.application is not None
+        db: Database = self.bot.application.bot_data["components"].database
+        return db
+
+    async def resident(
+        self, telegram_id: int, language_code: str = "zh-hans"
+    ) -> tuple[Person, int]:
+        """A resident who has started the bot (so it may write to them), and their row id."""
+        person = self.bot.person(telegram_id, language_code)
+        await person.send("/start")
+        async with self.database.transaction() as session:
+            row = await session.scalar(
+                select(Resident).where(Resident.telegram_user_id == telegram_id)
+            )
+            assert row is not None
+            return person, row.id
+
+    async def apply(self, resident_id: int, **changes: object) -> int:
+        async with self.database.transaction() as session:
+            submission = await submit(session, draft(resident_id, **changes), self.casework)
+        assert submission.application_id, submission
+        return submission.application_id
+
+    def messages(self, chat_id: int) -> list[StoredMessage]:
+        return [m for m in self.bot.telegram.chat_messages(chat_id) if m.from_bot]
+
+    def last(self, chat_id: int) -> StoredMessage:
+        return self.messages(chat_id)[-1]
+
+    async def press(
+        self, user_id: int, chat_id: int, label: str, message_id: int | None = None
+    ) -> dict[str, Any]:
+        update = self.bot.telegram.make_update_press(user_id, chat_id, label, message_id)
+        await self.bot.feed(update)
+        return update
+
+    async def forge(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
+        """A client sending callback data no button of ours carries; returns the query id."""
+        telegram = self.bot.telegram
+        telegram._query_counter += 1
+        query = CallbackQuery(
+            f"cq-forged-{telegram._query_counter}", user_id, chat_id, message_id, data,
+            telegram.now(),
+        )  # fmt: skip
+        telegram.callback_queries[query.query_id] = query
+        message = telegram.message(chat_id, message_id)
+        assert message is not None
+        payload = {
+            "id": query.query_id,
+            "from": telegram.people[user_id].to_dict(),
+            "message": telegram.message_dict(message),
+            "chat_instance": f"ci{chat_id}",
+            "data": data,
+        }
+        await self.bot.feed(telegram._new_update("callback_query", payload))
+        return query.query_id
+
+    async def type(
+        self, user_id: int, chat_id: int, text: str, reply_to: int | None = None
+    ) -> None:
+        update = self.bot.telegram.make_update_text(
+            user_id, text, chat_id, reply_to_message_id=reply_to
+        )
+        await self.bot.feed(update)
+
+    def answer(self, query_id: str) -> str:
+        answer = self.bot.telegram.callback_answer(query_id)
+        assert answer is not None, "the press was not answered"
+        return str(answer.get("text") or "")
+
+    def last_answer(self) -> str:
+        query = list(self.bot.telegram.callback_queries.values())[-1]
+        return self.answer(query.query_id)
+
+    async def settle(self, seconds: float = 31) -> int:
+        """Let combined notices fall due, then send the outbox."""
+        self.bot.clock.advance(seconds=seconds)
+        return await self.bot.dispatch()
+
+    async def audit(
+        self, action: str | None = None, outcome: str | None = None
+    ) -> list[AuditEvent]:
+        async with self.database.transaction() as session:
+            query = select(AuditEvent).order_by(AuditEvent.id)
+            if action is not None:
+                query = query.where(AuditEvent.action == action)
+            if outcome is not None:
+                query = query.where(AuditEvent.outcome == outcome)
+            return list(await session.scalars(query))
+
+
+@pytest.fixture
+async def desk(bot: BotHarness) -> Desk:
+    telegram = bot.telegram
+    telegram.add_group(STAFF_CHAT, "窗口工作人员群")
+    for department, chat_id in DEPARTMENT_CHATS.items():
+        telegram.add_group(chat_id, department)
+    for user_id, name in (
+        (WINDOW, "陈晓"), (CIVIL, "李民政"), (MEDICAL, "赵医保"), (OUTSIDER, "路人"),
+        (1087968824, "Group"), (777000, "Telegram"),
+    ):  # fmt: skip
+        telegram.add_user(user_id, name)
+    result = Desk(bot)
+    # Telegram's pacing is the dispatcher's own concern (tested there); here it would only
+    # make the tests wait in real time between a resident's notices.
+    assert bot.application is not None
+    dispatcher = bot.application.bot_data["dispatcher"]
+    dispatcher.limits = replace(
+        dispatcher.limits, private_per_second=1000, private_burst=1000, group_per_minute=60000
+    )
+    async with result.database.transaction() as session:
+        await staff.add(
+            session, telegram_user_id=WINDOW, role=StaffRole.WINDOW, display_name="陈晓"
+        )
+        await staff.add(
+            session, telegram_user_id=CIVIL, role=StaffRole.DEPARTMENT,
+            department_id="civil_affairs", display_name="李民政",
+        )  # fmt: skip
+        await staff.add(
+            session, telegram_user_id=MEDICAL, role=StaffRole.DEPARTMENT,
+            department_id="medical_security", display_name="赵医保",
+        )  # fmt: skip
+    return result
