@@ -687,10 +687,11 @@ class FlowEngine:
             current = partial["current"]
             if current is None:
                 return False
-            current = dict(current)
-            if current:
-                current.pop(next(reversed(current)))
-            self._set_partial(state, step, {**partial, "current": current or None})
+            # One answer of the record undone; at its first question, back to "anyone else?".
+            undone = dict(current)
+            if undone:
+                undone.pop(next(reversed(undone)))
+            self._set_partial(state, step, {**partial, "current": undone if current else None})
             return True
         return False
 

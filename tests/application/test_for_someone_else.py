@@ -1,0 +1,131 @@
+"""Applying for someone else: the relationship and the person's or guardian's consent."""
+
+from __future__ import annotations
+
+from tests.application.conftest import (
+    applications,
+    id_number,
+    play,
+    skip_remaining_documents,
+    tap_containing,
+)
+from tests.conftest import BotHarness, Person
+
+GRANDMOTHER = id_number("19580612", "124")
+GRANDSON = id_number("20170905", "031")  # 8 on the test clock: under 14
+TEEN = id_number("20090405", "047")  # 16: consents himself
+DIRECTOR = id_number("19850320", "018")
+
+GRANDMOTHER_SCREENING = [
+    ("say", "/start"),
+    ("tap", "中文"),
+    ("tap", "✅ 同意，开始"),
+    ("tap", "都没有，继续"),
+    ("tap", "👪 家里人"),
+    ("say", "8"),
+    ("say", "石门"),
+    ("tap", "3"),
+    ("tap", "1000–1999 元"),
+    ("tap", "几乎没有"),
+    ("tap", "都没有"),
+    ("tap", "父母都无法照顾（重残、重病、服刑、失联等）"),
+    ("tap", "没有"),
+    ("tap", "有稳定安全的住处"),
+    ("tap", "❌ 否"),
+]
+
+
+async def from_menu(person: Person) -> None:
+    """A resident with consent on record opens the application with /apply."""
+    await person.send("/apply")
+    await person.tap("✅ 同意，开始填写")
+
+
+async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: BotHarness) -> None:
+    grandmother = bot.person(5101)
+    await play(grandmother, GRANDMOTHER_SCREENING)
+    await grandmother.tap("📝 申请这些帮助")
+    await grandmother.tap("✅ 同意，开始填写")
+    assert any(b.startswith("✅") and "事实无人抚养" in b for b in grandmother.buttons)
+    await grandmother.tap("✅ 选好了")
+    await grandmother.tap("👪 家里人")
+    await grandmother.tap("祖父母、外祖父母")
+    await grandmother.send("李秀芳")
+    await grandmother.send(GRANDMOTHER)
+    await grandmother.send("13698765432")
+    assert "申请对象" in grandmother.screen
+    await grandmother.send("李小明")
+    await grandmother.send(GRANDSON)
+    # Under 14 (from the ID number's birth date): the guardian consents, not the child.
+    assert "不满 14 岁" in grandmother.screen and "监护人同意" in grandmother.screen
+    await grandmother.tap("监护人还没有同意")
+    assert "需要先征得同意" in grandmother.screen
+    assert grandmother.buttons == ["⬅️ 上一步"]  # nothing goes on without consent
+    await grandmother.tap("⬅️ 上一步")
+    await grandmother.tap("✅ 我是监护人，或监护人已同意")
+    await grandmother.send("石门")
+    await grandmother.send("新店村")
+    await grandmother.tap("➕ 添加一位家庭成员")
+    await grandmother.tap("祖父母、外祖父母")
+    await grandmother.send("68")
+    await grandmother.tap("❌ 否")  # disability
+    await grandmother.tap("❌ 否")  # working
+    await grandmother.tap("✅ 就这些，继续")
+    await grandmother.tap("✅ 同意授权核对")
+    await skip_remaining_documents(grandmother)
+    assert "请核对" in grandmother.screen and "李小明" in grandmother.screen
+    await grandmother.tap("📨 确认提交申请")
+    assert "申请已提交" in grandmother.screen
+
+    [application] = await applications(bot)
+    assert application.subject == "family" and application.relationship == "grandparent"
+    assert application.applicant_name == "李秀芳" and application.subject_name == "李小明"
+    assert application.guardian_consent is True and application.subject_consent is False
+    assert application.facts["child_situation"] == "parents_unable"  # from the screening
+
+
+async def test_a_village_child_director_applies_for_a_child(bot: BotHarness) -> None:
+    director = bot.person(5102)
+    await play(director, GRANDMOTHER_SCREENING[:3])  # language and privacy consent only
+    await from_menu(director)
+    # With no screening for this person, every programme is offered and none is ticked.
+    assert not any(b.startswith("✅ ") and "." in b for b in director.buttons)
+    await tap_containing(director, "困境儿童")
+    await director.tap("✅ 选好了")
+    await director.tap("🤝 我照顾或负责的人（如村里的儿童、老人）")
+    await director.tap("村（社区）儿童主任")
+    await director.send("赵老师")
+    await director.send(DIRECTOR)
+    await director.send("13512345678")
+    await director.send("陈小雨")
+    await director.send(GRANDSON)
+    await director.tap("✅ 我是监护人，或监护人已同意")
+    await director.send("四面山")
+    await director.send("洪洞村")
+    await director.tap("✅ 没有其他家庭成员")
+    # No economic check for this programme: straight to the documents.
+    assert "材料 1 /" in director.screen
+    await skip_remaining_documents(director)
+    await director.tap("📨 确认提交申请")
+    [application] = await applications(bot)
+    assert application.subject == "in_care" and application.relationship == "child_director"
+    assert application.guardian_consent is True
+    assert application.economic_check_authorised_at is None
+
+
+async def test_someone_over_14_consents_themselves(bot: BotHarness) -> None:
+    mother = bot.person(5103)
+    await play(mother, GRANDMOTHER_SCREENING[:3])
+    await from_menu(mother)
+    await tap_containing(mother, "教育救助")
+    await mother.tap("✅ 选好了")
+    await mother.tap("👪 家里人")
+    await mother.tap("父母")
+    await mother.send("周兰")
+    await mother.send(DIRECTOR)
+    await mother.send("13512345678")
+    await mother.send("周强")
+    await mother.send(TEEN)
+    assert "本人同意" in mother.screen and "不满 14 岁" not in mother.screen
+    await mother.tap("✅ 本人已同意")
+    assert "镇或街道" in mother.screen

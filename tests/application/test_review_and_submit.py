@@ -1,0 +1,222 @@
+"""Review and edit, submit once, resume after a restart, and no duplicate applications."""
+
+from __future__ import annotations
+
+from storage.models import Application
+from tests.application.conftest import (
+    VALID_IDS,
+    applications,
+    count,
+    id_number,
+    play,
+    send_photo,
+    skip_remaining_documents,
+    tap_containing,
+)
+from tests.conftest import BotHarness, Person
+
+START = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
+CHILD = id_number("20180101", "062")
+
+
+async def to_review(bot: BotHarness, person: Person, programme: str = "临时救助") -> None:
+    """/apply for one programme, for oneself, through to the review screen."""
+    await play(person, START)
+    await person.send("/apply")
+    await person.tap("✅ 同意，开始填写")
+    await tap_containing(person, programme)
+    await person.tap("✅ 选好了")
+    await person.tap("🙋 我自己")
+    await person.send("孙丽")
+    await person.send(VALID_IDS[1])
+    await person.send("13712345678")
+    await person.send("德感")
+    await person.send("东方红社区")
+    await person.tap("✅ 没有其他家庭成员")
+    await send_photo(bot, person)
+    await skip_remaining_documents(person)
+    assert "请核对" in person.screen
+
+
+async def test_editing_from_review_asks_only_what_depends_on_it(bot: BotHarness) -> None:
+    person = bot.person(5301)
+    await to_review(bot, person)
+    await person.tap("村（社区）")
+    await person.send("东风社区")
+    assert "请核对" in person.screen and "东风社区" in person.screen
+
+    # A new programme: only its new documents are asked, and its economic check.
+    await person.tap("申请的项目")
+    await tap_containing(person, "最低生活保障")
+    await person.tap("✅ 选好了")
+    assert "家庭经济状况核对授权" in person.screen
+    await person.tap("✅ 同意授权核对")
+    asked = []
+    while "⏭️ 先跳过，以后再交" in person.buttons:
+        asked.append(person.screen.split("：", 1)[1].split("\n")[0])
+        await person.tap("⏭️ 先跳过，以后再交")
+    assert "居民身份证" not in asked and "救助申请书（一表登记）" not in asked
+    assert "户口簿" in asked
+    assert "请核对" in person.screen and "已交 1 项" in person.screen  # the ID photo is kept
+
+    # Applying for a family member instead: only the questions about them are added.
+    await person.tap("为谁申请")
+    await person.tap("👪 家里人")
+    await person.tap("子女")
+    await person.send("孙小花")
+    await person.send(CHILD)
+    await person.tap("✅ 我是监护人，或监护人已同意")
+    assert "请核对" in person.screen and "孙小花" in person.screen
+    await person.tap("📨 确认提交申请")
+    [application] = await applications(bot)
+    assert application.subject_name == "孙小花" and application.relationship == "child"
+    assert application.village == "东风社区"
+    assert set(application.facts) == set()  # no screening: nothing to reuse, nothing asked
+
+
+async def test_a_double_tap_on_submit_creates_one_application(bot: BotHarness) -> None:
+    person = bot.person(5302)
+    await to_review(bot, person)
+    review = person.last
+    data = next(b["callback_data"] for b in review.buttons if b["text"] == "📨 确认提交申请")
+    # Both taps reach Telegram before the screen changes, as with a quick double tap.
+    taps = [
+        bot.telegram.make_update_tap(person.user_id, person.user_id, review.message_id, data)
+        for _ in range(2)
+    ]
+    for tap in taps:
+        await bot.feed(tap)
+    assert await count(bot, Application) == 1
+    assert "申请已提交" in person.screen
+    answers = [c for c in bot.telegram.calls if c.method == "answerCallbackQuery"]
+    assert "失效" in str(answers[-1].params)  # the second tap is told the button is stale
+
+
+async def test_a_restart_mid_application_resumes(bot: BotHarness) -> None:
+    person = bot.person(5303)
+    await play(person, START)
+    await person.send("/apply")
+    await person.tap("✅ 同意，开始填写")
+    await tap_containing(person, "临时救助")
+    await tap_containing(person, "医疗救助")
+    await bot.restart()  # ticks not yet confirmed survive a new process
+    assert sum(b.startswith("✅ ") and ". " in b for b in person.buttons) == 2
+    await person.tap("✅ 选好了")
+    await person.tap("🙋 我自己")
+    await person.send("孙丽")
+    await person.send(VALID_IDS[1])
+    await person.send("13712345678")
+    await person.send("德感")
+    await person.send("东方红社区")
+    await person.tap("➕ 添加一位家庭成员")
+    await person.tap("配偶")
+    await bot.restart()  # half a household member, then a new process
+    await person.send("45")
+    assert "残疾" in person.screen  # the member's next question: nothing was lost
+    await person.tap("❌ 否")
+    await person.tap("✅ 是")
+    bot.clock.advance(days=2)
+    await person.send("嗯")
+    assert "欢迎回来" in person.screen
+    await person.tap("▶️ 继续上次的")
+    assert "1. 配偶，45 岁，有工作" in person.screen
+
+
+async def test_an_open_application_is_shown_instead_of_a_duplicate(bot: BotHarness) -> None:
+    first = bot.person(5304)
+    await to_review(bot, first)
+    await first.tap("📨 确认提交申请")
+    [existing] = await applications(bot)
+
+    # The same person applies again, for the same programme: told at once, not at the end.
+    await first.send("/apply")
+    await first.tap("✅ 同意，开始填写")
+    await tap_containing(first, "临时救助")
+    await first.tap("✅ 选好了")
+    await first.tap("🙋 我自己")
+    await first.send("孙丽")
+    await first.send(VALID_IDS[1])
+    assert "已经有一份在办的申请" in first.screen and existing.number in first.screen
+    assert first.buttons == ["⬅️ 上一步"]
+
+    # Someone else fills in a whole form for her; meanwhile nothing exists yet for "medical"…
+    other = bot.person(5305)
+    await play(other, START)
+    await other.send("/apply")
+    await other.tap("✅ 同意，开始填写")
+    await tap_containing(other, "医疗救助")
+    await other.tap("✅ 选好了")
+    await other.tap("👪 家里人")
+    await other.tap("配偶")
+    await other.send("周军")
+    await other.send(VALID_IDS[0])
+    await other.send("13812345678")
+    await other.send("孙丽")
+    await other.send(VALID_IDS[1])
+    await other.tap("✅ 本人已同意")
+    await other.send("德感")
+    await other.send("东方红社区")
+    await other.tap("✅ 没有其他家庭成员")
+    await skip_remaining_documents(other)
+    # … until she files it herself, before he submits: his submit shows hers instead.
+    await first.tap("⬅️ 上一步")
+    await first.tap("⬅️ 上一步")
+    await first.tap("⬅️ 上一步")
+    await first.tap("⬅️ 上一步")
+    await tap_containing(first, "临时救助")
+    await tap_containing(first, "医疗救助")
+    await first.tap("✅ 选好了")
+    await first.tap("🙋 我自己")
+    await first.send("孙丽")
+    await first.send(VALID_IDS[1])
+    await first.send("13712345678")
+    await first.send("德感")
+    await first.send("东方红社区")
+    await first.tap("✅ 没有其他家庭成员")
+    await skip_remaining_documents(first)
+    await first.tap("📨 确认提交申请")
+    assert "申请已提交" in first.screen
+    await other.tap("📨 确认提交申请")
+    assert "已经有一份在办的申请" in other.screen and "JJ-2026-000002" in other.screen
+    assert await count(bot, Application) == 2
+    await other.tap("⬅️ 上一步")
+    assert "请核对" in other.screen  # back to the review, everything kept
+
+
+async def test_declining_the_economic_check_stops_kindly(bot: BotHarness) -> None:
+    person = bot.person(5306)
+    await play(person, START)
+    await person.send("/apply")
+    await person.tap("✅ 同意，开始填写")
+    await tap_containing(person, "最低生活保障")
+    await person.tap("✅ 选好了")
+    await person.tap("🙋 我自己")
+    await person.send("孙丽")
+    await person.send(VALID_IDS[1])
+    await person.send("13712345678")
+    await person.send("德感")
+    await person.send("东方红社区")
+    await person.tap("✅ 没有其他家庭成员")
+    await person.tap("不同意")
+    assert "不能审核" in person.screen and "最低生活保障" in person.screen
+    assert person.buttons == ["⬅️ 上一步"]
+    await person.send("好吧")
+    assert "⚠️" in person.screen
+    await person.tap("⬅️ 上一步")
+    await person.tap("✅ 同意授权核对")
+    assert "材料 1 /" in person.screen
+
+
+async def test_cancel_forgets_the_application(bot: BotHarness) -> None:
+    person = bot.person(5307)
+    await play(person, START)
+    await person.send("/apply")
+    await person.tap("✅ 同意，开始填写")
+    await tap_containing(person, "临时救助")
+    await person.tap("✅ 选好了")
+    await person.tap("🙋 我自己")
+    await person.send("孙丽")
+    await person.send(VALID_IDS[1])
+    await person.send("/cancel")
+    assert "取消" in person.screen or "删除" in person.screen
+    assert await count(bot, Application) == 0
