@@ -20,8 +20,8 @@ from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import FINAL, TaskAction, TaskState
 from bot.casework.workdays import working_days_left
 from bot.flows.model import Button, Label, Screen
-from bot.policy.profile import Department, Programme
-from bot.render import RenderedScreen, Renderer
+from bot.policy.profile import Department, Document, Programme
+from bot.render import DEFAULT_LOCALE, RenderedScreen, Renderer
 from storage.models import Application, ApplicationStatus, DepartmentTask, StatusEvent
 
 # Ledger actions with their own wording; anything another part of casework adds later is shown
@@ -43,7 +43,11 @@ CALLBACK_PREFIX = "m|"
 class LedgerLine:
     on: date
     action: str  # a key under my.action.*
-    note: str | None = None
+    note: str | None = None  # staff's own words, shown as written
+    reason: str | None = None  # a key under reason.* (the window's and departments' list)
+    documents: tuple[Document, ...] = ()
+    department: Department | None = None  # where a task was referred
+    visit_on: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ async def applications_of(
         tasks_of[task.application_id].append(task)
     lines_of: dict[tuple[int, int | None], list[LedgerLine]] = defaultdict(list)
     for event in events:
-        lines_of[(event.application_id, event.task_id)].append(_line(event))
+        lines_of[(event.application_id, event.task_id)].append(_line(casework, event))
     today = casework.today()
     return [
         ApplicationView(
@@ -129,10 +133,34 @@ async def applications_of(
     ]
 
 
-def _line(event: StatusEvent) -> LedgerLine:
+def _line(casework: Casework, event: StatusEvent) -> LedgerLine:
+    """Casework stores notes for staff ("id_card,hukou", "income_above_line: …"); the resident
+    sees them in words: document names, the reason from the list, the department referred to."""
+    on = event.created_at.astimezone(CHINA).date()
     action = event.action if event.action in KNOWN_ACTIONS else "other"
-    note = event.note if event.action in RESIDENT_NOTES and event.note else None
-    return LedgerLine(event.created_at.astimezone(CHINA).date(), action, note)
+    note = event.note or ""
+    if not note or event.action not in RESIDENT_NOTES | {"schedule_visit"}:
+        return LedgerLine(on, action)
+    if event.action in ("need_documents", "documents_requested"):
+        wanted = [part.strip() for part in note.split(",")]
+        return LedgerLine(on, action, documents=_documents(casework, wanted))
+    if event.action in ("reject", "rejected"):
+        code, _, words = note.partition(": ")
+        known = f"reason.{code}" in casework.renderer.catalogue(DEFAULT_LOCALE).entries
+        return LedgerLine(on, action, note=words or None, reason=code if known else None)
+    if event.action == "refer":
+        return LedgerLine(on, action, department=casework.profile.departments.get(note))
+    return LedgerLine(on, action, visit_on=note[:10])
+
+
+def _documents(casework: Casework, wanted: Sequence[str]) -> tuple[Document, ...]:
+    found = {
+        d.id: d
+        for programme in casework.profile.programmes
+        for d in programme.documents
+        if d.id in wanted
+    }
+    return tuple(found[w] for w in wanted if w in found)
 
 
 def _task_view(

@@ -21,7 +21,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "ledger": [
             "2026-03-02　提交申请",
             "窗口受理，转给部门",
-            "部门要求补交材料：请补交诊断证明",
+            "部门要求补交材料：医院诊断证明、医疗费用票据和医保结算单",
         ],
         "next": "下一步：请补交部门要求的材料",
         "dibao_left": "还剩 30 天",
@@ -39,7 +39,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "ledger": [
             "2026-03-02  Application submitted",
             "Accepted by the window and passed to the department",
-            "The department asked for documents: 请补交诊断证明",
+            "The department asked for documents: Hospital diagnosis, Medical bills and insurance",
         ],
         "next": "Next: Please send the documents the department asked for",
         "dibao_left": "30 days left",
@@ -78,7 +78,10 @@ async def progress(bot: BotHarness, application_id: int) -> None:
             )
             task.state = "received"
             if task.programme_id == "medical":
-                for action, note in (("accept", None), ("need_documents", "请补交诊断证明")):
+                for action, note in (
+                    ("accept", None),
+                    ("need_documents", "diagnosis,medical_bills"),
+                ):
                     session.add(
                         StatusEvent(
                             application_id=application_id,
@@ -162,3 +165,25 @@ async def test_someone_elses_application_is_refused_politely_and_audited(bot: Bo
     await bot.feed(update)
     assert EXPECTED["zh-CN"]["refused"] in (person.last.text or "")
     assert len(await audit_rows(bot, "my.open")) == 2
+
+
+async def test_a_refusal_shows_the_reason_in_words(bot: BotHarness) -> None:
+    application_id = await apply(bot, await resident(bot, 1006))
+    now = casework(bot).clock()
+    async with database(bot).transaction() as session:
+        application = await session.get(Application, application_id)
+        assert application is not None
+        application.status = ApplicationStatus.REJECTED
+        session.add(
+            StatusEvent(
+                application_id=application_id,
+                actor_kind="staff",
+                actor_id=7001,
+                action="rejected",
+                note="not_local_hukou: 户籍在永川区",
+                created_at=now,
+            )
+        )
+    screen = (await bot.person(1006).send("/my")).text or ""
+    assert "窗口不予受理：不是本地户籍：户籍在永川区" in screen
+    assert "not_local_hukou" not in screen
