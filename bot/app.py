@@ -24,19 +24,22 @@ from bot.casework.deadlines import DeadlineWatch
 from bot.casework.personal_data import PersonalDataVault
 from bot.casework.services import Casework
 from bot.config import ConfigurationError, Settings
-from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.dispatcher import Dispatcher, Limits
 from bot.delivery.messenger import Messenger
 from bot.dialogue import ResidentDialogue
 from bot.flows.engine import FlowEngine
 from bot.flows.model import Label
 from bot.flows.screening import ScreeningHost, load_screening_flow
+from bot.handlers.broadcast import broadcast_handlers
 from bot.handlers.errors import on_error
 from bot.handlers.my_applications import my_applications_handlers
+from bot.handlers.notices import NOTICES_GROUP, notice_handlers
 from bot.handlers.relay import INTERCEPT_GROUP, relay_handlers, relay_interceptor
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.handlers.resident import on_resident_update
 from bot.handlers.staff import staff_handlers
 from bot.handlers.staff_admin import staff_admin_handlers
+from bot.notices.runner import BroadcastRunner
 from bot.policy import Profile, load_profile
 from bot.processing import PerChatUpdateProcessor
 from bot.render import Renderer
@@ -95,6 +98,7 @@ def build_components(
         default_locale=settings.locale,
         resume_after=timedelta(minutes=settings.resume_after_minutes),
         clock=now,
+        casework=casework,
     )
     return Components(profile, database, renderer, host, dialogue, now, casework)
 
@@ -131,9 +135,17 @@ def build_application(
         renderer=components.renderer,
         casework=components.casework,
         messenger=Messenger(application.bot),
-        dispatcher=Dispatcher(components.database, application.bot, components.clock),
+        dispatcher=Dispatcher(
+            components.database, application.bot, components.clock, _limits(settings)
+        ),
         dispatch_in_background=dispatch_in_background,
         settings=settings,
+    )
+    application.bot_data["broadcast_runner"] = _broadcast_runner(application, settings)
+    # Subscriptions and broadcasts come before the dialogue: /notices, /stop, n|… and b|… end
+    # there, /start only resumes notices and goes on to the dialogue.
+    application.add_handlers(
+        [*notice_handlers(), *broadcast_handlers(settings.admin_ids)], group=NOTICES_GROUP
     )
     application.bot_data["deadline_watch"] = DeadlineWatch(
         components.database, components.casework, wake=application.bot_data["dispatcher"].wake.set
@@ -164,6 +176,10 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         application.bot_data["dispatching"] = asyncio.create_task(
             dispatcher.run_forever(), name="outbox"
         )
+        runner: BroadcastRunner = application.bot_data["broadcast_runner"]
+        application.bot_data["broadcasting"] = asyncio.create_task(
+            runner.run_forever(), name="broadcasts"
+        )
     renderer: Renderer = application.bot_data["renderer"]
     for locale, language_code in (("zh-CN", None), ("en", "en")):
         commands = [
@@ -176,7 +192,7 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
 
 
 async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    for name in ("housekeeping", "deadlines", "dispatching"):
+    for name in ("housekeeping", "deadlines", "dispatching", "broadcasting"):
         task = application.bot_data.get(name)
         if task is not None:
             task.cancel()
@@ -184,3 +200,32 @@ async def _post_shutdown(application: Application) -> None:  # type: ignore[type
                 await task
     components: Components = application.bot_data["components"]
     await components.database.dispose()
+
+
+def _limits(settings: Settings) -> Limits:
+    return Limits(
+        overall_per_second=settings.send_rate,
+        private_per_second=settings.chat_rate,
+        private_burst=settings.chat_burst,
+        group_per_minute=settings.group_per_minute,
+    )
+
+
+def _broadcast_runner(
+    application: Application,  # type: ignore[type-arg]
+    settings: Settings,
+) -> BroadcastRunner:
+    components: Components = application.bot_data["components"]
+    dispatcher: Dispatcher = application.bot_data["dispatcher"]
+    return BroadcastRunner(
+        database=components.database,
+        bot=application.bot,
+        renderer=components.renderer,
+        profile=components.profile,
+        clock=components.clock,
+        today=lambda: components.clock().astimezone(CHINA).date(),
+        locale=settings.locale,
+        wake=dispatcher.wake.set,
+        batch=settings.broadcast_batch,
+        rescreen_every=timedelta(hours=settings.rescreen_every_hours),
+    )

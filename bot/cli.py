@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
+from bot.cli_broadcast import broadcast_app, rescreen_app
 from bot.cli_staff import staff_app
 from bot.config import ConfigurationError, Settings, load_settings
 
@@ -21,6 +22,8 @@ flows_app = typer.Typer(help="Conversation flows and the policy profile.", no_ar
 app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
 app.add_typer(staff_app, name="staff")
+app.add_typer(broadcast_app, name="broadcast")
+app.add_typer(rescreen_app, name="rescreen")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     resume_after_minutes: int = Field(default=60, ge=1)
     # Notices to one resident within this many seconds are combined into one message.
     notify_combine_seconds: int = Field(default=30, ge=0, le=600)
+    # Telegram's limits for the outbox dispatcher (telegram.md); lower them, never raise them
+    # above what Telegram allows the bot.
+    send_rate: float = Field(default=30, gt=0)  # messages per second, all chats together
+    chat_rate: float = Field(default=1, gt=0)  # per private chat, per second
+    chat_burst: int = Field(default=3, ge=1)  # a private chat may get this many at once
+    group_per_minute: float = Field(default=20, gt=0)  # per group chat
+    # Broadcast recipients are written to the outbox this many at a time.
+    broadcast_batch: int = Field(default=1000, ge=10, le=10_000)
+    # How often the standards are checked for a new version ("the policy finds the person").
+    rescreen_every_hours: float = Field(default=6, gt=0)
 
     @field_validator("locale")
     @classmethod

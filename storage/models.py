@@ -243,6 +243,8 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # Telegram refused it for good
     UNKNOWN = "unknown"  # the send may or may not have happened: never resent blindly
+    HELD = "held"  # a paused broadcast's row: not sent until the broadcast resumes
+    CANCELLED = "cancelled"  # a cancelled broadcast's row that was never sent
 
 
 class Priority:
@@ -269,12 +271,18 @@ class OutboxMessage(Base):
     # Rows with the same key still pending are combined into one message (notices to a
     # resident within a short window, alerts to a busy group).
     combine_key: Mapped[str | None] = mapped_column(String(64))
+    # The broadcast this row delivers (its text is read from there, not copied 100,000 times).
+    # No foreign key: adding one would rebuild this large table on SQLite.
+    broadcast_id: Mapped[int | None] = mapped_column(BigInteger)
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_outbox_due", "status", "priority", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "priority", "not_before"),
+        Index("ix_outbox_broadcast", "broadcast_id", "status"),
+    )
 
 
 # ---- staff and audit --------------------------------------------------------------------------
@@ -344,3 +352,99 @@ class RelayedMessage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (Index("ix_relayed_messages_staff", "staff_chat_id", "staff_message_id"),)
+
+
+# ---- broadcasts and subscriptions -------------------------------------------------------------
+
+
+class NoticeTopic(StrEnum):
+    """What a resident wants to hear about; ALL is every notice."""
+
+    ALL = "all"
+    OLDER = "older"
+    CHILDREN = "children"
+    DISABILITY = "disability"
+    EMPLOYMENT = "employment"
+
+
+class NoticeSubscription(Base):
+    """A resident's choice of policy notices. Exists only once they agreed to notices."""
+
+    __tablename__ = "notice_subscriptions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), unique=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    topics: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    # Only notices addressed to the resident's own town.
+    town_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    town_id: Mapped[str | None] = mapped_column(String(32))
+    # The notices consent version they agreed to; None means never send.
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    stopped_reason: Mapped[str | None] = mapped_column(String(16))  # stop | blocked | withdrawn
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_notice_subscriptions_active", "active", "id"),)
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"  # an administrator is composing it in the bot
+    SCHEDULED = "scheduled"
+    SENDING = "sending"  # recipient rows are being written and sent
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+    FINISHED = "finished"
+
+
+class Broadcast(Base):
+    """A notice to many residents; its recipients are outbox rows with its id."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_by: Mapped[int] = mapped_column(BigInteger, index=True)
+    # Where the administrator sees the live progress message (None from the command line).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(12), default=BroadcastStatus.DRAFT, index=True)
+    draft_step: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+    # What residents receive: the text escaped for HTML, with the how-to-stop line.
+    body_html: Mapped[str] = mapped_column(Text, default="")
+    photo_file_id: Mapped[str | None] = mapped_column(String(256))
+    audience: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    # Recipients are written in batches by subscription id; this is the last one written.
+    expanded_through: Mapped[int] = mapped_column(BigInteger, default=0)
+    expanded: Mapped[bool] = mapped_column(Boolean, default=False)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stats: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RescreenNotice(Base):
+    """A resident's latest screening re-evaluated under a standards version: once each."""
+
+    __tablename__ = "rescreen_notices"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    screening_id: Mapped[int | None] = mapped_column(
+        ForeignKey("screenings.id", ondelete="SET NULL")
+    )
+    standards_version: Mapped[str] = mapped_column(String(32))
+    # Programme id -> [verdict before, verdict now], only those that improved (may be empty).
+    improved: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_rescreen_notices_once", "resident_id", "standards_version", unique=True),
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -96,4 +97,103 @@ async def next_due(session: AsyncSession) -> datetime | None:
         .where(OutboxMessage.status == OutboxStatus.PENDING)
         .order_by(OutboxMessage.not_before)
         .limit(1)
+    )
+
+
+# ---- batches: what the dispatcher uses at volume ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row marked `sending`, as plain values (no ORM object lives past the claim)."""
+
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+    not_before: datetime
+    broadcast_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What became of one claimed row."""
+
+    id: int
+    status: str
+    not_before: datetime
+    error: str | None = None
+    message_id: int | None = None
+    sent_at: datetime | None = None
+
+
+async def claim_batch(
+    session: AsyncSession, *, now: datetime, limit: int, skip_chats: Collection[int] = ()
+) -> list[Claimed]:
+    """Up to ``limit`` due rows, most urgent first, at most one per chat, marked `sending`.
+
+    One row per chat per batch keeps a chat's own limit from holding up the whole batch;
+    ``skip_chats`` are chats that have used up their limit for now.
+    """
+    query = select(
+        OutboxMessage.id,
+        OutboxMessage.chat_id,
+        OutboxMessage.payload,
+        OutboxMessage.attempts,
+        OutboxMessage.not_before,
+        OutboxMessage.broadcast_id,
+    ).where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
+    if skip_chats:
+        query = query.where(OutboxMessage.chat_id.not_in(list(skip_chats)))
+    rows = (
+        await session.execute(
+            query.order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
+            .limit(limit * 2)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    chosen: list[Claimed] = []
+    chats: set[int] = set()
+    for row in rows:
+        if row.chat_id in chats:
+            continue
+        chats.add(row.chat_id)
+        chosen.append(
+            Claimed(
+                row.id,
+                row.chat_id,
+                dict(row.payload),
+                row.attempts + 1,
+                row.not_before,
+                row.broadcast_id,
+            )
+        )
+        if len(chosen) == limit:
+            break
+    if chosen:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([c.id for c in chosen]))
+            .values(status=OutboxStatus.SENDING, attempts=OutboxMessage.attempts + 1)
+        )
+    return chosen
+
+
+async def record_batch(session: AsyncSession, results: Sequence[Result]) -> None:
+    """Write the outcomes of many sends in one statement (an executemany by primary key)."""
+    if not results:
+        return
+    await session.execute(
+        update(OutboxMessage),
+        [
+            {
+                "id": r.id,
+                "status": r.status,
+                "not_before": r.not_before,
+                "error": r.error,
+                "telegram_message_id": r.message_id,
+                "sent_at": r.sent_at,
+            }
+            for r in results
+        ],
     )

@@ -1,10 +1,20 @@
 """Drains the outbox within Telegram's limits, most urgent first, and survives crashes.
 
-Each row moves pending -> sending -> sent / failed / unknown. A row is marked `sending` and
-committed BEFORE the request goes out; if the process dies then, the row is found in `sending`
-at the next start and becomes `unknown`: it may have been delivered, and Telegram has no
-idempotency key, so it is never sent twice. A 429 puts the row back with `not_before` at the
-moment Telegram named; a timed-out send is `unknown`, not blindly resent.
+Each row moves pending -> sending -> sent / failed / unknown. Rows are marked `sending` and
+committed BEFORE their requests go out; if the process dies then, they are found in `sending`
+at the next start and become `unknown`: they may have been delivered, and Telegram has no
+idempotency key, so they are never sent twice. A timed-out send is `unknown` too.
+
+Volume: each tick claims as many rows as the overall limit allows right now (at most one per
+chat), sends them concurrently, and writes the outcomes of the previous tick in the same
+transaction as the next claim. Ticks are short, so few rows are ever in `sending` at once,
+which is what bounds the `unknown` rows a crash can leave. The order of a claim is priority
+first (resident notices, staff alerts, broadcasts), so a status notice enqueued during a
+broadcast of 100,000 waits at most one tick.
+
+A 429 names how long Telegram wants nothing sent: the whole dispatcher pauses that long (bulk
+sending hits the bot's overall limit, not one chat's), and the row goes back to `pending`.
+A 403 (blocked, deactivated) fails the row and ends the resident's notice subscription.
 """
 
 from __future__ import annotations
@@ -12,19 +22,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from storage import outbox
+from storage import notices, outbox
 from storage.db import Database
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxStatus
+from storage.outbox import Claimed, Result
 
 log = logging.getLogger(__name__)
+
+# The error text of a 403, so statistics can tell "blocked" from other failures.
+BLOCKED = "blocked: "
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +51,22 @@ class Limits:
     private_per_second: float = 1
     private_burst: int = 3
     group_per_minute: float = 20
-    batch: int = 50
+    batch: int = 50  # rows claimed per tick at most
     max_attempts: int = 8
+    # The pipeline's heartbeat: outcomes are written and new rows claimed at most this often.
+    tick_seconds: float = 0.02
+
+    def scaled(self, factor: float) -> Limits:
+        """Every rate times ``factor`` (benchmarks run Telegram's limits faster)."""
+        return Limits(
+            overall_per_second=self.overall_per_second * factor,
+            private_per_second=self.private_per_second * factor,
+            private_burst=self.private_burst,
+            group_per_minute=self.group_per_minute * factor,
+            batch=max(self.batch, int(self.overall_per_second * factor * self.tick_seconds * 4)),
+            max_attempts=self.max_attempts,
+            tick_seconds=self.tick_seconds,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +92,13 @@ class Dispatcher:
         self.wake = asyncio.Event()
         self._overall = AsyncLimiter(self.limits.overall_per_second, 1)
         self._chats: dict[int, AsyncLimiter] = {}
+        # Chats whose own limit is used up, until when (monotonic seconds).
+        self._busy: dict[int, float] = {}
+        # After a 429 nothing is sent before this moment (the dispatcher's clock).
+        self.paused_until: datetime | None = None
+        self._contents: dict[int, tuple[str, str | None]] = {}
+        self._done: list[tuple[Claimed, Outcome]] = []
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     async def recover(self) -> int:
         """Run once at start: rows left `sending` by a crash become `unknown`."""
@@ -72,29 +109,105 @@ class Dispatcher:
         return count
 
     async def run_once(self) -> int:
-        """Send what is due now; returns how many rows were handled."""
+        """Claim what the limits allow now, send it all, record it; returns rows handled."""
+        await self._flush()
+        if self._paused():
+            return 0
         async with self.database.transaction() as session:
-            rows = await outbox.claim_due(session, now=self.clock(), limit=self.limits.batch)
-            claimed = [(row.id, row.chat_id, dict(row.payload), row.attempts) for row in rows]
-        for row_id, chat_id, payload, attempts in claimed:
-            outcome = await self._send(chat_id, payload, attempts)
-            async with self.database.transaction() as session:
-                row = await session.get(OutboxMessage, row_id)
-                if row is not None:
-                    _record(row, outcome, self.clock())
-        return len(claimed)
+            rows = await self._claim(session, self.limits.batch, take_tokens=False)
+        results = await asyncio.gather(*(self._send(row, take_token=True) for row in rows))
+        self._done.extend(zip(rows, results, strict=True))
+        await self._flush()
+        return len(rows)
 
     async def run_forever(self) -> None:
+        """The pipeline: each tick records finished sends, claims and starts the next ones."""
         await self.recover()
-        while True:
-            try:
-                handled = await self.run_once()
-            except Exception:
-                log.exception("outbox dispatch failed; retrying shortly")
-                handled = 0
-            if handled:
-                continue
-            await self._sleep_until_due()
+        try:
+            while True:
+                try:
+                    await self._tick()
+                except Exception:
+                    log.exception("outbox dispatch failed; retrying shortly")
+                    await asyncio.sleep(1)
+        finally:
+            for task in self._in_flight:
+                task.cancel()
+
+    async def _tick(self) -> None:
+        started = time.monotonic()
+        if self._paused():
+            await self._flush()
+            assert self.paused_until is not None
+            wait = (self.paused_until - self.clock()).total_seconds()
+            await asyncio.sleep(min(max(wait, 0.0), 1.0))
+            return
+        capacity = self._capacity()
+        claimed = await self._transaction(capacity)
+        for row in claimed:
+            task = asyncio.create_task(self._send_and_keep(row))
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        if claimed or self._in_flight:
+            # The rest of the tick: in-flight sends come back and are written next tick.
+            await asyncio.sleep(max(0.0, self.limits.tick_seconds - (time.monotonic() - started)))
+            return
+        if capacity == 0:
+            await asyncio.sleep(max(self.limits.tick_seconds, 1 / self.limits.overall_per_second))
+            return
+        await self._sleep_until_due()
+
+    def _capacity(self) -> int:
+        """How many sends the overall limit allows right now (nothing is taken yet)."""
+        count = 0
+        while count < self.limits.batch and self._overall.has_capacity(count + 1):
+            count += 1
+        return count
+
+    async def _claim(
+        self, session: AsyncSession, limit: int, *, take_tokens: bool
+    ) -> list[Claimed]:
+        now_mono = time.monotonic()
+        self._busy = {chat: until for chat, until in self._busy.items() if until > now_mono}
+        rows = await outbox.claim_batch(
+            session, now=self.clock(), limit=limit, skip_chats=self._busy.keys()
+        )
+        if take_tokens and rows:
+            await self._overall.acquire(len(rows))
+        missing = {r.broadcast_id for r in rows if r.broadcast_id is not None} - set(self._contents)
+        if missing:
+            self._contents.update(await notices.broadcast_contents(session, ids=missing))
+        return rows
+
+    async def _send_and_keep(self, row: Claimed) -> None:
+        outcome = await self._send(row, take_token=False)
+        self._done.append((row, outcome))
+
+    async def _flush(self) -> None:
+        if self._done:
+            await self._transaction(0)
+
+    async def _transaction(self, capacity: int) -> list[Claimed]:
+        """One unit of work: record the finished sends, then claim up to ``capacity`` rows.
+
+        If it fails, the outcomes are kept for the next try (their rows are still `sending`).
+        """
+        done, self._done = self._done, []
+        try:
+            async with self.database.transaction() as session:
+                await _write(session, done, self.clock())
+                return await self._claim(session, capacity, take_tokens=True) if capacity else []
+        except BaseException:
+            self._done[:0] = done
+            raise
+
+    def _paused(self) -> bool:
+        if self.paused_until is None:
+            return False
+        if self.clock() >= self.paused_until:
+            self.paused_until = None
+            return False
+        return True
 
     async def _sleep_until_due(self) -> None:
         async with self.database.transaction() as session:
@@ -119,45 +232,83 @@ class Dispatcher:
             self._chats[chat_id] = limiter
         return limiter
 
-    async def _send(self, chat_id: int, payload: dict[str, object], attempts: int) -> Outcome:
-        async with self._limiter(chat_id), self._overall:
-            try:
-                markup = payload.get("reply_markup")
-                message = await self.bot.send_message(
-                    chat_id,
-                    str(payload["text"]),
-                    parse_mode=str(payload.get("parse_mode") or "HTML"),
-                    reply_markup=(
-                        InlineKeyboardMarkup.de_json(markup, self.bot)  # type: ignore[arg-type]
-                        if markup
-                        else None
-                    ),
-                )
-            except RetryAfter as exc:
-                retry = exc.retry_after
-                seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
-                return Outcome(
-                    OutboxStatus.PENDING, retry_at=self.clock() + timedelta(seconds=seconds)
-                )
-            except (Forbidden, BadRequest) as exc:
+    async def _send(self, row: Claimed, *, take_token: bool) -> Outcome:
+        limiter = self._limiter(row.chat_id)
+        await limiter.acquire()
+        if not limiter.has_capacity():
+            # Keep this chat out of the next claims until it has a token again.
+            rate = limiter.max_rate / limiter.time_period
+            self._busy[row.chat_id] = time.monotonic() + 1 / rate
+        if take_token:
+            await self._overall.acquire()
+        if self._paused():
+            assert self.paused_until is not None
+            return Outcome(OutboxStatus.PENDING, retry_at=self.paused_until)
+        try:
+            message = await self._request(row)
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
+            until = self.clock() + timedelta(seconds=seconds)
+            if self.paused_until is None or until > self.paused_until:
+                self.paused_until = until
+                log.warning("Telegram asked for a pause of %s s; pausing all sends", seconds)
+            return Outcome(OutboxStatus.PENDING, retry_at=until)
+        except Forbidden as exc:
+            return Outcome(OutboxStatus.FAILED, error=BLOCKED + exc.message)
+        except BadRequest as exc:
+            return Outcome(OutboxStatus.FAILED, error=exc.message)
+        except TimedOut as exc:
+            return Outcome(OutboxStatus.UNKNOWN, error=f"timed out: {exc.message}")
+        except NetworkError as exc:
+            if row.attempts >= self.limits.max_attempts:
                 return Outcome(OutboxStatus.FAILED, error=exc.message)
-            except TimedOut as exc:
-                return Outcome(OutboxStatus.UNKNOWN, error=f"timed out: {exc.message}")
-            except NetworkError as exc:
-                if attempts >= self.limits.max_attempts:
-                    return Outcome(OutboxStatus.FAILED, error=exc.message)
-                backoff = timedelta(seconds=min(300, 2**attempts))
-                return Outcome(
-                    OutboxStatus.PENDING, error=exc.message, retry_at=self.clock() + backoff
-                )
-            return Outcome(OutboxStatus.SENT, message_id=message.message_id)
+            backoff = timedelta(seconds=min(300, 2**row.attempts))
+            return Outcome(OutboxStatus.PENDING, error=exc.message, retry_at=self.clock() + backoff)
+        return Outcome(OutboxStatus.SENT, message_id=message.message_id)
+
+    async def _request(self, row: Claimed) -> Message:
+        payload = row.payload
+        if row.broadcast_id is not None and "text" not in payload:
+            text, photo = self._contents.get(row.broadcast_id, ("", None))
+            payload = {**payload, "text": text, "photo": photo}
+        markup_data = payload.get("reply_markup")
+        markup = InlineKeyboardMarkup.de_json(markup_data, self.bot) if markup_data else None
+        parse_mode = str(payload.get("parse_mode") or "HTML")
+        photo = payload.get("photo")
+        if photo:
+            return await self.bot.send_photo(
+                row.chat_id,
+                str(photo),
+                caption=str(payload["text"]),
+                parse_mode=parse_mode,
+                reply_markup=markup,
+            )
+        return await self.bot.send_message(
+            row.chat_id, str(payload["text"]), parse_mode=parse_mode, reply_markup=markup
+        )
 
 
-def _record(row: OutboxMessage, outcome: Outcome, now: datetime) -> None:
-    row.status = outcome.status
-    row.error = outcome.error
-    if outcome.retry_at is not None:
-        row.not_before = outcome.retry_at
-    if outcome.status is OutboxStatus.SENT:
-        row.telegram_message_id = outcome.message_id
-        row.sent_at = now
+async def _write(session: AsyncSession, done: list[tuple[Claimed, Outcome]], now: datetime) -> None:
+    if not done:
+        return
+    await outbox.record_batch(session, [_result(row, outcome, now) for row, outcome in done])
+    blocked = [
+        row.chat_id
+        for row, outcome in done
+        if outcome.error is not None and outcome.error.startswith(BLOCKED)
+    ]
+    if blocked:
+        await notices.unsubscribe_chats(session, chat_ids=blocked, reason="blocked")
+
+
+def _result(row: Claimed, outcome: Outcome, now: datetime) -> Result:
+    sent = outcome.status is OutboxStatus.SENT
+    return Result(
+        id=row.id,
+        status=outcome.status,
+        not_before=outcome.retry_at or row.not_before,
+        error=outcome.error,
+        message_id=outcome.message_id if sent else None,
+        sent_at=now if sent else None,
+    )

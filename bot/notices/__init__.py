@@ -1,0 +1,1 @@
+"""Policy notices: subscriptions, broadcasts and "the policy finds the person"."""

@@ -1,0 +1,232 @@
+"""Broadcasts: checks on what an administrator composed, start, pause, resume, cancel, progress.
+
+Used by the bot's /broadcast conversation and by `yimen broadcast`; both authorise and audit
+before calling in. Recipients become outbox rows at the lowest priority, written in batches by
+`expand` so that 100,000 recipients never means 100,000 objects in memory.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.notices.audience import Audience, Selector
+from storage import notices
+from storage.models import Broadcast, BroadcastStatus, OutboxStatus
+
+MAX_TEXT = 4096  # Telegram's limit for a message
+MAX_CAPTION = 1024  # and for a photo's caption
+# Image files by their first bytes: what we accept as "a photo" from the command line.
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+
+class BroadcastError(Exception):
+    """Refused, with the label key (``broadcast.error.<key>``) that tells the admin why."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def body_html(text: str, footer: str) -> str:
+    """The admin's plain text, escaped (never parsed as markup), and how to stop notices."""
+    return f"{html.escape(text.strip(), quote=False)}\n\n<i>{html.escape(footer)}</i>"
+
+
+def check_text(text: str, *, footer: str, with_photo: bool) -> None:
+    """Empty or too long for Telegram (with the footer residents also get) is refused."""
+    if not text.strip():
+        raise BroadcastError("empty")
+    limit = (MAX_CAPTION if with_photo else MAX_TEXT) - len(footer) - 2
+    length = len(text.strip())
+    if length > limit:
+        raise BroadcastError("too_long", length=length, limit=limit)
+
+
+def is_image(data: bytes) -> bool:
+    return data.startswith(_IMAGE_MAGIC) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def check_schedule(at: datetime | None, now: datetime) -> None:
+    if at is not None and at <= now:
+        raise BroadcastError("past")
+
+
+async def count(session: AsyncSession, audience: Audience, now: datetime) -> int:
+    return await Selector(audience, now).count(session)
+
+
+async def start(
+    session: AsyncSession, broadcast: Broadcast, *, now: datetime, at: datetime | None = None
+) -> int:
+    """Confirmed: schedule it, or start it now. Refused if another one runs or nobody is in
+    the audience; returns the recipient count the administrator confirmed."""
+    check_schedule(at, now)
+    running = await notices.running_broadcast(session)
+    if running is not None and running.id != broadcast.id:
+        raise BroadcastError("running", id=running.id)
+    if broadcast.status != BroadcastStatus.DRAFT:
+        raise BroadcastError("state")
+    check_text(broadcast.text, footer="", with_photo=broadcast.photo_file_id is not None)
+    recipients = await count(session, Audience.from_json(broadcast.audience), now)
+    if recipients == 0:
+        raise BroadcastError("nobody")
+    broadcast.recipients = recipients
+    broadcast.draft_step = None
+    broadcast.scheduled_for = at
+    broadcast.status = BroadcastStatus.SCHEDULED if at is not None else BroadcastStatus.SENDING
+    broadcast.started_at = None if at is not None else now
+    return recipients
+
+
+async def begin_due(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
+    """Scheduled broadcasts whose time has come start sending."""
+    running = await notices.running_broadcast(session)
+    if (
+        running is None
+        or running.status != BroadcastStatus.SCHEDULED
+        or running.scheduled_for is None
+        or running.scheduled_for > now
+    ):
+        return []
+    running.status = BroadcastStatus.SENDING
+    running.started_at = now
+    return [running]
+
+
+async def expand(session: AsyncSession, broadcast: Broadcast, *, now: datetime, batch: int) -> int:
+    """Write the next batch of recipient rows; marks the broadcast expanded at the end.
+
+    The cursor moves in the same transaction as the rows it covers, so a crash between
+    batches neither skips nor repeats a recipient.
+    """
+    if broadcast.expanded or broadcast.status not in (
+        BroadcastStatus.SENDING,
+        BroadcastStatus.PAUSED,
+    ):
+        return 0
+    selector = Selector(Audience.from_json(broadcast.audience), now, batch=batch)
+    picked, next_after = await selector.next_batch(session, after_id=broadcast.expanded_through)
+    added = await notices.add_recipients(
+        session,
+        broadcast_id=broadcast.id,
+        chat_ids=[s.chat_id for s in picked],
+        now=now,
+        held=broadcast.status == BroadcastStatus.PAUSED,
+    )
+    if next_after is None:
+        broadcast.expanded = True
+    else:
+        broadcast.expanded_through = next_after
+    return added
+
+
+async def pause(session: AsyncSession, broadcast: Broadcast) -> None:
+    if broadcast.status != BroadcastStatus.SENDING:
+        raise BroadcastError("state")
+    broadcast.status = BroadcastStatus.PAUSED
+    await notices.move_rows(
+        session,
+        broadcast_id=broadcast.id,
+        from_status=OutboxStatus.PENDING,
+        to_status=OutboxStatus.HELD,
+    )
+
+
+async def resume(session: AsyncSession, broadcast: Broadcast) -> None:
+    if broadcast.status != BroadcastStatus.PAUSED:
+        raise BroadcastError("state")
+    broadcast.status = BroadcastStatus.SENDING
+    await notices.move_rows(
+        session,
+        broadcast_id=broadcast.id,
+        from_status=OutboxStatus.HELD,
+        to_status=OutboxStatus.PENDING,
+    )
+
+
+async def cancel(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> None:
+    """Nothing more goes out; rows already in flight finish as they finish."""
+    if broadcast.status not in (
+        BroadcastStatus.SCHEDULED,
+        BroadcastStatus.SENDING,
+        BroadcastStatus.PAUSED,
+        BroadcastStatus.DRAFT,
+    ):
+        raise BroadcastError("state")
+    for status in (OutboxStatus.PENDING, OutboxStatus.HELD):
+        await notices.move_rows(
+            session, broadcast_id=broadcast.id, from_status=status, to_status="cancelled"
+        )
+    broadcast.status = BroadcastStatus.CANCELLED
+    broadcast.expanded = True
+    broadcast.finished_at = now
+    await progress(session, broadcast, now=now)  # stores the final statistics
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    broadcast_id: int
+    status: str
+    recipients: int
+    sent: int
+    blocked: int
+    failed: int
+    unknown: int
+    cancelled: int
+    remaining: int
+    rate: float  # rows with an outcome per second since the start
+    eta_seconds: float | None
+
+    def as_stats(self) -> dict[str, Any]:
+        return {
+            "recipients": self.recipients,
+            "sent": self.sent,
+            "blocked": self.blocked,
+            "failed": self.failed,
+            "unknown": self.unknown,
+            "cancelled": self.cancelled,
+            "remaining": self.remaining,
+            "rate": round(self.rate, 2),
+        }
+
+
+async def progress(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> Progress:
+    """Where it stands; a sending broadcast whose rows all have an outcome is finished here,
+    and its final statistics stored."""
+    c = await notices.counts(session, broadcast_id=broadcast.id)
+    # Recipients whose rows are not written yet: remaining, or cancelled with the broadcast.
+    cancelled = broadcast.status == BroadcastStatus.CANCELLED
+    unwritten = 0
+    if cancelled or not broadcast.expanded:
+        unwritten = max(0, broadcast.recipients - sum(c.values()))
+    c["cancelled"] += unwritten if cancelled else 0
+    remaining = c["remaining"] + (0 if cancelled else unwritten)
+    done = c["sent"] + c["blocked"] + c["failed"] + c["unknown"]
+    elapsed = (now - broadcast.started_at).total_seconds() if broadcast.started_at else 0.0
+    rate = done / elapsed if elapsed > 0 else 0.0
+    if broadcast.status == BroadcastStatus.SENDING and broadcast.expanded and remaining == 0:
+        broadcast.status = BroadcastStatus.FINISHED
+        broadcast.finished_at = now
+    result = Progress(
+        broadcast.id,
+        broadcast.status,
+        broadcast.recipients,
+        c["sent"],
+        c["blocked"],
+        c["failed"],
+        c["unknown"],
+        c["cancelled"],
+        remaining,
+        rate,
+        remaining / rate if rate > 0 and remaining else None,
+    )
+    if broadcast.status in (BroadcastStatus.FINISHED, BroadcastStatus.CANCELLED):
+        broadcast.stats = result.as_stats()
+    return result

@@ -1,0 +1,163 @@
+"""The broadcast loop: start scheduled broadcasts, write recipients, show progress, rescreen.
+
+All of its work is derived from rows (status, cursor, progress time), so a restart picks up
+where the last process stopped (JobQueue jobs would be lost, telegram.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+
+from bot.flows.model import Label
+from bot.notices import broadcasts, rescreen
+from bot.notices.broadcasts import Progress
+from bot.policy import Profile
+from bot.render import Renderer
+from storage.db import Database
+from storage.models import Broadcast, BroadcastStatus
+
+log = logging.getLogger(__name__)
+
+PROGRESS_EVERY = timedelta(seconds=3)  # Telegram would rather not see an edit per message
+LIVE = (BroadcastStatus.SENDING, BroadcastStatus.PAUSED)
+
+
+@dataclass
+class BroadcastRunner:
+    database: Database
+    bot: Bot
+    renderer: Renderer
+    profile: Profile
+    clock: Callable[[], datetime]
+    today: Callable[[], date]
+    locale: str
+    wake: Callable[[], None]
+    batch: int = 1000
+    rescreen_every: timedelta = timedelta(hours=6)
+    _last_rescreen: datetime | None = None
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                busy = await self.step()
+                await self._maybe_rescreen()
+            except Exception:
+                log.exception("broadcast step failed; trying again")
+                busy = False
+            await asyncio.sleep(0.05 if busy else 1.0)
+
+    async def step(self, *, max_batches: int = 20) -> bool:
+        """One round; True while recipients are still being written."""
+        now = self.clock()
+        async with self.database.transaction() as session:
+            await broadcasts.begin_due(session, now=now)
+            live = (
+                await session.scalars(select(Broadcast).where(Broadcast.status.in_(LIVE)))
+            ).all()
+            ids = [b.id for b in live if not b.expanded]
+        busy = False
+        for broadcast_id in ids:
+            for _ in range(max_batches):
+                async with self.database.transaction() as session:
+                    broadcast = await session.get(Broadcast, broadcast_id)
+                    if broadcast is None:
+                        break
+                    await broadcasts.expand(session, broadcast, now=now, batch=self.batch)
+                    done = broadcast.expanded
+                self.wake()
+                if done:
+                    break
+            else:
+                busy = True
+        await self.show_progress()
+        return busy
+
+    async def show_progress(self, *, force: bool = False, only: int | None = None) -> None:
+        """Edit each live broadcast's progress message (throttled), and the final one once.
+
+        ``only`` also shows that broadcast when it has just ended (cancelled by a button).
+        """
+        now = self.clock()
+        ended = (BroadcastStatus.FINISHED, BroadcastStatus.CANCELLED)
+        edits: list[tuple[int, int, Progress]] = []
+        async with self.database.transaction() as session:
+            wanted = Broadcast.status.in_(LIVE) | (Broadcast.id == (only or 0))
+            shown = (await session.scalars(select(Broadcast).where(wanted))).all()
+            for broadcast in shown:
+                current = await broadcasts.progress(session, broadcast, now=now)
+                final = current.status in ended
+                due = broadcast.progress_at is None or now - broadcast.progress_at >= PROGRESS_EVERY
+                if not (force or final or due):
+                    continue
+                broadcast.progress_at = now
+                if broadcast.chat_id and broadcast.progress_message_id:
+                    edits.append((broadcast.chat_id, broadcast.progress_message_id, current))
+        for chat_id, message_id, current in edits:
+            text, markup = progress_view(self.renderer, current, self.locale)
+            try:
+                await self.bot.edit_message_text(
+                    text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            except BadRequest as exc:
+                if "not modified" not in exc.message:
+                    log.info("progress message not edited: %s", exc.message)
+            except TelegramError as exc:
+                log.info("progress message not edited: %s", exc)
+
+    async def _maybe_rescreen(self) -> None:
+        now = self.clock()
+        if self._last_rescreen is not None and now - self._last_rescreen < self.rescreen_every:
+            return
+        self._last_rescreen = now
+        username = self.bot.username if self.bot.bot is not None else None
+        found = await rescreen.run(
+            self.database, self.profile, self.renderer, today=self.today(), now=now, bot=username
+        )
+        if found.notified:
+            self.wake()
+
+
+def progress_view(
+    renderer: Renderer, p: Progress, locale: str
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    def t(key: str, **params: object) -> str:
+        return renderer.text(Label.of(key, **params), locale)
+
+    eta = ""
+    if p.eta_seconds is not None:
+        eta = t("broadcast.eta", minutes=max(1, round(p.eta_seconds / 60)))
+    text = t(
+        "broadcast.progress",
+        id=p.broadcast_id,
+        status=t(f"broadcast.status.{p.status}"),
+        sent=f"{p.sent:,}",
+        blocked=f"{p.blocked:,}",
+        failed=f"{p.failed:,}",
+        unknown=f"{p.unknown:,}",
+        remaining=f"{p.remaining:,}",
+        recipients=f"{p.recipients:,}",
+        rate=f"{p.rate:.1f}",
+        eta=eta,
+    )
+    b = p.broadcast_id
+    buttons = []
+    if p.status == BroadcastStatus.SENDING:
+        buttons.append(InlineKeyboardButton(t("broadcast.pause"), callback_data=f"b|{b}|pause"))
+    if p.status == BroadcastStatus.PAUSED:
+        buttons.append(InlineKeyboardButton(t("broadcast.resume"), callback_data=f"b|{b}|resume"))
+    if p.status in (BroadcastStatus.SENDING, BroadcastStatus.PAUSED, BroadcastStatus.SCHEDULED):
+        buttons.append(InlineKeyboardButton(t("broadcast.cancel"), callback_data=f"b|{b}|cancel"))
+    return text, InlineKeyboardMarkup([buttons]) if buttons else None

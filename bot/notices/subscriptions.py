@@ -1,0 +1,162 @@
+"""A resident's policy-notice subscription: a separate consent, topics, stop and resume.
+
+Nothing is sent to a resident without a subscription row carrying the version of the notices
+consent they agreed to; the agreement itself is a ConsentRecord with its own purpose, apart
+from the screening's privacy consent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.flows.model import Label
+from bot.render import Renderer
+from storage import notices
+from storage.models import ConsentRecord, NoticeSubscription, NoticeTopic, Resident
+
+NOTICES_CONSENT = "policy_notices"
+NOTICES_CONSENT_VERSION = "2026-12"
+TOPIC_ORDER = tuple(NoticeTopic)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+
+async def resident_of(session: AsyncSession, *, telegram_user_id: int) -> Resident:
+    """The resident (created on first contact, as the dialogue does)."""
+    resident = await session.scalar(
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    )
+    if resident is None:
+        resident = Resident(telegram_user_id=telegram_user_id)
+        session.add(resident)
+        await session.flush()
+    return resident
+
+
+async def agree(
+    session: AsyncSession, *, resident: Resident, chat_id: int, now: datetime
+) -> NoticeSubscription:
+    """Record the consent and switch notices on (all notices until they choose topics)."""
+    _record_consent(session, resident, granted=True, now=now)
+    answers = await notices.latest_answers(session, resident_ids=[resident.id])
+    town = answers.get(resident.id, {}).get("town")
+    sub = await notices.subscription(session, resident_id=resident.id)
+    if sub is None:
+        sub = NoticeSubscription(resident_id=resident.id, topics=[NoticeTopic.ALL], created_at=now)
+        session.add(sub)
+    sub.chat_id = chat_id
+    sub.active = True
+    sub.stopped_reason = None
+    sub.consent_version = NOTICES_CONSENT_VERSION
+    sub.town_id = town if isinstance(town, str) else sub.town_id
+    sub.updated_at = now
+    await session.flush()
+    return sub
+
+
+async def decline(session: AsyncSession, *, resident: Resident, now: datetime) -> None:
+    _record_consent(session, resident, granted=False, now=now)
+    sub = await notices.subscription(session, resident_id=resident.id)
+    if sub is not None:
+        sub.active, sub.consent_version, sub.stopped_reason = False, None, "withdrawn"
+        sub.updated_at = now
+
+
+def _record_consent(
+    session: AsyncSession, resident: Resident, *, granted: bool, now: datetime
+) -> None:
+    # Not residents.record_consent: that one also sets the screening's privacy consent on
+    # the resident row, and this is a different consent.
+    session.add(
+        ConsentRecord(
+            resident_id=resident.id,
+            purpose=NOTICES_CONSENT,
+            notice_version=NOTICES_CONSENT_VERSION,
+            granted=granted,
+            recorded_at=now,
+        )
+    )
+
+
+def toggle(sub: NoticeSubscription, choice: str, now: datetime) -> None:
+    """Tap on a topic (or "town"): choose it or unchoose it. At least one topic stays."""
+    if choice == "town":
+        sub.town_only = not sub.town_only and sub.town_id is not None
+    elif choice in TOPIC_ORDER:
+        topics = set(sub.topics)
+        topics.symmetric_difference_update({choice})
+        sub.topics = [t for t in TOPIC_ORDER if t in topics] or [NoticeTopic.ALL]
+    sub.updated_at = now
+
+
+def stop(sub: NoticeSubscription, now: datetime) -> None:
+    sub.active, sub.stopped_reason, sub.updated_at = False, "stop", now
+
+
+async def resume(session: AsyncSession, *, telegram_user_id: int, now: datetime) -> bool:
+    """/start after /stop (or after unblocking the bot): notices on again, if they agreed."""
+    sub = await session.scalar(
+        select(NoticeSubscription)
+        .join(Resident, Resident.id == NoticeSubscription.resident_id)
+        .where(Resident.telegram_user_id == telegram_user_id)
+    )
+    if sub is None or sub.active or sub.consent_version is None:
+        return False
+    if sub.stopped_reason not in ("stop", "blocked"):
+        return False
+    sub.active, sub.stopped_reason, sub.updated_at = True, None, now
+    return True
+
+
+def consent_view(renderer: Renderer, locale: str) -> View:
+    t = _text(renderer, locale)
+    rows = [
+        [
+            InlineKeyboardButton(t("notices.agree"), callback_data="n|agree"),
+            InlineKeyboardButton(t("notices.decline"), callback_data="n|decline"),
+        ]
+    ]
+    return View(t("notices.consent"), InlineKeyboardMarkup(rows))
+
+
+def menu_view(renderer: Renderer, sub: NoticeSubscription, locale: str) -> View:
+    t = _text(renderer, locale)
+    if not sub.active:
+        rows = [[InlineKeyboardButton(t("notices.resume"), callback_data="n|resume")]]
+        return View(t("notices.stopped_menu"), InlineKeyboardMarkup(rows))
+
+    def mark(on: bool, name: str) -> str:
+        return renderer.text(
+            Label.of("notices.mark_on" if on else "notices.mark_off", name=name), locale
+        )
+
+    rows = [
+        [
+            InlineKeyboardButton(
+                mark(topic in sub.topics, t(f"notices.topic.{topic}")),
+                callback_data=f"n|t|{topic}",
+            )
+        ]
+        for topic in TOPIC_ORDER
+    ]
+    town = t("notices.town_only") + ("" if sub.town_id else " " + t("notices.town_unknown"))
+    rows.append([InlineKeyboardButton(mark(sub.town_only, town), callback_data="n|t|town")])
+    rows.append([InlineKeyboardButton(t("notices.stop"), callback_data="n|stop")])
+    return View(t("notices.menu"), InlineKeyboardMarkup(rows))
+
+
+def _text(renderer: Renderer, locale: str) -> Callable[[str], str]:
+    def text(key: str) -> str:
+        return renderer.text(Label(key), locale)
+
+    return text

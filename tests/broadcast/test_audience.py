@@ -1,0 +1,170 @@
+"""Audience selection: towns, topics, screening facts, open applications, recent receivers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert, select
+
+from bot.notices import audience
+from bot.notices.audience import Audience, AudienceError, Selector
+from bot.policy import load_profile
+from bot.policy.profile import default_profile_path
+from storage import notices
+from storage.models import (
+    Application,
+    Broadcast,
+    BroadcastStatus,
+    DepartmentTask,
+    OutboxMessage,
+    OutboxStatus,
+    Priority,
+    Resident,
+)
+from tests.broadcast.conftest import Member, parts, subscribe
+from tests.conftest import BotHarness
+
+PEOPLE = [
+    Member(1, "baisha", answers={"age": 72, "health": "none"}),
+    Member(2, "jijiang", answers={"age": 40, "children": "in_school", "employment": "yes"}),
+    Member(3, "baisha", topics=("older",), answers={"age": 66, "health": "disability_1"}),
+    Member(4, "baisha", topics=("children",), answers={"age": 35, "children": "not_in_school"}),
+    Member(5, "jijiang", town_only=True, answers={"age": 61}),
+    Member(6, "degan"),  # never screened
+]
+
+
+async def chosen(bot: BotHarness, a: Audience) -> list[int]:
+    database, _, _ = parts(bot)
+    selector = Selector(a, bot.clock(), batch=2)  # small batches: the cursor is exercised
+    async with database.transaction() as session:
+        found, after = [], 0
+        while True:
+            picked, nxt = await selector.next_batch(session, after_id=after)
+            found += [s.chat_id for s in picked]
+            if nxt is None:
+                break
+            after = nxt
+        assert len(found) == await Selector(a, bot.clock()).count(session)
+    return sorted(found)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("all", [1, 2, 6]),  # general notices: those who want all (5 wants their town only)
+        ("town=白沙", [1]),
+        ("town=jijiang", [2, 5]),
+        ("topic=older", [1, 2, 3, 6]),
+        ("topic=children fact=children", [2, 4]),
+        ("fact=over_60", [1]),
+        ("topic=older fact=over_60", [1, 3]),
+        ("topic=older fact=disability", [3]),
+        ("fact=unemployed", [2]),
+        ("town=baisha,jijiang fact=over_60", [1, 5]),
+    ],
+)
+async def test_audiences_select_the_right_people(
+    fast: BotHarness, text: str, expected: list[int]
+) -> None:
+    await subscribe(fast, PEOPLE)
+    assert fast.application is not None
+    profile = fast.application.bot_data["components"].profile
+    assert await chosen(fast, audience.parse(text, profile)) == expected
+
+
+async def test_open_application_and_recent_receivers(fast: BotHarness) -> None:
+    await subscribe(fast, PEOPLE)
+    database, _, _ = parts(fast)
+    now = fast.clock()
+    async with database.transaction() as session:
+        resident = await session.scalar(select(Resident).where(Resident.telegram_user_id == 2))
+        assert resident is not None
+        application = Application(
+            number="JJ-2026-000001",
+            resident_id=resident.id,
+            locale="zh-CN",
+            applicant_name="x",
+            applicant_id_number="x",
+            applicant_phone="x",
+            subject="self",
+            subject_name="x",
+            subject_id_number="x",
+            subject_digest="x",
+            town_id="jijiang",
+            village="x",
+        )
+        session.add(application)
+        await session.flush()
+        session.add(
+            DepartmentTask(
+                application_id=application.id,
+                programme_id="dibao",
+                department_id="civil_affairs",
+                state="investigating",
+                due_on=now.date(),
+            )
+        )
+        old = Broadcast(created_by=1, status=BroadcastStatus.FINISHED, finished_at=now)
+        session.add(old)
+        await session.flush()
+        await session.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "chat_id": 1,
+                    "purpose": "broadcast",
+                    "priority": Priority.BROADCAST,
+                    "payload": {},
+                    "status": OutboxStatus.SENT,
+                    "attempts": 1,
+                    "not_before": now,
+                    "broadcast_id": old.id,
+                    "created_at": now,
+                    "sent_at": now - timedelta(days=2),
+                },
+                {
+                    "chat_id": 6,
+                    "purpose": "broadcast",
+                    "priority": Priority.BROADCAST,
+                    "payload": {},
+                    "status": OutboxStatus.SENT,
+                    "attempts": 1,
+                    "not_before": now,
+                    "broadcast_id": old.id,
+                    "created_at": now,
+                    "sent_at": now - timedelta(days=9),
+                },
+            ],
+        )
+    assert await chosen(fast, Audience(topic="older", programme="dibao")) == [2]
+    assert await chosen(fast, Audience(exclude_days=7)) == [2, 6]
+    assert await chosen(fast, Audience(exclude_days=10)) == [2]
+    async with database.transaction() as session:
+        assert await notices.recent_receivers(session, since=now - timedelta(days=3)) == {1}
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("town=nowhere", "no town"),
+        ("topic=everything", "topic must be"),
+        ("fact=rich", "fact must be"),
+        ("programme=lottery", "programme must be"),
+        ("exclude_days=0", "exclude_days"),
+        ("colour=red", "unknown key"),
+        ("baisha", "key=value"),
+    ],
+)
+def test_unreadable_audiences_say_why(text: str, problem: str) -> None:
+    profile = load_profile(default_profile_path())
+    with pytest.raises(AudienceError, match=problem):
+        audience.parse(text, profile)
+
+
+def test_an_audience_reads_back_as_written() -> None:
+    profile = load_profile(default_profile_path())
+    a = audience.parse("town=白沙,几江 topic=older fact=over_60 exclude_days=7", profile)
+    assert a.describe() == "town=baisha,jijiang topic=older fact=over_60 exclude_days=7"
+    assert audience.parse(a.describe(), profile) == a == Audience.from_json(a.to_json())

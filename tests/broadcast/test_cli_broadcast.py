@@ -1,0 +1,110 @@
+"""`yimen broadcast` and `yimen rescreen`: checks, refusals, audit, and the rows they write."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from storage.db import Database
+from storage.models import AuditEvent, Broadcast, BroadcastStatus, NoticeSubscription, Resident
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("YIMEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("YIMEN_ADMIN_IDS", "9001")
+
+    async def seed() -> None:
+        database = Database(database_url)
+        async with database.transaction() as session:
+            for user_id in (11, 12):
+                resident = Resident(telegram_user_id=user_id)
+                session.add(resident)
+                await session.flush()
+                session.add(
+                    NoticeSubscription(
+                        resident_id=resident.id,
+                        chat_id=user_id,
+                        active=True,
+                        topics=["all"],
+                        town_id="baisha",
+                        consent_version="2026-12",
+                    )
+                )
+        await database.dispose()
+
+    asyncio.run(seed())
+    return database_url
+
+
+def rows(url: str, model: type) -> list:  # type: ignore[type-arg]
+    async def read() -> list:  # type: ignore[type-arg]
+        database = Database(url)
+        async with database.transaction() as session:
+            found = list((await session.scalars(select(model))).all())
+        await database.dispose()
+        return found
+
+    return asyncio.run(read())
+
+
+def test_a_broadcast_from_the_command_line(env: str) -> None:
+    result = runner.invoke(
+        app, ["broadcast", "send", "--admin", "9001", "--text", "新标准", "--yes"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "to 2 residents" in result.output
+    (broadcast,) = rows(env, Broadcast)
+    assert broadcast.status == BroadcastStatus.SENDING and broadcast.recipients == 2
+    actions = {(a.action, a.outcome) for a in rows(env, AuditEvent)}
+    assert {("broadcast.open", "allowed"), ("broadcast.confirmed", "allowed")} <= actions
+    second = runner.invoke(app, ["broadcast", "send", "--admin", "9001", "--text", "再来", "--yes"])
+    assert second.exit_code == 2 and "#1" in second.output  # one at a time
+    paused = runner.invoke(app, ["broadcast", "pause", "1", "--admin", "9001"])
+    assert paused.exit_code == 0, paused.output
+    status = runner.invoke(app, ["broadcast", "status", "--admin", "9001"])
+    assert "#1 paused" in status.output
+    assert runner.invoke(app, ["broadcast", "cancel", "1", "--admin", "9001"]).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--text", "  "], "不能是空的"),
+        (["--text", "字" * 5000], "太长"),
+        (["--text", "x", "--audience", "town=jijiang"], "一个人也没有"),
+        (["--text", "x", "--audience", "colour=red"], "unknown key"),
+        (["--text", "x", "--at", "2020-01-01 09:00"], "已经过去"),
+        (["--text", "x", "--photo", "NOT_AN_IMAGE"], "不是图片"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_sent(
+    env: str, tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    fake = tmp_path / "photo.jpg"
+    fake.write_bytes(b"%PDF-1.4 not a picture")
+    arguments = [str(fake) if a == "NOT_AN_IMAGE" else a for a in arguments]
+    result = runner.invoke(app, ["broadcast", "send", "--admin", "9001", *arguments, "--yes"])
+    assert result.exit_code == 2 and message in result.output
+    assert [b for b in rows(env, Broadcast) if b.status != BroadcastStatus.CANCELLED] == []
+
+
+def test_non_admins_are_refused_and_audited(env: str) -> None:
+    result = runner.invoke(app, ["broadcast", "send", "--admin", "4242", "--text", "x", "--yes"])
+    assert result.exit_code == 2 and "only administrators" in result.output
+    refused = [a for a in rows(env, AuditEvent) if a.outcome == "refused"]
+    assert [(a.actor_id, a.action) for a in refused] == [(4242, "broadcast.open")]
+    assert rows(env, Broadcast) == []
+
+
+def test_rescreen_command_runs(env: str) -> None:
+    result = runner.invoke(app, ["rescreen"])
+    assert result.exit_code == 0, result.output
+    assert "screenings re-evaluated" in result.output
