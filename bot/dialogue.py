@@ -8,24 +8,24 @@ kept and the next message shows the right question.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework.applications import open_duplicates, submit
+from bot.casework.services import Casework
 from bot.flows.application import FLOW_NAME as APPLICATION
 from bot.flows.application import ApplicationHost, load_application_flow
 from bot.flows.engine import FlowEngine, Turn
 from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome
 from bot.flows.screening import ScreeningHost
+from bot.flows.spec import StepKind
 from bot.render import DEFAULT_LOCALE, LOCALES, RenderedScreen, Renderer
 from storage import residents, screenings, updates
 from storage.db import Database
 from storage.models import ConsentRecord, Conversation, ConversationStatus, Resident, Screening
-
-if TYPE_CHECKING:
-    from bot.casework.services import Casework
 
 PRIVACY_NOTICE = "privacy_notice"
 PRIVACY_NOTICE_VERSION = "2026-11"
@@ -58,7 +58,7 @@ class ResidentDialogue:
         host: ScreeningHost,
         renderer: Renderer,
         *,
-        casework: Casework | None = None,
+        casework: Casework,
         default_locale: str = DEFAULT_LOCALE,
         resume_after: timedelta = timedelta(hours=1),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -73,6 +73,16 @@ class ResidentDialogue:
         self.application_host = ApplicationHost(host.profile, host.today)
         self.application = FlowEngine(load_application_flow(), self.application_host)
         self.engines = {engine.flow.name: engine, APPLICATION: self.application}
+        # Answers that are personal identifiers are encrypted in the conversation row too,
+        # not only once they reach an application (PIPL; Resident ID Card Law Art. 19).
+        self.sealed_steps = {
+            name: frozenset(
+                step.name
+                for step in flow_engine.flow.steps.values()
+                if step.kind in (StepKind.ID_NUMBER, StepKind.PHONE)
+            )
+            for name, flow_engine in self.engines.items()
+        }
         self.default_locale = default_locale
         self.resume_after = resume_after
         self.clock = clock
@@ -94,7 +104,7 @@ class ResidentDialogue:
             resident, conversation = await residents.with_conversation(
                 session, telegram_user_id=user_id, chat_id=chat_id
             )
-            state = _state_of(conversation)
+            state = self._unseal(_state_of(conversation))
             locale = resident.locale or _guess_locale(language_code, self.default_locale)
             consent = resident.consented_notice == PRIVACY_NOTICE_VERSION
             turn = Turn(
@@ -110,7 +120,7 @@ class ResidentDialogue:
                 cancelled = any(e.kind == "cancelled" for e in outcome.events)
                 ended = ConversationStatus.CANCELLED if cancelled else ConversationStatus.FINISHED
                 conversation = _save(
-                    session, conversation, outcome.state, chat_id, resident.id, ended
+                    session, conversation, self._seal(outcome.state), chat_id, resident.id, ended
                 )
             # A tap with the current version can only come from the dialog message we showed
             # last, so that is the message to edit; typed input gets a fresh message below it.
@@ -128,6 +138,29 @@ class ResidentDialogue:
                 toast=self.renderer.text(outcome.toast, locale) if outcome.toast else None,
                 before=tuple(self.renderer.render(s, locale) for s in outcome.before),
             )
+
+    def _seal(self, state: DialogState) -> DialogState:
+        """A copy of ``state`` whose identifier answers are encrypted, for storing."""
+        sealed = self.sealed_steps.get(state.flow, frozenset())
+        if not sealed & state.answers.keys():
+            return state
+        vault = self.casework.vault
+        answers = {
+            key: {"sealed": vault.encrypt(str(value))}
+            if key in sealed and isinstance(value, str)
+            else value
+            for key, value in state.answers.items()
+        }
+        return replace(state, answers=answers)
+
+    def _unseal(self, state: DialogState | None) -> DialogState | None:
+        if state is None:
+            return None
+        vault = self.casework.vault
+        for key, value in state.answers.items():
+            if isinstance(value, dict) and set(value) == {"sealed"}:
+                state.answers[key] = vault.decrypt(str(value["sealed"]))
+        return state
 
     def _engine_for(self, state: DialogState | None) -> FlowEngine:
         if state is None or not state.active:
@@ -235,7 +268,6 @@ class ResidentDialogue:
             return outcome
         if subject is None or self.casework is None:
             return outcome
-        from bot.casework.applications import open_duplicates
 
         found = await open_duplicates(
             session, self.casework, subject_id_number=subject, programmes=host.programmes(state)
@@ -262,12 +294,9 @@ class ResidentDialogue:
         self, session: AsyncSession, resident: Resident, outcome: Outcome, event: Event, turn: Turn
     ) -> Outcome:
         """Hand the application to casework in this transaction: one tap, one application."""
-        from bot.casework.applications import submit
 
         state = outcome.state
         assert state is not None
-        if self.casework is None:
-            raise RuntimeError("ResidentDialogue needs `casework` to submit applications")
         screening = await self._screening_of(session, resident, state)
         draft = self.application_host.draft(
             state,
