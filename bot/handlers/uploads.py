@@ -1,0 +1,142 @@
+"""Files a resident sends in answer to a request for documents, outside any conversation step."""
+
+from __future__ import annotations
+
+import html
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    ApplicationHandlerStop,
+    BaseHandler,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.casework import uploads
+from bot.casework.department import document_names
+from bot.casework.services import Casework
+from bot.dialogue import ResidentDialogue
+from bot.flows.model import Label
+from bot.flows.spec import StepKind
+from bot.render import DEFAULT_LOCALE, Renderer
+from storage import updates
+from storage.models import Conversation, ConversationStatus, Resident
+
+AnyHandler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
+
+
+def upload_handlers() -> list[AnyHandler]:
+    """Register in the intercepting group: files only, and only when a request is open."""
+    files = filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL)
+    return [
+        MessageHandler(files, on_file),
+        CallbackQueryHandler(on_all_sent, pattern=r"^u\|done$"),
+    ]
+
+
+async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Keep the file against the open request; else let the conversation have it."""
+    message, user = update.message, update.effective_user
+    if message is None or user is None:
+        return
+    dialogue: ResidentDialogue = context.bot_data["dialogue"]
+    casework: Casework = context.bot_data["casework"]
+    renderer: Renderer = context.bot_data["renderer"]
+    mime: str | None
+    if message.photo:
+        largest = max(message.photo, key=lambda p: p.width * p.height)
+        file_id, kind, mime, size = largest.file_id, "photo", "image/jpeg", largest.file_size
+    else:
+        document = message.document
+        assert document is not None
+        file_id, kind, size = document.file_id, "document", document.file_size
+        mime = document.mime_type
+    async with dialogue.database.transaction() as session:
+        resident = await session.scalar(
+            select(Resident).where(Resident.telegram_user_id == user.id)
+        )
+        if resident is None or await _collecting_files(session, dialogue, message.chat.id):
+            return
+        requests = await uploads.open_requests(session, resident_id=resident.id)
+        if not requests:
+            return
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
+        locale = resident.locale or requests[0].application.locale or DEFAULT_LOCALE
+        problem = uploads.file_problem(size, mime)
+        if problem is not None:
+            text, markup = renderer.text(Label(problem), locale), None
+        else:
+            request = requests[0]
+            item = await uploads.receive(
+                session, casework, request, file_id=file_id, kind=kind, mime_type=mime, size=size
+            )
+            missing = [d for d in request.missing if d != item]
+            text = renderer.text(
+                Label.of(
+                    "upload.received",
+                    item=html.escape(document_names(casework, [item])[0]),
+                    number=request.application.number,
+                    missing=html.escape("、".join(document_names(casework, missing)) or "-"),
+                ),
+                locale,
+            )
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            renderer.text(Label("upload.all_sent"), locale), callback_data="u|done"
+                        )
+                    ]
+                ]
+            )
+    await context.bot.send_message(
+        message.chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+    raise ApplicationHandlerStop
+
+
+async def on_all_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    dialogue: ResidentDialogue = context.bot_data["dialogue"]
+    casework: Casework = context.bot_data["casework"]
+    renderer: Renderer = context.bot_data["renderer"]
+    async with dialogue.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
+        resident = await session.scalar(
+            select(Resident).where(Resident.telegram_user_id == user.id)
+        )
+        locale = (resident.locale if resident else None) or DEFAULT_LOCALE
+        requests = await uploads.open_requests(session, resident_id=resident.id) if resident else []
+        answered = [r for r in requests if r.received]
+        if resident is not None and answered:
+            await uploads.all_sent(session, casework, answered, resident_id=resident.id)
+    key = "upload.passed_on" if answered else "upload.nothing_sent"
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await context.bot.send_message(
+        user.id, renderer.text(Label(key), locale), parse_mode=ParseMode.HTML
+    )
+    context.bot_data["dispatcher"].wake.set()
+    raise ApplicationHandlerStop
+
+
+async def _collecting_files(
+    session: AsyncSession, dialogue: ResidentDialogue, chat_id: int
+) -> bool:
+    """Whether the resident's conversation itself is at a step that takes files."""
+    conversation = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))
+    if conversation is None or conversation.status != ConversationStatus.ACTIVE:
+        return False
+    engine = dialogue.engines.get(conversation.flow)
+    if engine is None or conversation.step not in engine.flow.steps:
+        return False
+    return engine.flow.step(conversation.step).kind is StepKind.DOCUMENTS
