@@ -48,6 +48,8 @@ class Reply:
     edit_message_id: int | None
     toast: str | None = None
     before: tuple[RenderedScreen, ...] = field(default=())
+    # Whether the update's transaction queued outbox messages for the dispatcher.
+    queued: bool = False
 
 
 class ResidentDialogue:
@@ -137,6 +139,7 @@ class ResidentDialogue:
                 edit_message_id=edit,
                 toast=self.renderer.text(outcome.toast, locale) if outcome.toast else None,
                 before=tuple(self.renderer.render(s, locale) for s in outcome.before),
+                queued=bool(session.info.get("outbox_queued")),
             )
 
     def _seal(self, state: DialogState) -> DialogState:

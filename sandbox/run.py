@@ -22,6 +22,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings, load_settings
+from bot.policy import default_profile_path, load_profile
 from sandbox.botapi import BotApiState
 from sandbox.feed import ChatFeed
 from sandbox.personas import (
@@ -29,11 +30,15 @@ from sandbox.personas import (
     SANDBOX_BOT_USERNAME,
     SANDBOX_TOKEN,
     Cast,
+    Role,
     seed_cast,
     seed_departments,
 )
 from sandbox.server import STATE, create_app, start_server
+from storage import staff
+from storage.db import Database
 from storage.migrate import upgrade_async
+from storage.models import StaffRole
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +109,9 @@ class Sandbox:
         if options.migrate:
             await upgrade_async(options.database_url)
         self.cast = seed_cast(self.world)
+        # Department groups first: the bot's settings name them.
+        profile_path = options.settings.get("profile") or default_profile_path()
+        seed_departments(self.world, self.cast, load_profile(Path(str(profile_path))))
         app = create_app(self.world, self.cast, self.feed)
         self._runner, self.port = await start_server(app, options.host, options.port)
         try:
@@ -129,10 +137,8 @@ class Sandbox:
     async def _start_bot(self, settings: Settings) -> None:
         application = build_application(settings)
         self.application = application
-        # The bot's own profile decides the department groups (read once, by the bot).
         assert self.cast is not None
-        profile = application.bot_data["components"].profile
-        seed_departments(self.world, self.cast, profile)
+        await seed_staff(application.bot_data["components"].database, self.cast, self.world)
         self.feed.publish({"type": "personas"})
         # PTB's non-blocking start-up, step by step as run_polling does it, on our own loop
         # (the hooks too: post_init sets the command menu, post_shutdown closes the database).
@@ -219,3 +225,23 @@ def sandbox_secret_key(database: Path) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+async def seed_staff(database: Database, cast: Cast, world: BotApiState) -> None:
+    """The window and department personas hold their roles, so their buttons work."""
+    async with database.transaction() as session:
+        for persona in cast.personas.values():
+            name = world.people[persona.user_id].first_name
+            if persona.role is Role.STAFF:
+                await staff.add(
+                    session, telegram_user_id=persona.user_id, role=StaffRole.WINDOW,
+                    display_name=name, added_by=None,
+                )  # fmt: skip
+            elif persona.role is Role.DEPARTMENT:
+                department = next(
+                    d for d, chat in cast.department_chats.items() if chat == persona.chat_id
+                )
+                await staff.add(
+                    session, telegram_user_id=persona.user_id, role=StaffRole.DEPARTMENT,
+                    department_id=department, display_name=name,
+                )  # fmt: skip

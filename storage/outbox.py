@@ -32,6 +32,8 @@ async def enqueue(
     reach the resident as one message instead of a burst.
     """
     moment = now or utcnow()
+    # Lets the code that owns the transaction wake the dispatcher once it has committed.
+    session.info["outbox_queued"] = True
     if combine_key is not None:
         pending = await session.scalar(
             select(OutboxMessage).where(

@@ -77,6 +77,9 @@ async def on_resident_update(update: Update, context: ContextTypes.DEFAULT_TYPE)
         log.info("update %s was already handled", update.update_id)
         return
     await deliver(reply, update, messenger)
+    if reply.queued:
+        # The transaction left messages in the outbox (a receipt, a staff alert): send them now.
+        context.bot_data["dispatcher"].wake.set()
 
 
 async def deliver(reply: Reply, update: Update, messenger: Messenger) -> None:

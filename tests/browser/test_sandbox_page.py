@@ -141,3 +141,44 @@ async def test_a_resident_completes_a_screening_in_the_browser(
     await running.stop()
     await expect(page.locator("#banner")).to_contain_text("连接断开")
     assert errors == []
+
+
+APPLICATION = [
+    ("tap", "📝 申请这些帮助"),
+    ("tap", "✅ 同意，开始填写"),
+    ("tap", "✅ 选好了"),
+    ("tap", "🙋 我自己"),
+    ("say", "张桂兰"),
+    ("say", "500381195003010227"),
+    ("say", "13823456789"),
+    ("say", "白沙"),
+    ("say", "黄荆村"),
+    ("tap", "✅ 没有其他家庭成员"),
+    ("tap", "✅ 同意授权核对"),
+]
+
+
+async def test_an_application_reaches_the_window_staff_in_the_browser(
+    running: Sandbox, browser: BrowserContext
+) -> None:
+    page = browser.pages[0] if browser.pages else await browser.new_page()
+    await page.goto(running.url)
+    await page.locator('.persona[data-key="resident-7001"]').click()
+    before = await page.evaluate(LAST_BOT_MESSAGE)
+    await page.locator(".empty button").click()
+    await page.wait_for_function(f"(before) => ({LAST_BOT_MESSAGE})() !== before", arg=before)
+    for kind, value in [*ZHANG_AYI[1:], *APPLICATION]:
+        await act_and_wait_for_the_bot(page, kind, value)
+    skip = page.locator(".kb button").filter(has_text="先跳过")
+    while await skip.count():
+        await act_and_wait_for_the_bot(page, "tap", "⏭️ 先跳过，以后再交")
+    await act_and_wait_for_the_bot(page, "tap", "📨 确认提交申请")
+    await expect(page.locator(".msg.in").filter(has_text="JJ-").last).to_be_visible()
+
+    # The window staff see the alert arrive live in their group, masked, and accept it.
+    await page.locator('.persona[data-key="staff"]').click()
+    alert = page.locator(".msg.in").filter(has_text="🆕 新申请").last
+    await expect(alert).to_contain_text("张**")
+    await expect(alert).to_contain_text("138****6789")
+    await alert.locator(".kb button").filter(has_text="受理并转办").click()
+    await expect(page.locator(".msg.in").filter(has_text="陈晓").last).to_be_visible()
