@@ -23,6 +23,7 @@ import asyncio
 import gc
 import json
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -219,6 +220,15 @@ async def staff_decide(bench: Bench, departments: dict[str, int], officer: dict[
     return decided
 
 
+def phase(latencies: list[float]) -> dict[str, float]:
+    q = statistics.quantiles(latencies, n=100)
+    return {
+        "updates": len(latencies),
+        "mean_ms": round(statistics.fmean(latencies) * 1000, 3),
+        "p99_ms": round(q[98] * 1000, 3),
+    }
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description="yimen apply-and-decide benchmark")
     parser.add_argument("--residents", type=int, default=200)
@@ -279,6 +289,7 @@ async def main() -> None:
     started = time.perf_counter()
     try:
         await residents_apply(bench, residents)
+        resident_updates = len(ours.latencies)
         clock.skip(minutes=2)  # busy alerts wait a minute to be gathered into digests
         await bench.dispatch()
         decided = await staff_decide(bench, departments, officer)
@@ -295,6 +306,10 @@ async def main() -> None:
         "yimen": ours_figures,
         "echo": echo_figures,
         "ratio_mean_per_update": round(ours_figures["mean_ms"] / echo_figures["mean_ms"], 2),
+        "yimen_by_side": {
+            "residents": phase(ours.latencies[:resident_updates]),
+            "staff": phase(ours.latencies[resident_updates:]),
+        },
         "outbox_messages_sent": bench.sent,
         "outbox_seconds": round(bench.dispatch_seconds, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -8,6 +8,7 @@ for children), approve, reject, refer, and record payment or the start of the se
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 
 from transitions import Machine, MachineError
 
@@ -145,6 +146,12 @@ def next_state(state: str, action: str, *, needs_public_notice: bool) -> TaskSta
 
 def allowed_actions(state: str, *, needs_public_notice: bool) -> list[TaskAction]:
     """The actions a department may take now, in the order of the statutory path."""
+    return list(_allowed(str(state), needs_public_notice))
+
+
+@cache
+def _allowed(state: str, needs_public_notice: bool) -> tuple[TaskAction, ...]:
+    # A pure function of the state and the flag, asked for every card shown: worked out once.
     allowed: list[TaskAction] = []
     for action in TaskAction:
         if action in (A.FORWARD, A.WITHDRAW, A.DOCUMENTS_RECEIVED):
@@ -154,7 +161,7 @@ def allowed_actions(state: str, *, needs_public_notice: bool) -> list[TaskAction
         except InvalidAction:
             continue
         allowed.append(action)
-    return allowed
+    return tuple(allowed)
 
 
 def _why_not(state: str, action: str, needs_public_notice: bool) -> str:
