@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -62,6 +64,72 @@ _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
+SEND_METHODS = frozenset(
+    {"sendmessage", "sendphoto", "senddocument", "sendvideo", "sendaudio", "sendvoice"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    """Telegram's bulk limits, enforced only when asked for (benchmarks): beyond them a send
+    is answered 429 with ``retry_after``, as Telegram does. Rates may be scaled up together."""
+
+    overall_per_second: float = 30
+    private_per_second: float = 1
+    private_burst: int = 3
+    group_per_minute: float = 20
+    # Telegram's limits are not exact either: this many sends over a bucket are still taken.
+    tolerance: float = 1.0
+
+
+class _Bucket:
+    """A leaky bucket: ``capacity`` sends at once, refilled at ``rate`` per second."""
+
+    __slots__ = ("capacity", "last", "level", "rate")
+
+    def __init__(self, capacity: float, rate: float) -> None:
+        self.capacity, self.rate, self.level, self.last = capacity, rate, 0.0, 0.0
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more send fits (0: it fits now)."""
+        self.level = max(0.0, self.level - (now - self.last) * self.rate)
+        self.last = now
+        return (
+            0.0 if self.level + 1 <= self.capacity else (self.level + 1 - self.capacity) / self.rate
+        )
+
+
+class _Enforcer:
+    def __init__(self, limits: SendLimits) -> None:
+        self.limits = limits
+        tolerance = limits.tolerance
+        self.overall = _Bucket(limits.overall_per_second + tolerance, limits.overall_per_second)
+        self.chats: dict[int, _Bucket] = {}
+        self.refused = 0
+
+    def check(self, chat_id: object) -> None:
+        now = time.monotonic()
+        buckets = [self.overall]
+        if isinstance(chat_id, int):
+            bucket = self.chats.get(chat_id)
+            if bucket is None:
+                limits, tolerance = self.limits, self.limits.tolerance
+                bucket = (
+                    _Bucket(limits.group_per_minute + tolerance, limits.group_per_minute / 60)
+                    if chat_id < 0
+                    else _Bucket(limits.private_burst + tolerance, limits.private_per_second)
+                )
+                self.chats[chat_id] = bucket
+            buckets.append(bucket)
+        wait = max(b.wait(now) for b in buckets)
+        if wait > 0:
+            self.refused += 1
+            seconds = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
+        for b in buckets:
+            b.level += 1
+
+
 class BotApiState(World):
     """In-memory Telegram for one bot: Bot API methods plus the people's side (``World``)."""
 
@@ -73,6 +141,7 @@ class BotApiState(World):
         bot_first_name: str = "Yimen",
         now: Callable[[], float] = time.time,
         allow_http_webhooks: bool = False,
+        send_limits: SendLimits | None = None,
     ) -> None:
         super().__init__(
             token=token, bot_username=bot_username, bot_first_name=bot_first_name, now=now
@@ -83,6 +152,8 @@ class BotApiState(World):
         self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.chat_actions: list[tuple[int, str]] = []
         self._injected: list[InjectedError] = []
+        # None (the default): no limits, as before; see SendLimits.
+        self.enforcer = _Enforcer(send_limits) if send_limits is not None else None
         handlers: dict[str, Handler] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -131,6 +202,8 @@ class BotApiState(World):
                     logger.warning("Bot API method %r is not modelled by the sandbox", method)
                     raise ApiError(404, "Not Found")
                 self._raise_injected(entry[0])
+                if self.enforcer is not None and entry[0].lower() in SEND_METHODS:
+                    self.enforcer.check(Params(values).chat_id())
                 response: dict[str, Any] = {"ok": True, "result": entry[1](Params(values), uploads)}
             except ApiError as error:
                 response = error.to_response()

@@ -55,6 +55,9 @@ class Limits:
     max_attempts: int = 8
     # The pipeline's heartbeat: outcomes are written and new rows claimed at most this often.
     tick_seconds: float = 0.02
+    # Requests out at once. Each one in flight when the process dies becomes `unknown`, and a
+    # queue of requests would also delay a status notice claimed behind them.
+    max_in_flight: int = 16
 
     def scaled(self, factor: float) -> Limits:
         """Every rate times ``factor`` (benchmarks run Telegram's limits faster)."""
@@ -66,6 +69,7 @@ class Limits:
             batch=max(self.batch, int(self.overall_per_second * factor * self.tick_seconds * 4)),
             max_attempts=self.max_attempts,
             tick_seconds=self.tick_seconds,
+            max_in_flight=max(self.max_in_flight, int(self.overall_per_second * factor * 0.05)),
         )
 
 
@@ -101,7 +105,12 @@ class Dispatcher:
         self._in_flight: set[asyncio.Task[None]] = set()
 
     async def recover(self) -> int:
-        """Run once at start: rows left `sending` by a crash become `unknown`."""
+        """Run once at start: rows left `sending` by a crash become `unknown`.
+
+        The overall limiter starts full: a process restarted after a crash does not know what
+        the last one just sent, and Telegram's counter still does.
+        """
+        await self._overall.acquire(self._overall.max_rate)
         async with self.database.transaction() as session:
             count = await outbox.interrupted_to_unknown(session)
         if count:
@@ -142,8 +151,8 @@ class Dispatcher:
             wait = (self.paused_until - self.clock()).total_seconds()
             await asyncio.sleep(min(max(wait, 0.0), 1.0))
             return
-        capacity = self._capacity()
-        claimed = await self._transaction(capacity)
+        capacity = min(self._capacity(), self.limits.max_in_flight - len(self._in_flight))
+        claimed = await self._transaction(max(capacity, 0))
         for row in claimed:
             task = asyncio.create_task(self._send_and_keep(row))
             self._in_flight.add(task)
