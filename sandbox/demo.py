@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from sandbox.feed import ChatFeed, Event
-from sandbox.scripts import LI_SHIFU, WANG_FANG, ZHANG_AYI, Step
+from sandbox.scripts import LI_SHIFU, WANG_FANG, ZHANG_AYI, Step, application_en, application_zh
 from sandbox.world import World
 
 log = logging.getLogger(__name__)
 
-DEMO: dict[int, list[Step]] = {7001: ZHANG_AYI, 7003: WANG_FANG, 7002: LI_SHIFU}
+# 张阿姨 applies and the window and the district civil affairs bureau take it on; Wang Fang
+# applies and her application waits at the window; 李师傅 stops halfway through his screening.
+ZHANG_APPLIES = application_zh("张桂兰", "500381195003010227", "13823456789", "白沙", "黄荆村")
+WANG_APPLIES = application_en(
+    "Wang Fang", "500116198803150020", "13987654321", "Shuangfu", "Xinglong"
+)
+DEMO: dict[int, list[Step]] = {
+    7001: [*ZHANG_AYI, *ZHANG_APPLIES],
+    7003: [*WANG_FANG, *WANG_APPLIES],
+    7002: LI_SHIFU,
+}
 
 
 class BotDidNotAnswerError(TimeoutError):
@@ -74,6 +84,16 @@ async def play(
     """A resident says and taps ``steps`` in their private chat, waiting for the bot each time."""
     for kind, value in steps:
         action: Callable[[], object]
+        if kind == "skip":
+            # Tap this button for as long as the bot keeps offering it (each document in turn).
+            while _offered(world, user_id, value):
+                await act(
+                    feed,
+                    user_id,
+                    partial(world.user_presses, user_id, user_id, value),
+                    settle=settle,
+                )
+            continue
         if kind == "say":
             action = partial(world.user_sends_text, user_id, value)
         elif kind == "tap":
@@ -83,8 +103,18 @@ async def play(
         await act(feed, user_id, action, settle=settle)
 
 
-async def run_demo(world: World, feed: ChatFeed, *, settle: float = 0.2) -> None:
-    """Play every demo resident at once (their chats are independent); log, never raise."""
+def _offered(world: World, chat_id: int, label: str) -> bool:
+    message = world.last_bot_message(chat_id)
+    return message is not None and label in message.button_texts
+
+
+async def run_demo(
+    world: World, feed: ChatFeed, staff: Mapping[str, tuple[int, int]], *, settle: float = 0.2
+) -> None:
+    """Play every demo resident at once (their chats are independent), then the staff's part.
+
+    ``staff`` maps "window" and department ids to (user id, chat id). Logs, never raises.
+    """
     residents = list(DEMO.items())
     results = await asyncio.gather(
         *(play(world, feed, user_id, steps, settle=settle) for user_id, steps in residents),
@@ -93,4 +123,49 @@ async def run_demo(world: World, feed: ChatFeed, *, settle: float = 0.2) -> None
     for (user_id, _), result in zip(residents, results, strict=True):
         if isinstance(result, BaseException):
             log.warning("demo resident %s stopped early: %s", user_id, result)
+    try:
+        await _staff_take_on(world, feed, staff, settle=settle)
+    except (BotDidNotAnswerError, LookupError) as problem:
+        log.warning("demo staff stopped early: %s", problem)
     log.info("demo residents are ready")
+
+
+async def _staff_take_on(
+    world: World, feed: ChatFeed, staff: Mapping[str, tuple[int, int]], *, settle: float
+) -> None:
+    """The window accepts 张阿姨's application; civil affairs takes on her 低保 task."""
+    window_user, window_chat = staff["window"]
+    alert = await _message_with(world, window_chat, "张**", "✅ 受理并转办")
+    await act(
+        feed,
+        window_chat,
+        partial(world.user_presses, window_user, window_chat, "✅ 受理并转办", alert),
+        settle=settle,
+    )
+    civil_user, civil_chat = staff["civil_affairs"]
+    card = await _message_with(world, civil_chat, "最低生活保障", "✅ 接收办理")
+    await act(
+        feed,
+        civil_chat,
+        partial(world.user_presses, civil_user, civil_chat, "✅ 接收办理", card),
+        settle=settle,
+    )
+
+
+async def _message_with(
+    world: World,
+    chat_id: int,
+    text: str,
+    button: str,
+    timeout: float = 15.0,  # noqa: ASYNC109
+) -> int:
+    """The newest bot message in ``chat_id`` showing ``text`` and ``button`` (sent by the outbox
+    dispatcher, so it may take a moment to arrive)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        for message in reversed(world.chat_messages(chat_id)):
+            if message.from_bot and text in (message.text or "") and button in message.button_texts:
+                return message.message_id
+        await asyncio.sleep(0.1)
+    raise LookupError(f"no message with {text!r} and {button!r} in chat {chat_id}")

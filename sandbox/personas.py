@@ -111,6 +111,17 @@ class Cast:
             "department_chats": dict(self.department_chats),
         }
 
+    def staff_roster(self) -> dict[str, tuple[int, int]]:
+        """(user id, chat id) of the window ("window") and of each department's officer."""
+        roster: dict[str, tuple[int, int]] = {}
+        chats = {chat: department for department, chat in self.department_chats.items()}
+        for persona in self.personas.values():
+            if persona.role is Role.STAFF:
+                roster["window"] = (persona.user_id, persona.chat_id)
+            elif persona.role is Role.DEPARTMENT and persona.chat_id in chats:
+                roster[chats[persona.chat_id]] = (persona.user_id, persona.chat_id)
+        return roster
+
     def add(self, persona: Persona) -> Persona:
         self.personas[persona.key] = persona
         return persona

@@ -192,7 +192,10 @@ async def serve(options: SandboxOptions, announce: Callable[[str], None] = print
         if options.demo:
             from sandbox.demo import run_demo
 
-            demo = asyncio.create_task(run_demo(sandbox.world, sandbox.feed))
+            assert sandbox.cast is not None
+            demo = asyncio.create_task(
+                run_demo(sandbox.world, sandbox.feed, sandbox.cast.staff_roster())
+            )
         await stopping.wait()
         announce("yimen sandbox: stopping…")
     finally:
