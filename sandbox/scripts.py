@@ -11,21 +11,27 @@ Step = tuple[str, str]  # ("say", text) or ("tap", a button's label)
 START_ZH: list[Step] = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
 START_EN: list[Step] = [("say", "/start"), ("tap", "English"), ("tap", "✅ I agree, start")]
 
-# 张阿姨, 72, lives alone in Baisha on a small pension: a complete screening in Chinese.
-ZHANG_AYI: list[Step] = [
-    *START_ZH,
-    ("tap", "都没有，继续"),
-    ("tap", "🙋 我自己"),
-    ("say", "72岁"),
-    ("say", "白沙"),
-    ("tap", "1"),
-    ("say", "四百"),
-    ("tap", "几乎没有"),
-    ("tap", "都没有"),
-    ("tap", "独自居住"),
-    ("tap", "没有"),
-    ("tap", "有稳定安全的住处"),
-]
+
+def alone_on_a_small_pension(age: str) -> list[Step]:
+    """An older person living alone in Baisha on 400 yuan a month: a screening in Chinese."""
+    return [
+        *START_ZH,
+        ("tap", "都没有，继续"),
+        ("tap", "🙋 我自己"),
+        ("say", age),
+        ("say", "白沙"),
+        ("tap", "1"),
+        ("say", "四百"),
+        ("tap", "几乎没有"),
+        ("tap", "都没有"),
+        ("tap", "独自居住"),
+        ("tap", "没有"),
+        ("tap", "有稳定安全的住处"),
+    ]
+
+
+# 张阿姨, 72, lives alone in Baisha on a small pension.
+ZHANG_AYI: list[Step] = alone_on_a_small_pension("72岁")
 # Wang Fang, out of work with two children in school: a complete screening in English.
 WANG_FANG: list[Step] = [
     *START_EN,

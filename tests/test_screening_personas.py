@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-from sandbox.scripts import START_EN, START_ZH, WANG_FANG
+from sandbox.scripts import START_EN, START_ZH, WANG_FANG, alone_on_a_small_pension
 from storage.models import Screening
 from tests.conftest import BotHarness
 
@@ -31,20 +31,7 @@ class Persona:
 PERSONAS = [
     Persona(
         "older person living alone on a small pension",
-        [
-            *START_ZH,
-            ("tap", "都没有，继续"),
-            ("tap", "🙋 我自己"),
-            ("say", "76岁"),
-            ("say", "白沙"),
-            ("tap", "1"),
-            ("say", "四百"),
-            ("tap", "几乎没有"),
-            ("tap", "都没有"),
-            ("tap", "独自居住"),
-            ("tap", "没有"),
-            ("tap", "有稳定安全的住处"),
-        ],
+        alone_on_a_small_pension("76岁"),
         {
             "dibao": "likely",
             "tekun": "likely",

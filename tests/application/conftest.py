@@ -9,45 +9,15 @@ from sqlalchemy import func, select
 from stdnum.cn import ric
 
 from bot.dialogue import ResidentDialogue
+from sandbox.scripts import WANG_FANG, alone_on_a_small_pension
 from storage.models import Application, SubmittedDocument
 from tests.conftest import BotHarness, Person
 
 # Valid and invalid numbers from domain.md (GB 11643 examples, no real people).
 VALID_IDS = ("360426199101010071", "120103198806018241", "34052419800101001X")
 INVALID_IDS = ("360426199101010072", "340524198001010013")
-BAISHA_SCREENING_ZH = [
-    ("say", "/start"),
-    ("tap", "中文"),
-    ("tap", "✅ 同意，开始"),
-    ("tap", "都没有，继续"),
-    ("tap", "🙋 我自己"),
-    ("say", "76岁"),
-    ("say", "白沙"),
-    ("tap", "1"),
-    ("say", "四百"),
-    ("tap", "几乎没有"),
-    ("tap", "都没有"),
-    ("tap", "独自居住"),
-    ("tap", "没有"),
-    ("tap", "有稳定安全的住处"),
-]
-SHUANGFU_SCREENING_EN = [
-    ("say", "/start"),
-    ("tap", "English"),
-    ("tap", "✅ I agree, start"),
-    ("tap", "None of these, go on"),
-    ("tap", "🙋 Myself"),
-    ("say", "38"),
-    ("say", "Shuangfu"),
-    ("tap", "3"),
-    ("say", "about 1200"),
-    ("tap", "Almost nothing"),
-    ("tap", "Neither"),
-    ("tap", "Children in school"),
-    ("tap", "None"),
-    ("tap", "Renting, cannot afford the rent"),
-    ("tap", "✅ Yes"),
-]
+BAISHA_SCREENING_ZH = alone_on_a_small_pension("76岁")
+SHUANGFU_SCREENING_EN = WANG_FANG
 
 
 def id_number(born: str, sequence: str = "123", region: str = "500381") -> str:

@@ -19,6 +19,7 @@ from sandbox.models import CallbackQuery, StoredMessage
 from storage import staff
 from storage.db import Database
 from storage.models import AuditEvent, Resident, StaffRole
+from tests import factories
 from tests.conftest import DEPARTMENT_CHATS, STAFF_CHAT, BotHarness, Person
 
 WINDOW = 5001  # 陈晓, window staff for every town
@@ -29,29 +30,9 @@ CIVIL_CHAT = DEPARTMENT_CHATS["civil_affairs"]
 MEDICAL_CHAT = DEPARTMENT_CHATS["medical_security"]
 
 
-def gb11643(first17: str) -> str:
-    """A synthetic ID number with the right check character."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
-    return first17 + "10X98765432"[total % 11]
-
-
 def draft(resident_id: int, **changes: object) -> ApplicationDraft:
-    base = ApplicationDraft(
-        resident_id=resident_id,
-        locale="zh-CN",
-        programmes=("temporary", "medical"),
-        applicant_name="王秀英",
-        applicant_id_number="360426199101010071",
-        applicant_phone="13812345678",
-        subject="self",
-        subject_name="王秀英",
-        subject_id_number="360426199101010071",
-        town_id="baisha",
-        village="黄荆村",
-        economic_check_authorised=True,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    """Temporary and medical assistance: no public notice, so a short statutory path."""
+    return factories.draft(resident_id, **{"programmes": ("temporary", "medical"), **changes})
 
 
 @dataclass

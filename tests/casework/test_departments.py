@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.models import DepartmentTask
-from tests.casework.conftest import CIVIL, CIVIL_CHAT, MEDICAL, MEDICAL_CHAT, WINDOW, Desk, gb11643
+from tests.casework.conftest import CIVIL, CIVIL_CHAT, MEDICAL, MEDICAL_CHAT, WINDOW, Desk
 from tests.conftest import STAFF_CHAT
+from tests.factories import gb11643
 
 
 async def _accepted(desk: Desk, **changes: object) -> tuple[int, int]:

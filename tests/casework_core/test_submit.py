@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlalchemy import func, select
 
 from bot.casework.applications import submit
@@ -16,26 +14,14 @@ from storage.models import (
     StatusEvent,
     SubmittedDocument,
 )
+from tests import factories
 from tests.conftest import STAFF_CHAT, BotHarness
 
 
 def draft(resident_id: int, **changes: object) -> ApplicationDraft:
-    base = ApplicationDraft(
-        resident_id=resident_id,
-        locale="zh-CN",
-        programmes=("dibao", "medical"),
-        applicant_name="王秀英",
-        applicant_id_number="360426199101010071",
-        applicant_phone="13812345678",
-        subject="self",
-        subject_name="王秀英",
-        subject_id_number="360426199101010071",
-        town_id="baisha",
-        village="黄荆村",
-        economic_check_authorised=True,
-        documents=(DocumentDraft("id_card", "file-1", "photo", "image/jpeg", 2048),),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    """With the ID card already sent, so that exactly the rest is missing."""
+    documents = (DocumentDraft("id_card", "file-1", "photo", "image/jpeg", 2048),)
+    return factories.draft(resident_id, **{"documents": documents, **changes})
 
 
 async def make_resident(bot: BotHarness, telegram_id: int) -> int:

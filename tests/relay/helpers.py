@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import select
 
 from bot.casework.applications import submit
-from bot.casework.drafts import ApplicationDraft
 from bot.casework.services import Casework
 from storage import staff
 from storage.db import Database
 from storage.models import AuditEvent, Resident, StaffRole
 from tests.conftest import BotHarness
+from tests.factories import draft
 
 
 def components(bot: BotHarness) -> Any:
@@ -29,25 +28,6 @@ def database(bot: BotHarness) -> Database:
 def casework(bot: BotHarness) -> Casework:
     work: Casework = components(bot).casework
     return work
-
-
-def draft(resident_id: int, **changes: object) -> ApplicationDraft:
-    """A synthetic applicant (valid test ID number and phone, invented name)."""
-    base = ApplicationDraft(
-        resident_id=resident_id,
-        locale="zh-CN",
-        programmes=("dibao", "medical"),
-        applicant_name="王秀英",
-        applicant_id_number="360426199101010071",
-        applicant_phone="13812345678",
-        subject="self",
-        subject_name="王秀英",
-        subject_id_number="360426199101010071",
-        town_id="baisha",
-        village="黄荆村",
-        economic_check_authorised=True,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 async def resident(bot: BotHarness, telegram_id: int, locale: str = "zh-CN") -> int:
