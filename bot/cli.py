@@ -77,8 +77,9 @@ def run() -> None:
     from bot.app import build_application
     from storage.migrate import upgrade
 
-    upgrade(settings.database_url)
+    # Built first: a missing secret key or a broken profile stops us before the database is touched.
     application = build_application(settings)
+    upgrade(settings.database_url)
     application.run_polling(allowed_updates=["message", "callback_query"])
 
 
