@@ -18,7 +18,8 @@ from bot.casework.applications import open_duplicates, submit
 from bot.casework.services import Casework
 from bot.flows.application import FLOW_NAME as APPLICATION
 from bot.flows.application import ApplicationHost, load_application_flow
-from bot.flows.engine import FlowEngine, Turn
+from bot.flows.engine import FlowEngine
+from bot.flows.host import Turn
 from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome
 from bot.flows.screening import ScreeningHost
 from bot.flows.spec import StepKind

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.checks import COMMON_TEMPLATES, check_templates, required_templates
-from bot.flows.engine import FlowEngine, Turn
+from bot.flows.engine import FlowEngine
+from bot.flows.host import Turn
 from bot.flows.model import DialogState, Label, Screen
 from bot.flows.screening import ScreeningHost, load_screening_flow
 from bot.policy import default_profile_path, load_profile

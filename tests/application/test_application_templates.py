@@ -9,7 +9,8 @@ import pytest
 from bot.checks import check_everything, check_templates, required_labels, required_templates
 from bot.config import load_settings
 from bot.flows.application import ApplicationHost, load_application_flow
-from bot.flows.engine import FlowEngine, Turn
+from bot.flows.engine import FlowEngine
+from bot.flows.host import Turn
 from bot.flows.model import DialogState, Label
 from bot.flows.screening import ScreeningHost, load_screening_flow
 from bot.policy import default_profile_path, load_profile

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.flows.engine import FlowEngine, Turn
+from bot.flows.engine import FlowEngine
+from bot.flows.host import Turn
 from bot.flows.identity import IdProblem, PhoneProblem, read_id_number, read_mobile
 from bot.flows.model import (
     ButtonInput,

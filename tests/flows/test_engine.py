@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.flows.engine import FlowEngine, Turn
+from bot.flows.engine import FlowEngine
+from bot.flows.host import Turn
 from bot.flows.model import (
     Button,
     ButtonInput,
