@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBDeprecationWarning
 
 from storage import notices, outbox
 from storage.db import Database
@@ -256,7 +258,10 @@ class Dispatcher:
         try:
             message = await self._request(row)
         except RetryAfter as exc:
-            retry = exc.retry_after
+            with warnings.catch_warnings():
+                # PTB is moving this attribute from seconds to a timedelta; both are read below.
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                retry = exc.retry_after
             seconds = retry.total_seconds() if isinstance(retry, timedelta) else float(retry)
             until = self.clock() + timedelta(seconds=seconds)
             if self.paused_until is None or until > self.paused_until:
