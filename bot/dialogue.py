@@ -26,9 +26,9 @@ from bot.flows.spec import StepKind
 from bot.render import DEFAULT_LOCALE, LOCALES, RenderedScreen, Renderer
 from storage import residents, screenings, updates
 from storage.db import Database
-from storage.models import ConsentRecord, Conversation, ConversationStatus, Resident, Screening
+from storage.models import Conversation, ConversationStatus, Resident, Screening
+from storage.residents import PRIVACY_NOTICE
 
-PRIVACY_NOTICE = "privacy_notice"
 PRIVACY_NOTICE_VERSION = "2026-11"
 # The application's own notice: sensitive data, and passing it to the deciding departments.
 APPLICATION_NOTICE = "application_notice"
@@ -340,25 +340,17 @@ class ResidentDialogue:
         elif event.kind == "answered" and event.step in CONSENT_STEPS:
             granted = event.value == "agree"
             purpose = CONSENT_STEPS[event.step]
-            if purpose == PRIVACY_NOTICE:
-                residents.record_consent(
-                    session,
-                    resident=resident,
-                    purpose=purpose,
-                    version=PRIVACY_NOTICE_VERSION,
-                    granted=granted,
-                )
-            else:
-                # Only the history: the resident's current privacy consent is not this one.
-                session.add(
-                    ConsentRecord(
-                        resident_id=resident.id,
-                        purpose=purpose,
-                        notice_version=APPLICATION_NOTICE_VERSION,
-                        granted=granted,
-                        recorded_at=turn.now,
-                    )
-                )
+            version = (
+                PRIVACY_NOTICE_VERSION if purpose == PRIVACY_NOTICE else APPLICATION_NOTICE_VERSION
+            )
+            residents.record_consent(
+                session,
+                resident=resident,
+                purpose=purpose,
+                version=version,
+                granted=granted,
+                at=turn.now,
+            )
             if not granted and state is not None:
                 # A refusal is the only thing we keep.
                 state.answers, state.history = {}, []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,17 +31,29 @@ async def with_conversation(
     return resident, conversation
 
 
+# The screening's privacy notice: the consent every conversation starts from, also kept on the
+# resident row (``consented_notice``) so that each update reads it without another query.
+PRIVACY_NOTICE = "privacy_notice"
+
+
 def record_consent(
-    session: AsyncSession, *, resident: Resident, purpose: str, version: str, granted: bool
+    session: AsyncSession,
+    *,
+    resident: Resident,
+    purpose: str,
+    version: str,
+    granted: bool,
+    at: datetime | None = None,
 ) -> None:
-    """Append the answer to the consent history and keep the resident's current consent."""
-    resident.consented_notice = version if granted else None
+    """Append one answer to the consent history (any purpose: each consent stands apart)."""
+    if purpose == PRIVACY_NOTICE:
+        resident.consented_notice = version if granted else None
     session.add(
         ConsentRecord(
             resident_id=resident.id,
             purpose=purpose,
             notice_version=version,
             granted=granted,
-            recorded_at=utcnow(),
+            recorded_at=at or utcnow(),
         )
     )

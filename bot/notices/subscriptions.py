@@ -17,8 +17,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.flows.model import Label
 from bot.render import Renderer
-from storage import notices
-from storage.models import ConsentRecord, NoticeSubscription, NoticeTopic, Resident
+from storage import notices, residents
+from storage.models import NoticeSubscription, NoticeTopic, Resident
 
 NOTICES_CONSENT = "policy_notices"
 NOTICES_CONSENT_VERSION = "2026-12"
@@ -75,16 +75,13 @@ async def decline(session: AsyncSession, *, resident: Resident, now: datetime) -
 def _record_consent(
     session: AsyncSession, resident: Resident, *, granted: bool, now: datetime
 ) -> None:
-    # Not residents.record_consent: that one also sets the screening's privacy consent on
-    # the resident row, and this is a different consent.
-    session.add(
-        ConsentRecord(
-            resident_id=resident.id,
-            purpose=NOTICES_CONSENT,
-            notice_version=NOTICES_CONSENT_VERSION,
-            granted=granted,
-            recorded_at=now,
-        )
+    residents.record_consent(
+        session,
+        resident=resident,
+        purpose=NOTICES_CONSENT,
+        version=NOTICES_CONSENT_VERSION,
+        granted=granted,
+        at=now,
     )
 
 
