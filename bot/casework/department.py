@@ -86,20 +86,17 @@ MAX_AMOUNT = 1_000_000
 MAX_NOTE = 500
 
 
-async def press(
+async def _authorised_card(
     session: AsyncSession,
     casework: Casework,
     actor: Actor,
-    pressed: Press,
+    task: DepartmentTask | None,
     *,
+    verb: str,
     data: str,
-    combine_within: timedelta = DEFAULT_COMBINE,
-) -> StaffReply:
-    """One press on a task card: validate, authorise, let the machine decide, act, re-render."""
-    task = await session.get(DepartmentTask, pressed.target)
-    verb, args = pressed.verb, pressed.args
-    action = _action_of(verb, args)
-    if task is None or action is None:
+) -> _Card | StaffReply:
+    """The task's card for someone allowed to act on it, or the (audited) refusal."""
+    if task is None:
         return forged(session, casework, actor, data)
     application = await session.get(Application, task.application_id)
     if application is None:
@@ -116,7 +113,28 @@ async def press(
     )
     if not decision.allowed:
         return refusal(casework, decision.reason)
-    card = _Card(session, casework, application, task, actor)
+    return _Card(session, casework, application, task, actor)
+
+
+async def press(
+    session: AsyncSession,
+    casework: Casework,
+    actor: Actor,
+    pressed: Press,
+    *,
+    data: str,
+    combine_within: timedelta = DEFAULT_COMBINE,
+) -> StaffReply:
+    """One press on a task card: validate, authorise, let the machine decide, act, re-render."""
+    task = await session.get(DepartmentTask, pressed.target)
+    verb, args = pressed.verb, pressed.args
+    action = _action_of(verb, args)
+    if action is None:
+        return forged(session, casework, actor, data)
+    card = await _authorised_card(session, casework, actor, task, verb=verb, data=data)
+    if isinstance(card, StaffReply):
+        return card
+    task = card.task
     if verb in ("card", "x"):
         return StaffReply(edit=await card.screen())
     try:
@@ -187,24 +205,14 @@ async def typed(
     task = await session.get(DepartmentTask, task_id)
     kind = waiting[0] if waiting else ""
     action = {"visit": A.SCHEDULE_VISIT, "amount": A.APPROVE, "rj": A.REJECT}.get(kind)
-    if task is None or action is None:
+    if action is None:
         return forged(session, casework, actor, "|".join(waiting))
-    application = await session.get(Application, task.application_id)
-    if application is None:
-        return forged(session, casework, actor, "|".join(waiting))
-    decision = await authorise(
-        session,
-        casework,
-        user_id=actor.user_id,
-        chat_id=actor.chat_id,
-        role=StaffRole.DEPARTMENT,
-        action=f"task.{action}",
-        subject=f"{application.number}/{task.id}",
-        department_id=task.department_id,
+    card = await _authorised_card(
+        session, casework, actor, task, verb=str(action), data="|".join(waiting)
     )
-    if not decision.allowed:
-        return refusal(casework, decision.reason)
-    card = _Card(session, casework, application, task, actor)
+    if isinstance(card, StaffReply):
+        return card
+    task = card.task
     try:
         next_state(task.state, action, needs_public_notice=task.needs_public_notice)
     except InvalidAction as exc:

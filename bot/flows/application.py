@@ -3,17 +3,16 @@ conditions read, what its screens show, and the draft it hands to casework on "s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from bot.casework.drafts import ApplicationDraft, DocumentDraft
+from bot.flows.host import ProfileHost
 from bot.flows.identity import age_on
 from bot.flows.model import DialogState, Screen
 from bot.flows.screening import RESIDENT_FACTS
 from bot.flows.spec import Flow, Step, load_flow
-from bot.policy import Profile
 
 FLOW_FILE = Path(__file__).parent / "application.yaml"
 FLOW_NAME = "application"
@@ -33,16 +32,8 @@ def load_application_flow() -> Flow:
     return load_flow(FLOW_FILE, context_facts=(*RESIDENT_FACTS, *ANSWER_FACTS), sources=SOURCES)
 
 
-class ApplicationHost:
+class ApplicationHost(ProfileHost):
     """Connects the application flow to a policy profile and to today's date."""
-
-    def __init__(self, profile: Profile, today: Callable[[], date]) -> None:
-        self.profile = profile
-        self.today = today
-        self._town_names = {
-            locale: {town.id: town.name.text(locale) for town in profile.towns}
-            for locale in ("zh-CN", "en")
-        }
 
     # ---- what the flow reads ---------------------------------------------------------------
 
@@ -56,9 +47,6 @@ class ApplicationHost:
             ),
             "duplicate_found": bool(state.view.get("duplicates")),
         }
-
-    def towns(self, locale: str) -> Mapping[str, str]:
-        return self._town_names.get(locale) or self._town_names["zh-CN"]
 
     def result_screen(self, state: DialogState) -> Screen:
         raise LookupError("the application flow has no result step")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot.flows.model import DialogState, Label, Screen
 from bot.flows.spec import Step
+from bot.policy import Profile
 
 Translate = Callable[[Label], str]
 
@@ -43,3 +44,18 @@ class Turn:
     resume_after: timedelta
     # Facts about the resident rather than the answers, e.g. whether consent is on record.
     facts: Mapping[str, bool]
+
+
+class ProfileHost:
+    """What every flow host built on a policy profile shares: the profile, today, the towns."""
+
+    def __init__(self, profile: Profile, today: Callable[[], date]) -> None:
+        self.profile = profile
+        self.today = today
+        self._town_names = {
+            locale: {town.id: town.name.text(locale) for town in profile.towns}
+            for locale in ("zh-CN", "en")
+        }
+
+    def towns(self, locale: str) -> Mapping[str, str]:
+        return self._town_names.get(locale) or self._town_names["zh-CN"]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import date
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.flows.host import ProfileHost
 from bot.flows.model import Button, DialogState, Label, Screen
 from bot.flows.spec import Flow, Step, load_flow
-from bot.policy import Evaluation, Profile, Verdict, evaluate, income_near_line
+from bot.policy import Evaluation, Verdict, evaluate, income_near_line
 
 FLOW_FILE = Path(__file__).parent / "screening.yaml"
 # Facts about the resident (not the answers) that the screening flow reads.
@@ -21,25 +21,14 @@ def load_screening_flow() -> Flow:
     return load_flow(FLOW_FILE, context_facts=(*RESIDENT_FACTS, *ANSWER_FACTS))
 
 
-class ScreeningHost:
+class ScreeningHost(ProfileHost):
     """Connects the screening flow to a policy profile and to today's date."""
-
-    def __init__(self, profile: Profile, today: Callable[[], date]) -> None:
-        self.profile = profile
-        self.today = today
-        self._town_names = {
-            locale: {town.id: town.name.text(locale) for town in profile.towns}
-            for locale in ("zh-CN", "en")
-        }
 
     def context(self, state: DialogState) -> Mapping[str, bool]:
         near = "income" in state.answers and income_near_line(
             self.profile, state.answers, self.today()
         )
         return {"income_near_line": near}
-
-    def towns(self, locale: str) -> Mapping[str, str]:
-        return self._town_names.get(locale) or self._town_names["zh-CN"]
 
     def evaluate(self, state: DialogState) -> Evaluation:
         return evaluate(self.profile, state.answers, self.today())
