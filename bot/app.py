@@ -34,12 +34,12 @@ from bot.handlers.broadcast import broadcast_handlers
 from bot.handlers.errors import on_error
 from bot.handlers.my_applications import my_applications_handlers
 from bot.handlers.notices import NOTICES_GROUP, notice_handlers
-from bot.handlers.relay import INTERCEPT_GROUP, relay_handlers, relay_interceptor
+from bot.handlers.relay import relay_handlers
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.handlers.resident import on_resident_update
 from bot.handlers.staff import staff_handlers
 from bot.handlers.staff_admin import staff_admin_handlers
-from bot.handlers.uploads import upload_handlers
+from bot.handlers.uploads import UPLOADS_GROUP, upload_handlers
 from bot.notices.runner import BroadcastRunner
 from bot.policy import Profile, load_profile
 from bot.processing import PerChatUpdateProcessor
@@ -153,10 +153,8 @@ def build_application(
     )
     # Staff presses, group presses and staff-chat text only: residents' chats are untouched.
     application.add_handlers(staff_handlers(components.casework))
-    # Residents with an open staff thread: their texts go to staff before the dialogue sees them.
-    application.add_handler(relay_interceptor(), group=INTERCEPT_GROUP)
     # Files answering a request for documents, when no conversation step is collecting files.
-    application.add_handlers(upload_handlers(), group=INTERCEPT_GROUP)
+    application.add_handlers(upload_handlers(), group=UPLOADS_GROUP)
     application.add_handlers(
         [*my_applications_handlers(), *relay_handlers(), *staff_admin_handlers(settings.admin_ids)]
     )

@@ -14,19 +14,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import relay
 from bot.casework.applications import open_duplicates, submit
 from bot.casework.services import Casework
 from bot.flows.application import FLOW_NAME as APPLICATION
 from bot.flows.application import ApplicationHost, load_application_flow
 from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
-from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome
+from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome, Screen, TextInput
 from bot.flows.screening import ScreeningHost
 from bot.flows.spec import StepKind
 from bot.render import DEFAULT_LOCALE, LOCALES, RenderedScreen, Renderer
 from storage import residents, screenings, updates
 from storage.db import Database
-from storage.models import Conversation, ConversationStatus, Resident, Screening
+from storage.models import Conversation, ConversationStatus, Resident, Screening, StaffThread
 from storage.residents import PRIVACY_NOTICE
 
 PRIVACY_NOTICE_VERSION = "2026-11"
@@ -99,16 +100,23 @@ class ResidentDialogue:
         language_code: str | None,
         event: Input,
         button_message_id: int | None = None,
+        display_name: str = "",
     ) -> Reply | None:
         """Run one input through the flow; None when this update was handled before."""
         async with self.database.transaction() as session:
             if not await updates.claim(session, update_id=update_id):
                 return None
-            resident, conversation = await residents.with_conversation(
+            resident, conversation, open_thread = await residents.with_conversation(
                 session, telegram_user_id=user_id, chat_id=chat_id
             )
-            state = self._unseal(_state_of(conversation))
             locale = resident.locale or _guess_locale(language_code, self.default_locale)
+            if open_thread is not None and isinstance(event, TextInput):
+                # The resident is talking to the window staff: their words go there, not to
+                # the flow (commands and taps still reach the flow).
+                return await self._to_staff(
+                    session, chat_id, open_thread, event.text, display_name, locale
+                )
+            state = self._unseal(_state_of(conversation))
             consent = resident.consented_notice == PRIVACY_NOTICE_VERSION
             turn = Turn(
                 locale=locale,
@@ -142,6 +150,29 @@ class ResidentDialogue:
                 before=tuple(self.renderer.render(s, locale) for s in outcome.before),
                 queued=bool(session.info.get("outbox_queued")),
             )
+
+    async def _to_staff(
+        self,
+        session: AsyncSession,
+        chat_id: int,
+        thread_id: int,
+        text: str,
+        display_name: str,
+        locale: str,
+    ) -> Reply:
+        thread = await session.get(StaffThread, thread_id)
+        assert thread is not None  # found open in this very transaction
+        await relay.relay_to_staff(
+            session, self.casework, thread, text=text, telegram_name=display_name,
+            now=self.clock(),
+        )  # fmt: skip
+        sent = Screen("relay/sent.html", {}, ((relay.close_button(),),))
+        return Reply(
+            chat_id=chat_id,
+            dialog=self.renderer.render(sent, locale),
+            edit_message_id=None,
+            queued=bool(session.info.get("outbox_queued")),
+        )
 
     def _seal(self, state: DialogState) -> DialogState:
         """A copy of ``state`` whose identifier answers are encrypted, for storing."""

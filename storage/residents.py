@@ -7,28 +7,35 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConsentRecord, Conversation, Resident
+from storage.models import ConsentRecord, Conversation, Resident, StaffThread
 from storage.types import utcnow
 
 
 async def with_conversation(
     session: AsyncSession, *, telegram_user_id: int, chat_id: int
-) -> tuple[Resident, Conversation | None]:
-    """The resident (created on first contact) and their chat's conversation, in one query."""
+) -> tuple[Resident, Conversation | None, int | None]:
+    """The resident (created on first contact), their chat's conversation and the id of their
+    open conversation with staff, if any — in one query, since every update needs them."""
+    open_thread = (
+        select(StaffThread.id)
+        .where(StaffThread.resident_id == Resident.id, StaffThread.status == "open")
+        .limit(1)
+        .scalar_subquery()
+    )
     row = (
         await session.execute(
-            select(Resident, Conversation)
+            select(Resident, Conversation, open_thread)
             .outerjoin(Conversation, Conversation.chat_id == chat_id)
             .where(Resident.telegram_user_id == telegram_user_id)
         )
     ).first()
     if row is not None:
-        return row[0], row[1]
+        return row[0], row[1], row[2]
     resident = Resident(telegram_user_id=telegram_user_id)
     session.add(resident)
     await session.flush()
     conversation = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))
-    return resident, conversation
+    return resident, conversation, None
 
 
 # The screening's privacy notice: the consent every conversation starts from, also kept on the

@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update, User
 from telegram.ext import (
-    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -27,16 +26,8 @@ from storage.models import StaffRole, StaffThread
 
 Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
 
-# The group that runs before the resident dialogue (group 0): an open thread takes the text.
-INTERCEPT_GROUP = -1
 # A staff member chatting in the staff chat is reminded how to answer at most this often.
 HINT_EVERY = timedelta(minutes=10)
-
-
-def relay_interceptor() -> Handler:
-    """Register in INTERCEPT_GROUP: only residents with an open thread are taken from the flow."""
-    private_text = filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
-    return MessageHandler(private_text, on_private_text)
 
 
 def relay_handlers() -> list[Handler]:
@@ -56,33 +47,6 @@ def relay_handlers() -> list[Handler]:
 async def on_staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/staff: open (or show) the resident's thread with the window staff."""
     await _open(update, AppContext.of(context))
-
-
-async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """While a thread is open the resident's texts go to staff; otherwise to the flow."""
-    app, user, message = AppContext.of(context), update.effective_user, update.message
-    if user is None or message is None or message.text is None:
-        return
-    async with app.database.transaction() as session:
-        thread = await relay.open_thread_of(session, telegram_user_id=user.id)
-        if thread is None:
-            return  # nothing written: the resident dialogue (group 0) takes the update
-        if not await updates.claim(session, update_id=update.update_id):
-            raise ApplicationHandlerStop
-        await relay.relay_to_staff(
-            session,
-            app.casework,
-            thread,
-            text=message.text,
-            telegram_name=user.full_name,
-            now=app.casework.clock(),
-        )
-        resident = await resident_for(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
-    app.wake_dispatcher()
-    screen = Screen("relay/sent.html", {}, ((relay.close_button(),),))
-    await app.messenger.send(message.chat.id, app.casework.renderer.render(screen, locale))
-    raise ApplicationHandlerStop
 
 
 async def on_relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -72,6 +72,7 @@ async def on_resident_update(update: Update, context: ContextTypes.DEFAULT_TYPE)
         language_code=user.language_code,
         event=event,
         button_message_id=button_message_id,
+        display_name=user.full_name,
     )
     if reply is None:
         log.info("update %s was already handled", update.update_id)

@@ -29,6 +29,9 @@ from storage.models import Conversation, ConversationStatus, Resident
 
 AnyHandler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
 
+# Runs before the resident dialogue (group 0): a file answering an open request stops there.
+UPLOADS_GROUP = -1
+
 
 def upload_handlers() -> list[AnyHandler]:
     """Register in the intercepting group: files only, and only when a request is open."""
