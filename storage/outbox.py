@@ -66,23 +66,6 @@ async def enqueue(
     return message
 
 
-async def claim_due(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[OutboxMessage]:
-    """Due pending rows, most urgent first, marked `sending` in the caller's transaction."""
-    rows = (
-        await session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.not_before <= now)
-            .order_by(OutboxMessage.priority, OutboxMessage.not_before, OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    for row in rows:
-        row.status = OutboxStatus.SENDING
-        row.attempts += 1
-    return rows
-
-
 async def interrupted_to_unknown(session: AsyncSession) -> int:
     """After a crash, rows caught mid-send may or may not have gone out: never resend them."""
     result = await session.execute(

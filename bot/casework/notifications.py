@@ -24,9 +24,6 @@ from storage.models import Application, DepartmentTask, Priority, Resident
 
 DEFAULT_COMBINE = timedelta(seconds=30)
 
-# Notices the window sends about the whole application; the rest are per department task.
-APPLICATION_KINDS = frozenset({"accepted", "documents_requested", "rejected"})
-
 
 @dataclass(frozen=True, slots=True)
 class Reason:

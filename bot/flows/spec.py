@@ -126,10 +126,6 @@ class Flow:
     def step(self, name: str) -> Step:
         return self.steps[name]
 
-    @property
-    def questions(self) -> tuple[Step, ...]:
-        return tuple(step for step in self.steps.values() if step.is_question)
-
 
 def load_flow(path: Path, *, context_facts: Iterable[str], sources: Iterable[str] = ()) -> Flow:
     """Read and validate one flow file; ``context_facts`` and ``sources`` come from its host."""
@@ -156,7 +152,7 @@ def parse_flow(
         except (FlowError, ConditionError, ValueError, TypeError) as exc:
             problems.append(f"step {step_name!r}: {exc}")
     try:
-        start = _parse_rules(raw.get("start"), allow_default_only=True)
+        start = _parse_rules(raw.get("start"))
     except (FlowError, ConditionError) as exc:
         problems.append(f"start: {exc}")
         start = ()
@@ -214,7 +210,7 @@ def _parse_fields(owner: str, raw: Any) -> tuple[Field, ...]:
     return tuple(fields)
 
 
-def _parse_rules(raw: Any, *, allow_default_only: bool = True) -> tuple[NextRule, ...]:
+def _parse_rules(raw: Any) -> tuple[NextRule, ...]:
     if raw is None:
         return ()
     if isinstance(raw, str):

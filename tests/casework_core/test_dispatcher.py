@@ -53,7 +53,7 @@ async def test_a_crash_mid_send_is_unknown_and_never_resent(bot: BotHarness) -> 
     row = await add(bot, chat, "通知")
     dispatcher = dispatcher_of(bot)
     async with dispatcher.database.transaction() as session:
-        await outbox.claim_due(session, now=bot.clock(), limit=10)  # marked sending, then death
+        await outbox.claim_batch(session, now=bot.clock(), limit=10)  # marked sending, then death
     await bot.restart()
     assert await dispatcher_of(bot).recover() == 1
     await bot.dispatch()
