@@ -152,6 +152,9 @@ class Application(Base):
     subject_digest: Mapped[str] = mapped_column(String(64), index=True)
     subject_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A child's guardian (PIPL Art. 31): the applicant or the person they named; personal data.
+    guardian_name: Mapped[str | None] = mapped_column(Text)
+    guardian_relationship: Mapped[str | None] = mapped_column(Text)
     town_id: Mapped[str] = mapped_column(String(32), index=True)
     village: Mapped[str] = mapped_column(String(64))
     household: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)

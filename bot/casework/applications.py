@@ -117,6 +117,8 @@ async def submit(session: AsyncSession, draft: ApplicationDraft, casework: Casew
         subject_digest=vault.digest(draft.subject_id_number),
         subject_consent=draft.subject_consent,
         guardian_consent=draft.guardian_consent,
+        guardian_name=draft.guardian_name,
+        guardian_relationship=draft.guardian_relationship,
         town_id=draft.town_id,
         village=draft.village,
         household=list(draft.household),

@@ -34,6 +34,10 @@ class ApplicationDraft:
     relationship: str | None = None
     subject_consent: bool = True
     guardian_consent: bool = False
+    # For a child under 14: who the guardian is (the applicant, or someone they named) and how
+    # they are related to the child; ``guardian_consent`` says the guardian agreed.
+    guardian_name: str | None = None
+    guardian_relationship: str | None = None
     household: tuple[dict[str, Any], ...] = ()
     facts: dict[str, Any] = field(default_factory=dict)
     urgent: bool = False

@@ -143,6 +143,9 @@ def alert_screen(
             "applicant": mask_name(application.applicant_name),
             "subject": mask_name(application.subject_name),
             "id_number": mask_id_number(vault.decrypt(application.subject_id_number)),
+            # A child's guardian: masked like every name in a group chat.
+            "guardian": mask_name(application.guardian_name or ""),
+            "guardian_relationship": guardian_relationship(casework, application),
             "phone": mask_phone(vault.decrypt(application.applicant_phone)),
             "missing": [document_name(casework, doc) for doc in missing],
             "outcome": outcome,
@@ -150,6 +153,16 @@ def alert_screen(
         },
         alert_buttons(application.id) if keyboard is None else keyboard,
     )
+
+
+def guardian_relationship(casework: Casework, application: Application) -> str:
+    """How the guardian of a child applied for is related to the child, in the staff's words."""
+    code = application.guardian_relationship
+    if not code:
+        return ""
+    key = f"application.guardian_relationship.{code}"
+    catalogue = casework.renderer.catalogue(casework.staff_locale)
+    return catalogue.text(Label(key)) if key in catalogue.entries else code
 
 
 def staff_alert(

@@ -16,13 +16,17 @@ from bot.flows.spec import Flow, Step, load_flow
 
 FLOW_FILE = Path(__file__).parent / "application.yaml"
 FLOW_NAME = "application"
-ANSWER_FACTS = ("subject_under_14", "needs_economic_check", "duplicate_found")
+ANSWER_FACTS = ("applicant_under_14", "subject_under_14", "needs_economic_check", "duplicate_found")
 SOURCES = ("programmes", "checklist")
 # A programme whose checklist has this document needs the household economic check
 # (家庭经济状况核对), which the resident must authorise separately.
 ECONOMIC_CHECK_DOCUMENT = "economic_check_authorisation"
-# Under 14, personal data needs a guardian's consent (PIPL Art. 31).
+# Under 14, personal data needs a guardian's consent (PIPL Art. 31; Minor Protection Law
+# Art. 72): such a child does not apply alone, and an application for them names the guardian.
 GUARDIAN_CONSENT_BELOW = 14
+# The applicant who confirmed they are the child's guardian: in care as "guardian", with no
+# family relationship given, is recorded as that.
+APPLICANT_GUARDIAN_ROLE = "guardian"
 # Steps of the flow that decide whose application it is, for the duplicate check.
 SUBJECT_ID_STEPS = {"self": "applicant_id"}
 OTHER_SUBJECT_ID_STEP = "subject_id"
@@ -38,10 +42,9 @@ class ApplicationHost(ProfileHost):
     # ---- what the flow reads ---------------------------------------------------------------
 
     def context(self, state: DialogState) -> Mapping[str, bool]:
-        subject = self.subject_id_number(state)
-        age = age_on(subject, self.today()) if subject else None
         return {
-            "subject_under_14": age is not None and age < GUARDIAN_CONSENT_BELOW,
+            "applicant_under_14": self._under_14(state.answers.get("applicant_id")),
+            "subject_under_14": self._under_14(self.subject_id_number(state)),
             "needs_economic_check": any(
                 self._needs_economic_check(p) for p in self.programmes(state)
             ),
@@ -131,6 +134,30 @@ class ApplicationHost(ProfileHost):
             return None
         return SUBJECT_ID_STEPS.get(str(whom), OTHER_SUBJECT_ID_STEP)
 
+    def _under_14(self, id_number: Any) -> bool:
+        age = age_on(id_number, self.today()) if isinstance(id_number, str) else None
+        return age is not None and age < GUARDIAN_CONSENT_BELOW
+
+    def guardian(self, state: DialogState) -> tuple[str | None, str | None, bool]:
+        """The child's guardian as the application records them: name, relationship to the
+        child, and whether they consent. Nobody (and no consent) when the person is not a
+        child under 14, whatever answers a change of mind left behind."""
+        answers = state.answers
+        if answers.get("for_whom") == "self" or not self._under_14(self.subject_id_number(state)):
+            return None, None, False
+        if answers.get("guardian") == "self":
+            # The applicant confirmed they are the guardian: that confirmation is their consent.
+            relationship = (
+                answers.get("relationship")
+                if answers.get("for_whom") == "family"
+                else APPLICANT_GUARDIAN_ROLE
+            )
+            return str(answers["applicant_name"]), str(relationship), True
+        name, relationship = answers.get("guardian_name"), answers.get("guardian_relationship")
+        if name is None or relationship is None:
+            return None, None, False
+        return str(name), str(relationship), answers.get("guardian_consent") == "agree"
+
     def _needs_economic_check(self, programme_id: str) -> bool:
         programme = self.profile.programme(programme_id)
         return programme is not None and any(
@@ -163,6 +190,7 @@ class ApplicationHost(ProfileHost):
             _document(item, sent.get(item)) for item in self.checklist(programmes, "zh-CN")
         )
         relationship = {"family": answers.get("relationship"), "in_care": answers.get("role")}
+        guardian_name, guardian_relationship, guardian_consent = self.guardian(state)
         return ApplicationDraft(
             resident_id=resident_id,
             locale=locale,
@@ -178,7 +206,9 @@ class ApplicationHost(ProfileHost):
             economic_check_authorised=answers.get("economic_check") == "authorise",
             relationship=relationship.get(whom),
             subject_consent=self_applies or answers.get("subject_consent") == "agree",
-            guardian_consent=answers.get("guardian_consent") == "agree",
+            guardian_consent=guardian_consent,
+            guardian_name=guardian_name,
+            guardian_relationship=guardian_relationship,
             household=tuple(dict(member) for member in answers.get("household") or ()),
             facts=dict(facts),
             urgent=urgent,

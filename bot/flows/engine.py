@@ -151,6 +151,9 @@ class FlowEngine(CollectingSteps):
         if step.kind in (StepKind.RESULT, StepKind.END):
             state.view.pop("editing", None)
             self._drop_answers_off_path(state, turn)
+        if step.forget:
+            state.answers = _system_answers(self.flow, state.answers)
+            state.history, state.view = [], {}
         if step.kind is StepKind.END:
             state.active = False
         events.append(Event("entered", name))

@@ -26,6 +26,9 @@ ANSWERS = {
     "applicant_phone": "13698765432",
     "subject_name": "李小明",
     "subject_id": "360426201709050316",
+    "guardian": "other",
+    "guardian_name": "李建国",
+    "guardian_relationship": "parent",
     "guardian_consent": "agree",
     "town": "shimen",
     "village": "新店村",
@@ -84,7 +87,12 @@ def test_every_application_step_renders(host: ApplicationHost, locale: str) -> N
                 rendered = renderer.render(engine.screen(state, turn, hint), locale)
                 assert rendered.text.strip(), step
                 assert "{" not in rendered.text, step
-                if hint is not None and step not in ("review", "declined", "submitted"):
+                if hint is not None and step not in (
+                    "review",
+                    "declined",
+                    "submitted",
+                    "too_young",
+                ):
                     assert "18" in rendered.text, step
     review = DialogState(flow="application", step="review", answers=dict(ANSWERS))
     text = renderer.render(engine.screen(review, turn), locale).text

@@ -56,13 +56,11 @@ async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: Bo
     assert "申请对象" in grandmother.screen
     await grandmother.send("李小明")
     await grandmother.send(GRANDSON)
-    # Under 14 (from the ID number's birth date): the guardian consents, not the child.
+    # Under 14 (from the ID number's birth date): the guardian consents, not the child; a
+    # grandmother may be the guardian, and confirms she is.
     assert "不满 14 岁" in grandmother.screen and "监护人同意" in grandmother.screen
-    await grandmother.tap("监护人还没有同意")
-    assert "需要先征得同意" in grandmother.screen
-    assert grandmother.buttons == ["⬅️ 上一步"]  # nothing goes on without consent
-    await grandmother.tap("⬅️ 上一步")
-    await grandmother.tap("✅ 我是监护人，或监护人已同意")
+    assert "您是 李小明 的监护人吗" in grandmother.screen
+    await grandmother.tap("✅ 是，我是孩子的监护人，同意申请")
     await grandmother.send("石门")
     await grandmother.send("新店村")
     await grandmother.tap("➕ 添加一位家庭成员")
@@ -81,6 +79,11 @@ async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: Bo
     assert application.subject == "family" and application.relationship == "grandparent"
     assert application.applicant_name == "李秀芳" and application.subject_name == "李小明"
     assert application.guardian_consent is True and application.subject_consent is False
+    # She is the guardian: her own name and relationship are the guardian's.
+    assert (application.guardian_name, application.guardian_relationship) == (
+        "李秀芳",
+        "grandparent",
+    )
     assert application.facts["child_situation"] == "parents_unable"  # from the screening
 
 
@@ -99,7 +102,11 @@ async def test_a_village_child_director_applies_for_a_child(bot: BotHarness) -> 
     await director.send("13512345678")
     await director.send("陈小雨")
     await director.send(GRANDSON)
-    await director.tap("✅ 我是监护人，或监护人已同意")
+    # A child director is not the child's guardian: the guardian is named, and has agreed.
+    assert "监护人" in director.screen and "姓名" in director.screen
+    await director.send("陈建华")
+    await director.tap("父母")
+    await director.tap("✅ 监护人已经同意")
     await director.send("四面山")
     await director.send("洪洞村")
     await director.tap("✅ 没有其他家庭成员")
@@ -109,7 +116,7 @@ async def test_a_village_child_director_applies_for_a_child(bot: BotHarness) -> 
     await director.tap("📨 确认提交申请")
     [application] = await applications(bot)
     assert application.subject == "in_care" and application.relationship == "child_director"
-    assert application.guardian_consent is True
+    assert application.guardian_consent is True and application.guardian_name == "陈建华"
     assert application.economic_check_authorised_at is None
 
 

@@ -65,11 +65,12 @@ async def test_editing_from_review_asks_only_what_depends_on_it(bot: BotHarness)
     await person.tap("子女")
     await person.send("孙小花")
     await person.send(CHILD)
-    await person.tap("✅ 我是监护人，或监护人已同意")
+    await person.tap("✅ 是，我是孩子的监护人，同意申请")
     assert "请核对" in person.screen and "孙小花" in person.screen
     await person.tap("📨 确认提交申请")
     [application] = await applications(bot)
     assert application.subject_name == "孙小花" and application.relationship == "child"
+    assert (application.guardian_name, application.guardian_consent) == ("孙丽", True)
     assert application.village == "东风社区"
     assert set(application.facts) == set()  # no screening: nothing to reuse, nothing asked
 

@@ -268,3 +268,36 @@ def test_declining_consent_ends_the_flow(engine: FlowEngine) -> None:
     talk.tap("demo.consent.decline")
     assert talk.step == "bye"
     assert talk.state is not None and not talk.state.active
+
+
+def test_an_end_step_that_forgets_keeps_only_language_and_consent() -> None:
+    """A person who may not give these answers (a child applying alone) leaves none behind."""
+    raw = {
+        "flow": "demo",
+        "start": [{"to": "consent", "when": {"context": "needs_consent"}}, {"to": "age"}],
+        "steps": {
+            "consent": {"ask": "choice", "system": True, "options": ["agree"], "next": "age"},
+            "age": {
+                "ask": "number",
+                "min": 0,
+                "max": 120,
+                "next": [
+                    {"to": "too_young", "when": {"answer": "age", "below": 14}},
+                    {"to": "pets"},
+                ],
+            },
+            "too_young": {"ask": "end", "forget": True},
+            "pets": {"ask": "choice", "options": ["cat", "dog"], "next": "bye"},
+            "bye": {"ask": "end"},
+        },
+    }
+    flow = parse_flow(raw, source="demo", context_facts=frozenset({"needs_consent"}))
+    talk = Talk(FlowEngine(flow, Host()))
+    talk(CommandInput("start"), consent_needed=True)
+    talk.tap("demo.consent.agree")
+    talk(TextInput("10"))
+    assert talk.state is not None and talk.step == "too_young" and not talk.state.active
+    assert talk.state.answers == {"consent": "agree"}
+    assert talk.state.history == [] and talk.state.view == {}
+    assert talk.last is not None and talk.last.screen is not None
+    assert "age" not in talk.last.screen.context["answers"]

@@ -96,6 +96,10 @@ def test_screening_flow_loads() -> None:
             "needs `min` <= `max`",
         ),
         (flow_with({"z": {"ask": "end", "next": "z"}}, start="z"), "ends the flow but has `next`"),
+        (
+            flow_with({"a": {"ask": "yesno", "forget": True, "next": "z"}, "z": GOOD_END}),
+            "only an `end` step can `forget`",
+        ),
         ({"steps": {}}, "needs `flow`"),
     ],
 )
