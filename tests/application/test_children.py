@@ -3,9 +3,14 @@ alone, and an application for a child records the adult applicant and the guardi
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
+from bot.flows.application import ApplicationHost
+from bot.flows.model import DialogState
+from bot.policy import default_profile_path, load_profile
 from sandbox.scripts import START_EN, START_ZH
 from storage.models import Base, Conversation
 from tests.application.conftest import (
@@ -229,3 +234,46 @@ async def test_a_guardian_who_has_not_agreed_stops_the_application(bot: BotHarne
     assert "需要先征得同意" in cadre.screen
     assert cadre.buttons == ["⬅️ 上一步"]  # nothing goes on without the guardian
     assert await applications(bot) == []
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        # The applicant confirmed they are the guardian: their own name and relationship.
+        ({"for_whom": "family", "relationship": "parent", "guardian": "self"}, ("周兰", "parent")),
+        ({"for_whom": "in_care", "role": "guardian", "guardian": "self"}, ("周兰", "guardian")),
+        # Someone else is the guardian: the one named, with the consent confirmed.
+        (
+            {
+                "for_whom": "in_care",
+                "role": "child_director",
+                "guardian_name": "陈建华",
+                "guardian_relationship": "civil_affairs",
+                "guardian_consent": "agree",
+            },
+            ("陈建华", "civil_affairs"),
+        ),
+    ],
+)
+def test_the_guardian_recorded_for_a_child(
+    answers: dict[str, str], expected: tuple[str, str]
+) -> None:
+    host = ApplicationHost(load_profile(default_profile_path()), lambda: date(2026, 3, 2))
+    base = {"applicant_name": "周兰", "applicant_id": PARENT, "subject_id": CHILD}
+    state = DialogState(flow="application", step="review", answers={**base, **answers})
+    assert host.guardian(state) == (*expected, True)
+
+
+def test_no_guardian_is_recorded_for_an_adult_whatever_answers_were_left() -> None:
+    host = ApplicationHost(load_profile(default_profile_path()), lambda: date(2026, 3, 2))
+    left = {
+        "guardian_name": "陈建华",
+        "guardian_relationship": "parent",
+        "guardian_consent": "agree",
+    }
+    for answers in (
+        {"for_whom": "family", "subject_id": PARENT, **left},  # the subject changed to an adult
+        {"for_whom": "self", "applicant_id": PARENT, **left},
+    ):
+        state = DialogState(flow="application", step="review", answers=answers)
+        assert host.guardian(state) == (None, None, False)
