@@ -125,6 +125,8 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    if request is None and settings.proxy_url:
+        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:

@@ -80,7 +80,24 @@ def run() -> None:
     # Built first: a missing secret key or a broken profile stops us before the database is touched.
     application = build_application(settings)
     upgrade(settings.database_url)
+    _reach_telegram(settings)
     application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+def _reach_telegram(settings: Settings) -> None:
+    """Wait (one line per try, with backoff) until Telegram answers, before polling."""
+    import asyncio
+
+    from bot.connection import wait_until_reachable
+
+    try:
+        username = asyncio.run(
+            wait_until_reachable(settings, lambda line: typer.echo(line, err=True))
+        )
+    except KeyboardInterrupt:
+        typer.echo("yimen: stopped before Telegram could be reached", err=True)
+        raise typer.Exit(130) from None
+    typer.echo(f"yimen: connected to Telegram as @{username}", err=True)
 
 
 @dataclass(frozen=True)
@@ -183,6 +200,9 @@ def _configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Alembic lists its plugins at INFO on every start; that is noise to an operator.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from bot.connection import quiet_network_errors
+
+    quiet_network_errors()
 
 
 def main() -> None:
