@@ -78,6 +78,12 @@ def build_components(
             "print(Fernet.generate_key().decode())'"
         )
     profile = load_profile(settings.profile)
+    unknown = [d for d in settings.department_chats if d not in profile.departments]
+    if unknown:
+        raise ConfigurationError(
+            f"YIMEN_DEPARTMENT_CHATS: no department {unknown[0]!r} in the policy profile; "
+            f"known: {', '.join(profile.departments)}"
+        )
     host = ScreeningHost(profile, today)
     renderer = Renderer(extra_labels=host.labels(), extra_globals={"profile": profile})
     database = Database(settings.database_url)

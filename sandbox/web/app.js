@@ -596,9 +596,14 @@ function entityNode(entity, covered) {
   }
 }
 
+// Message times in China time, as the bot's own cards and deadlines are, whatever the
+// browser's time zone.
+const CHINA_CLOCK = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
+
 function clock(seconds) {
-  const date = new Date(seconds * 1000);
-  return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
+  return CHINA_CLOCK.format(new Date(seconds * 1000));
 }
 
 function formatSize(bytes) {

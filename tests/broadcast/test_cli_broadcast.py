@@ -108,3 +108,21 @@ def test_rescreen_command_runs(env: str) -> None:
     result = runner.invoke(app, ["rescreen"])
     assert result.exit_code == 0, result.output
     assert "screenings re-evaluated" in result.output
+
+
+def test_status_of_a_missing_broadcast_or_by_a_non_admin_exits_non_zero(env: str) -> None:
+    missing = runner.invoke(app, ["broadcast", "status", "--admin", "9001"])
+    assert missing.exit_code == 2 and "no such broadcast" in missing.output
+    missing = runner.invoke(app, ["broadcast", "status", "41", "--admin", "9001"])
+    assert missing.exit_code == 2 and "no such broadcast" in missing.output
+    refused = runner.invoke(app, ["broadcast", "status", "--admin", "4242"])
+    assert refused.exit_code == 2 and "only administrators" in refused.output
+
+
+def test_rescreen_help_says_what_it_does(env: str) -> None:
+    result = runner.invoke(app, ["rescreen", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "COMMAND" not in result.output
+    text = " ".join(result.output.split())
+    assert "verdict improved" in text and "once" in text
+
