@@ -125,4 +125,3 @@ def test_rescreen_help_says_what_it_does(env: str) -> None:
     assert "COMMAND" not in result.output
     text = " ".join(result.output.split())
     assert "verdict improved" in text and "once" in text
-
