@@ -114,7 +114,8 @@ def send(
     except BroadcastError as exc:
         raise _fail(_message(renderer, locale, exc)) from None
     except AudienceError as exc:
-        raise _fail(f"audience: {exc}") from None
+        problem = BroadcastError(f"audience_{exc.key}", **exc.params)
+        raise _fail(_message(renderer, locale, problem)) from None
 
     async def compose(database: Database) -> tuple[int, int] | str:
         async with database.transaction() as session:
