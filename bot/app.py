@@ -78,6 +78,12 @@ def build_components(
             "print(Fernet.generate_key().decode())'"
         )
     profile = load_profile(settings.profile)
+    unknown = [d for d in settings.department_chats if d not in profile.departments]
+    if unknown:
+        raise ConfigurationError(
+            f"YIMEN_DEPARTMENT_CHATS: no department {unknown[0]!r} in the policy profile; "
+            f"known: {', '.join(profile.departments)}"
+        )
     host = ScreeningHost(profile, today)
     renderer = Renderer(extra_labels=host.labels(), extra_globals={"profile": profile})
     database = Database(settings.database_url)
@@ -125,6 +131,8 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    if request is None and settings.proxy_url:
+        builder = builder.proxy(settings.proxy_url).get_updates_proxy(settings.proxy_url)
     if request is not None:
         builder = builder.request(request)
     if get_updates_request is not None:

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from bot.cli_broadcast import broadcast_app, rescreen_app
+from bot.cli_broadcast import broadcast_app, rescreen_command
 from bot.cli_staff import staff_app
 from bot.config import ConfigurationError, Settings, load_settings
 
@@ -23,7 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(flows_app, name="flows")
 app.add_typer(staff_app, name="staff")
 app.add_typer(broadcast_app, name="broadcast")
-app.add_typer(rescreen_app, name="rescreen")
+app.command("rescreen")(rescreen_command)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,7 +33,11 @@ yimen: no bot token (YIMEN_BOT_TOKEN is not set).
 To run on Telegram:
   1. In Telegram, talk to @BotFather, send /newbot and follow the steps;
   2. put the token it gives in the environment or in .env:  YIMEN_BOT_TOKEN=123456789:AA...
-  3. run `yimen run` again.
+  3. put a secret key there too: it encrypts what residents tell the bot. Make one with
+       python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'
+     and set YIMEN_SECRET_KEY=<that key>. Keep it safe and apart from the database: without
+     it nothing stored can be read;
+  4. run `yimen run` again.
 
 To try yimen on this machine with no token at all, use the local sandbox (`yimen sandbox`):
 the real bot, a local stand-in for Telegram and a web page to chat with it as residents,
@@ -80,7 +84,24 @@ def run() -> None:
     # Built first: a missing secret key or a broken profile stops us before the database is touched.
     application = build_application(settings)
     upgrade(settings.database_url)
+    _reach_telegram(settings)
     application.run_polling(allowed_updates=["message", "callback_query"])
+
+
+def _reach_telegram(settings: Settings) -> None:
+    """Wait (one line per try, with backoff) until Telegram answers, before polling."""
+    import asyncio
+
+    from bot.connection import wait_until_reachable
+
+    try:
+        username = asyncio.run(
+            wait_until_reachable(settings, lambda line: typer.echo(line, err=True))
+        )
+    except KeyboardInterrupt:
+        typer.echo("yimen: stopped before Telegram could be reached", err=True)
+        raise typer.Exit(130) from None
+    typer.echo(f"yimen: connected to Telegram as @{username}", err=True)
 
 
 @dataclass(frozen=True)
@@ -183,6 +204,9 @@ def _configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # Alembic lists its plugins at INFO on every start; that is noise to an operator.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from bot.connection import quiet_network_errors
+
+    quiet_network_errors()
 
 
 def main() -> None:

@@ -30,8 +30,9 @@ from storage.db import Database
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
 broadcast_app = typer.Typer(help="Policy notices to many residents.", no_args_is_help=True)
-rescreen_app = typer.Typer(help="Re-evaluate screenings under new standards and tell residents.")
 T = TypeVar("T")
+REFUSED = "only administrators can do that (this attempt is recorded)"
+NOT_FOUND = "no such broadcast"
 Admin = Annotated[int, typer.Option("--admin", help="Your Telegram user id (an administrator).")]
 
 
@@ -113,7 +114,8 @@ def send(
     except BroadcastError as exc:
         raise _fail(_message(renderer, locale, exc)) from None
     except AudienceError as exc:
-        raise _fail(f"audience: {exc}") from None
+        problem = BroadcastError(f"audience_{exc.key}", **exc.params)
+        raise _fail(_message(renderer, locale, problem)) from None
 
     async def compose(database: Database) -> tuple[int, int] | str:
         async with database.transaction() as session:
@@ -231,7 +233,7 @@ def status(admin: Admin, broadcast_id: Annotated[int | None, typer.Argument()] =
     async def look(database: Database) -> str:
         async with database.transaction() as session:
             if not await _authorised(session, _settings(), admin, "broadcast.status", None):
-                return "refused"
+                return REFUSED
             # Drafts and discarded drafts never started: not broadcasts to report on.
             query = select(Broadcast).where(
                 Broadcast.started_at.is_not(None) | Broadcast.scheduled_for.is_not(None)
@@ -240,7 +242,7 @@ def status(admin: Admin, broadcast_id: Annotated[int | None, typer.Argument()] =
                 query = query.where(Broadcast.id == broadcast_id)
             found = await session.scalar(query.order_by(Broadcast.id.desc()).limit(1))
             if found is None:
-                return "no such broadcast"
+                return NOT_FOUND
             p = await broadcasts.progress(session, found, now=datetime.now(UTC))
             eta = f", about {p.eta_seconds / 60:.0f} min left" if p.eta_seconds else ""
             return (
@@ -249,7 +251,10 @@ def status(admin: Admin, broadcast_id: Annotated[int | None, typer.Argument()] =
                 f"cancelled {p.cancelled:,}, remaining {p.remaining:,}; {p.rate:.1f}/s{eta}"
             )
 
-    typer.echo(_run(look))
+    report = _run(look)
+    if report in (REFUSED, NOT_FOUND):
+        raise _fail(report)
+    typer.echo(report)
 
 
 def _control(action: str) -> Callable[[int, int], None]:
@@ -260,10 +265,10 @@ def _control(action: str) -> Callable[[int, int], None]:
                 if not await _authorised(
                     session, _settings(), admin, f"broadcast.{action}", subject
                 ):
-                    return "only administrators can do that (this attempt is recorded)"
+                    return REFUSED
                 found = await session.get(Broadcast, broadcast_id)
                 if found is None:
-                    return "no such broadcast"
+                    return NOT_FOUND
                 try:
                     if action == "pause":
                         await broadcasts.pause(session, found)
@@ -288,10 +293,17 @@ for _action in ("pause", "resume", "cancel"):
     broadcast_app.command(_action)(_control(_action))
 
 
-@rescreen_app.callback(invoke_without_command=True)
 def rescreen_command() -> None:
-    """Re-evaluate the latest screening of every resident who agreed to notices under the
-    standards in force today; tell those whose verdict improved (once per change)."""
+    """Re-evaluate screenings under the standards in force today and tell residents who may
+    now qualify ("the policy finds the person").
+
+    Takes the latest screening of every resident who agreed to policy notices, evaluates it
+    under today's standards, and queues a notice for each resident whose verdict improved (for
+    example "unlikely" to "possible" after a new dibao line), with a button to apply. Each
+    resident hears about one standards version once, so running it again sends nothing new.
+    The running bot delivers the notices; it also does this by itself every
+    YIMEN_RESCREEN_EVERY_HOURS.
+    """
     settings = _settings()
     from zoneinfo import ZoneInfo
 

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
     bot_api_url: str = "https://api.telegram.org/bot"
     bot_file_url: str = "https://api.telegram.org/file/bot"
+    # An HTTP or SOCKS proxy for every call to the Bot API (Telegram is blocked in mainland
+    # China): http://host:port, socks5://user:pass@host:port.
+    proxy_url: str | None = None
     locale: str = "zh-CN"
     profile: Path = Field(default_factory=default_profile_path)
     staff_chat_id: int | None = None
@@ -103,6 +106,18 @@ class Settings(BaseSettings):
                     "import Fernet; print(Fernet.generate_key().decode())'"
                 ) from None
         return value
+
+    @field_validator("proxy_url")
+    @classmethod
+    def _proxy_scheme(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+            raise ValueError("use http://host:port or socks5://host:port (user:pass@ allowed)")
+        return value.strip()
 
     @field_validator("database_url")
     @classmethod

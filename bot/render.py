@@ -145,6 +145,11 @@ class Renderer:
         ]
 
 
+def join_names(names: Iterable[str], locale: str) -> str:
+    """A list as the locale writes it: 身份证、户口簿 / ID card, household register."""
+    return ("、" if locale.startswith("zh") else ", ").join(names)
+
+
 def _label_function(catalogue: Catalogue) -> Any:
     def label(key: str, **params: Any) -> str:
         return catalogue.text(Label.of(key, **params))

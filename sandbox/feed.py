@@ -86,6 +86,16 @@ def message_view(world: World, message: StoredMessage) -> dict[str, Any]:
         }
     if message.sticker:
         view["sticker"] = message.sticker.get("emoji", "")
+    if message.reply_to_message_id is not None:
+        quoted = world.message(message.chat_id, message.reply_to_message_id)
+        if quoted is not None:
+            view["reply_to"] = {
+                "message_id": quoted.message_id,
+                "sender": world.bot_first_name
+                if quoted.from_bot
+                else display_name(world, quoted.sender_id),
+                "text": (quoted.text or quoted.caption or "")[:120],
+            }
     return view
 
 

@@ -100,12 +100,21 @@ async def messages(request: web.Request) -> web.Response:
 
 async def send_text(request: web.Request) -> web.Response:
     state, persona = _persona(request)
-    text = (await _body(request)).get("text")
+    body = await _body(request)
+    text, reply_to = body.get("text"), body.get("reply_to_message_id")
     if not isinstance(text, str) or not text.strip():
         raise Refusal("the message is empty")
     if len(text) > MAX_TEXT:
         raise Refusal(f"a message has at most {MAX_TEXT} characters")
-    state.world.user_sends_text(persona.user_id, text, _group_of(persona))
+    if reply_to is not None and (not isinstance(reply_to, int) or isinstance(reply_to, bool)):
+        raise Refusal("reply_to_message_id must be a message id (a number)")
+    try:
+        state.world.user_sends_text(
+            persona.user_id, text, _group_of(persona), reply_to_message_id=reply_to
+        )
+    except KeyError:
+        # The message replied to was deleted between the page drawing it and the reply.
+        raise Refusal("that message is no longer there to reply to", 409) from None
     state.feed.refresh([persona.chat_id])
     return _json({"ok": True})
 

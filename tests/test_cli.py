@@ -78,3 +78,25 @@ def test_db_upgrade_creates_the_database(tmp_path: Path, monkeypatch: pytest.Mon
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "x" / "y.db").exists()
+
+
+def test_an_unknown_department_in_the_chat_settings_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("YIMEN_BOT_TOKEN", "123456:TEST")
+    monkeypatch.setenv("YIMEN_SECRET_KEY", Fernet.generate_key().decode())
+    monkeypatch.setenv("YIMEN_DEPARTMENT_CHATS", "civil_affairs=-1001,civil_affair=-1002")
+    result = runner.invoke(app, ["run"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "YIMEN_DEPARTMENT_CHATS" in lines[0]
+    assert "'civil_affair'" in lines[0] and "civil_affairs" in lines[0]
+    assert not Path("var").exists()  # stopped before the database was touched
+
+
+def test_the_no_token_help_says_how_to_make_the_secret_key() -> None:
+    from bot.cli import NO_TOKEN
+
+    assert "YIMEN_SECRET_KEY" in NO_TOKEN and "Fernet.generate_key()" in NO_TOKEN

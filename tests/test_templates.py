@@ -119,3 +119,12 @@ def test_a_step_without_its_template_is_reported_for_each_locale() -> None:
     problems = check_templates([ghost])
     assert "template missing: zh-CN/demo/ghost.html" in problems
     assert "template missing: en/demo/ghost.html" in problems
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_help_lists_every_resident_command(renderer: Renderer, locale: str) -> None:
+    from bot.handlers.resident import COMMANDS
+
+    text = renderer.render(Screen("common/help.html"), locale).text
+    listed = {line.split()[0] for line in text.splitlines() if line.startswith("/")}
+    assert listed == {f"/{name}" for name in COMMANDS}

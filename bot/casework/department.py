@@ -758,5 +758,7 @@ async def documents_received(
     )
 
 
-def document_names(casework: Casework, documents: Sequence[str]) -> list[str]:
-    return [document_name(casework, d) for d in documents]
+def document_names(
+    casework: Casework, documents: Sequence[str], locale: str | None = None
+) -> list[str]:
+    return [document_name(casework, d, locale) for d in documents]

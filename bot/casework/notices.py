@@ -22,6 +22,8 @@ from storage import staff
 from storage.models import Application, DepartmentTask
 
 Markup = dict[str, Any] | None
+# A file the resident sent while several documents were asked for, before they said which.
+UNNAMED_DOCUMENT = "unnamed"
 Keyboard = tuple[tuple[Button, ...], ...]
 
 # "w|<application>|<verb>[|arg…]" for the window, "t|<task>|<verb>[|arg…]" for departments.
@@ -195,6 +197,8 @@ def document_name(casework: Casework, document_id: str, locale: str | None = Non
         for document in programme.documents:
             if document.id == document_id:
                 return document.name.text(locale or casework.staff_locale)
+    if document_id == UNNAMED_DOCUMENT:
+        return casework.renderer.text(Label("upload.unnamed"), locale or casework.staff_locale)
     return document_id
 
 

@@ -2,24 +2,27 @@
 
 A request is the latest "documents requested" event of an application still waiting for them
 (the window asked) or of a task in `documents_needed` (a department asked); its note lists the
-document ids. Each file the resident sends answers the first item still missing; "all sent"
-tells the window or the department, which then carries on.
+document ids. A file answers the one item still missing; while several are, the resident says
+which one it is (until then it is kept as unnamed). "All sent" tells the window or the
+department, which then carries on.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.department import document_names, documents_received
+from bot.casework.notices import UNNAMED_DOCUMENT
 from bot.casework.services import Casework
 from bot.casework.tasks import TaskState
 from bot.flows.model import Label
+from bot.render import join_names
 from storage import outbox
 from storage.models import (
     Application,
@@ -51,6 +54,15 @@ class Request:
     @property
     def missing(self) -> tuple[str, ...]:
         return tuple(d for d in self.documents if d not in self.received)
+
+    def matches(self, document: SubmittedDocument) -> bool:
+        """Whether ``document`` was sent in answer to this request."""
+        task_id = self.task.id if self.task is not None else None
+        return (
+            document.application_id == self.application.id
+            and document.task_id == task_id
+            and document.received_at >= self.asked_at
+        )
 
 
 async def open_requests(session: AsyncSession, *, resident_id: int) -> list[Request]:
@@ -126,22 +138,41 @@ async def receive(
     kind: str,
     mime_type: str | None,
     size: int | None,
-) -> str:
-    """Keep the file as the first missing item of the request; returns that item's id."""
-    item = request.missing[0] if request.missing else (request.documents or ("other",))[0]
-    session.add(
-        SubmittedDocument(
-            application_id=request.application.id,
-            task_id=request.task.id if request.task is not None else None,
-            document_id=item,
-            telegram_file_id=file_id,
-            kind=kind,
-            mime_type=mime_type,
-            size=size,
-            received_at=casework.clock(),
-        )
+) -> SubmittedDocument:
+    """Keep the file: as the item still missing when only one is, else unnamed until the
+    resident says which it is (``name``)."""
+    missing = request.missing
+    item = missing[0] if len(missing) == 1 else UNNAMED_DOCUMENT
+    document = SubmittedDocument(
+        application_id=request.application.id,
+        task_id=request.task.id if request.task is not None else None,
+        document_id=item,
+        telegram_file_id=file_id,
+        kind=kind,
+        mime_type=mime_type,
+        size=size,
+        received_at=casework.clock(),
     )
-    return item
+    session.add(document)
+    await session.flush()
+    return document
+
+
+async def name(
+    session: AsyncSession, requests: Sequence[Request], *, document_id: int, index: int
+) -> tuple[Request, str] | None:
+    """File an unnamed document as item ``index`` of its request; None when it is not one of
+    this resident's unnamed documents or the item is not asked for (a stale or forged tap)."""
+    document = await session.get(SubmittedDocument, document_id)
+    if document is None or document.document_id != UNNAMED_DOCUMENT:
+        return None
+    request = next((r for r in requests if r.matches(document)), None)
+    if request is None or not 0 <= index < len(request.documents):
+        return None
+    item = request.documents[index]
+    document.document_id = item
+    received = (*(r for r in request.received if r != UNNAMED_DOCUMENT), item)
+    return replace(request, received=received), item
 
 
 async def all_sent(
@@ -168,7 +199,8 @@ async def all_sent(
             )
         )
         if casework.staff_chat_id is not None:
-            names = "、".join(document_names(casework, list(request.received))) or "-"
+            named = document_names(casework, list(request.received))
+            names = join_names(named, casework.staff_locale) or "-"
             notice = Label.of(
                 "upload.staff_notice", number=application.number, documents=html.escape(names)
             )

@@ -199,9 +199,13 @@ def file_record(step: Step, file: FileInput) -> Move:
     )
 
 
-def document_buttons(v: int, *, kept: bool) -> list[tuple[Button, ...]]:
+def document_buttons(v: int, *, kept: bool, left: int) -> list[tuple[Button, ...]]:
+    """Skip (or keep) this item; with more than one left, skip them all in one tap."""
     label = "button.keep_document" if kept else "button.skip_document"
-    return [(Button(Label.of(label), f"{v}|a|skip"),)]
+    rows: list[tuple[Button, ...]] = [(Button(Label.of(label), f"{v}|a|skip"),)]
+    if left > 1:
+        rows.append((Button(Label.of("button.skip_all_documents"), f"{v}|a|skip_all"),))
+    return rows
 
 
 # ---- repeat: a list of records, a few questions each ------------------------------------------

@@ -92,6 +92,8 @@ class CollectingSteps:
         if step.kind is StepKind.DOCUMENTS:
             if kind == "a" and value == "skip":
                 return self._skip_document(state, step, turn)
+            if kind == "a" and value == "skip_all":
+                return self._skip_remaining_documents(state, step, turn)
             if kind == "a" and value == "done":
                 return self._take_document(state, step, turn, None, finishing=True)
             return collecting.STALE
@@ -138,6 +140,15 @@ class CollectingSteps:
         # Skipping an item sent before (when going through the list again) keeps that file.
         kept = previous.get(item) if isinstance(previous, dict) and item else None
         return self._take_document(state, step, turn, kept)
+
+    def _skip_remaining_documents(self, state: DialogState, step: Step, turn: Turn) -> Move:
+        """Every item not handled yet is left for later (files sent before are kept)."""
+        done, checklist, _ = self._documents(state, step, turn)
+        previous = state.answers.get(step.name)
+        previous = previous if isinstance(previous, dict) else {}
+        for item in collecting.remaining(done, checklist):
+            done[item] = previous.get(item)
+        return collecting.complete({i: done[i] for i in checklist})
 
     def _take_document(
         self,
@@ -266,7 +277,8 @@ class CollectingSteps:
             )
             if item is None:
                 return [(Button(Label.of("button.done"), f"{v}|a|done"),)]
-            return collecting.document_buttons(v, kept=kept)
+            left = len(collecting.remaining(done, checklist))
+            return collecting.document_buttons(v, kept=kept, left=left)
         group = self._records(state, step)
         current = group["current"]
         field = collecting.next_field(step, current) if current is not None else None

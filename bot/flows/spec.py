@@ -66,7 +66,7 @@ DEFAULT_ACCEPT = (
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 )
 # Button values the engine itself uses on multi, documents and repeat steps.
-RESERVED_VALUES = frozenset({"done", "skip", "add", "drop"})
+RESERVED_VALUES = frozenset({"done", "skip", "skip_all", "add", "drop"})
 
 
 class FlowError(Exception):

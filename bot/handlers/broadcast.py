@@ -251,7 +251,7 @@ async def _compose_step(
             try:
                 chosen = audiences.parse(text, desk.profile)
             except AudienceError as exc:
-                raise BroadcastError("audience", detail=str(exc)) from None
+                raise BroadcastError(f"audience_{exc.key}", **exc.params) from None
             return await _choose_audience(desk, draft, chosen, replies)
         elif step == "schedule":
             at = _parse_time(text)

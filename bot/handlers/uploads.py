@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,11 +20,12 @@ from telegram.ext import (
 
 from bot.casework import uploads
 from bot.casework.department import document_names
+from bot.casework.notices import UNNAMED_DOCUMENT
 from bot.casework.services import Casework
 from bot.dialogue import ResidentDialogue
 from bot.flows.model import Label
 from bot.flows.spec import StepKind
-from bot.render import DEFAULT_LOCALE, Renderer
+from bot.render import DEFAULT_LOCALE, Renderer, join_names
 from storage import updates
 from storage.models import Conversation, ConversationStatus, Resident
 
@@ -31,6 +33,8 @@ AnyHandler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
 
 # Runs before the resident dialogue (group 0): a file answering an open request stops there.
 UPLOADS_GROUP = -1
+# "This file is item <index> of its request": u|is|<submitted document id>|<index>.
+NAMED = re.compile(r"^u\|is\|(\d{1,15})\|(\d{1,2})$")
 
 
 def upload_handlers() -> list[AnyHandler]:
@@ -39,6 +43,7 @@ def upload_handlers() -> list[AnyHandler]:
     return [
         MessageHandler(files, on_file),
         CallbackQueryHandler(on_all_sent, pattern=r"^u\|done$"),
+        CallbackQueryHandler(on_named, pattern=NAMED.pattern),
     ]
 
 
@@ -70,38 +75,104 @@ async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
-        locale = resident.locale or requests[0].application.locale or DEFAULT_LOCALE
+        locale = _locale(resident, requests)
         problem = uploads.file_problem(size, mime)
         if problem is not None:
             text, markup = renderer.text(Label(problem), locale), None
         else:
             request = requests[0]
-            item = await uploads.receive(
+            stored = await uploads.receive(
                 session, casework, request, file_id=file_id, kind=kind, mime_type=mime, size=size
             )
-            missing = [d for d in request.missing if d != item]
-            text = renderer.text(
-                Label.of(
-                    "upload.received",
-                    item=html.escape(document_names(casework, [item])[0]),
-                    number=request.application.number,
-                    missing=html.escape("、".join(document_names(casework, missing)) or "-"),
-                ),
-                locale,
-            )
-            markup = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            renderer.text(Label("upload.all_sent"), locale), callback_data="u|done"
-                        )
-                    ]
-                ]
-            )
+            if stored.document_id == UNNAMED_DOCUMENT:
+                text, markup = _which(casework, renderer, request, stored.id, locale)
+            else:
+                text, markup = _filed(casework, renderer, request, stored.document_id, locale)
     await context.bot.send_message(
         message.chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
     )
     raise ApplicationHandlerStop
+
+
+async def on_named(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The resident says which document a file is: file it so, and say what is still missing."""
+    query, user = update.callback_query, update.effective_user
+    match = NAMED.match(query.data or "") if query and isinstance(query.data, str) else None
+    if query is None or user is None or match is None:
+        return
+    dialogue: ResidentDialogue = context.bot_data["dialogue"]
+    casework: Casework = context.bot_data["casework"]
+    renderer: Renderer = context.bot_data["renderer"]
+    async with dialogue.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
+        resident = await session.scalar(
+            select(Resident).where(Resident.telegram_user_id == user.id)
+        )
+        requests = await uploads.open_requests(session, resident_id=resident.id) if resident else []
+        named = await uploads.name(
+            session, requests, document_id=int(match[1]), index=int(match[2])
+        )
+        locale = _locale(resident, requests)
+        if named is not None:
+            request, item = named
+            text, markup = _filed(casework, renderer, request, item, locale)
+    if named is None:
+        await query.answer(renderer.text(Label("toast.stale"), locale), show_alert=True)
+        raise ApplicationHandlerStop
+    await query.answer()
+    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    raise ApplicationHandlerStop
+
+
+def _locale(resident: Resident | None, requests: list[uploads.Request]) -> str:
+    """The resident's language, else the one they applied in."""
+    chosen = resident.locale if resident is not None else None
+    return chosen or (requests[0].application.locale if requests else None) or DEFAULT_LOCALE
+
+
+def _filed(
+    casework: Casework, renderer: Renderer, request: uploads.Request, item: str, locale: str
+) -> tuple[str, InlineKeyboardMarkup]:
+    missing = [d for d in request.missing if d != item]
+    text = renderer.text(
+        Label.of(
+            "upload.received",
+            item=html.escape(document_names(casework, [item], locale)[0]),
+            number=request.application.number,
+            missing=html.escape(join_names(document_names(casework, missing, locale), locale))
+            or "-",
+        ),
+        locale,
+    )
+    return text, _all_sent_button(renderer, locale)
+
+
+def _which(
+    casework: Casework,
+    renderer: Renderer,
+    request: uploads.Request,
+    document_id: int,
+    locale: str,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Several documents are asked for: the resident taps which one this file is."""
+    text = renderer.text(Label.of("upload.which", number=request.application.number), locale)
+    rows = [
+        [
+            InlineKeyboardButton(
+                document_names(casework, [item], locale)[0],
+                callback_data=f"u|is|{document_id}|{request.documents.index(item)}",
+            )
+        ]
+        for item in request.missing
+    ]
+    rows.extend(list(row) for row in _all_sent_button(renderer, locale).inline_keyboard)
+    return text, InlineKeyboardMarkup(rows)
+
+
+def _all_sent_button(renderer: Renderer, locale: str) -> InlineKeyboardMarkup:
+    label = renderer.text(Label("upload.all_sent"), locale)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data="u|done")]])
 
 
 async def on_all_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -21,7 +21,13 @@ from storage.notices import Subscriber
 
 
 class AudienceError(ValueError):
-    """What the administrator typed does not describe an audience; the message says why."""
+    """What the administrator typed does not describe an audience: the label key
+    (``broadcast.error.audience_<key>``) and its values say why, in the reader's language."""
+
+    def __init__(self, key: str, **params: str) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
 
 
 def _age(answers: Mapping[str, Any]) -> int | None:
@@ -119,30 +125,30 @@ def parse(text: str, profile: Profile) -> Audience:
         key, sep, value = word.replace("＝", "=").partition("=")
         values = [v for v in re.split(r"[,，、|]", value) if v]
         if not sep or not values:
-            raise AudienceError(f"'{word}': expected key=value")
+            raise AudienceError("pair", word=word)
         key = key.lower()
         if key == "town":
             towns.extend(_town_id(profile, v) for v in values)
         elif key == "topic":
             if len(values) != 1 or values[0] not in TOPICS:
-                raise AudienceError(f"topic must be one of {', '.join(TOPICS)}")
+                raise AudienceError("topic", known=", ".join(TOPICS))
             topic = values[0]
         elif key == "fact":
             for v in values:
                 if v not in FACTS:
-                    raise AudienceError(f"fact must be among {', '.join(FACTS)}")
+                    raise AudienceError("fact", known=", ".join(FACTS))
                 facts.append(v)
         elif key == "programme":
             if profile.programme(values[0]) is None or len(values) != 1:
                 known = ", ".join(p.id for p in profile.programmes)
-                raise AudienceError(f"programme must be one of {known}")
+                raise AudienceError("programme", known=known)
             programme = values[0]
         elif key == "exclude_days":
             if not values[0].isdigit() or not 1 <= int(values[0]) <= MAX_EXCLUDE_DAYS:
-                raise AudienceError(f"exclude_days must be a number of days, 1–{MAX_EXCLUDE_DAYS}")
+                raise AudienceError("exclude_days", most=str(MAX_EXCLUDE_DAYS))
             exclude = int(values[0])
         else:
-            raise AudienceError(f"unknown key '{key}'")
+            raise AudienceError("key", name=key)
     return Audience(
         tuple(dict.fromkeys(towns)), topic, tuple(dict.fromkeys(facts)), programme, exclude
     )
@@ -155,7 +161,7 @@ def _town_id(profile: Profile, value: str) -> str:
         short = {n.removesuffix("街道").removesuffix("镇") for n in names}
         if wanted in names or wanted in short:
             return town.id
-    raise AudienceError(f"no town '{value}' in the profile")
+    raise AudienceError("town", town=value)
 
 
 @dataclass

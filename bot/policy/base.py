@@ -99,6 +99,14 @@ def parse_text(
         value = raw.get(locale)
         if not isinstance(value, str) or not value.strip():
             raise ProfileError(f"{where}: missing locale '{locale}'")
+    extra = [str(key) for key in raw if key not in locales]
+    if extra:
+        # Most often a comma inside an unquoted {zh-CN: …, en: …}: YAML ends the text there
+        # and reads the rest as another key, so the resident sees a name cut short.
+        raise ProfileError(
+            f"{where}: unexpected key {extra[0]!r} beside the locales ({', '.join(locales)}); "
+            "quote a text that contains a comma"
+        )
     texts = {str(k): str(v) for k, v in raw.items()}
     if placeholders is not None:
         for locale, template in texts.items():

@@ -33,6 +33,10 @@ const TEXTS = {
     emptyDepartment: "分派给本部门的事项会出现在这个群里。",
     emptyAdmin: "管理员和一门的私聊。",
     start: "开始",
+    reply: "回复",
+    replyingTo: "回复 ",
+    cancelReply: "取消回复",
+    replyGone: "要回复的消息已经不在了",
   },
   en: {
     title: "yimen · local sandbox",
@@ -63,6 +67,10 @@ const TEXTS = {
     emptyDepartment: "Tasks assigned to this department appear in this group.",
     emptyAdmin: "The administrator's private chat with yimen.",
     start: "Start",
+    reply: "Reply",
+    replyingTo: "Replying to ",
+    cancelReply: "Cancel the reply",
+    replyGone: "The message you replied to is no longer there",
   },
 };
 const ROLE_GROUPS = [
@@ -86,6 +94,7 @@ const state = {
   botOnline: true,
   departmentsOpen: false, // the visitor unfolded the departments
   typingTimer: null,
+  replyTo: null, // the message the next text answers (Telegram's "reply"), or null
 };
 
 const $ = (id) => document.getElementById(id);
@@ -236,11 +245,37 @@ function isOpen(chatId) {
 async function sendText(text) {
   const persona = state.current;
   if (!persona || !text.trim()) return;
+  const body = { text };
+  if (state.replyTo) body.reply_to_message_id = state.replyTo.message_id;
   try {
-    await postJson(`/api/personas/${encodeURIComponent(persona.key)}/messages`, { text });
+    await postJson(`/api/personas/${encodeURIComponent(persona.key)}/messages`, body);
+    setReply(null);
   } catch (error) {
-    showToast(t("failed") + error.message);
+    showToast(error.status === 409 ? t("replyGone") : t("failed") + error.message);
   }
+}
+
+// Telegram's "reply": the next text quotes this message (staff answer a resident, or give
+// the amount an approval asks for, by replying to the bot's message).
+function setReply(view) {
+  state.replyTo = view ? { message_id: view.message_id, sender: view.sender, text: quoteOf(view) } : null;
+  renderReplying();
+  if (view) $("text").focus();
+}
+
+function quoteOf(view) {
+  const text = view.text !== null && view.text !== undefined ? view.text : view.caption;
+  return (text || (view.photo ? "🖼" : view.document ? `📄 ${view.document.name}` : "")).slice(0, 120);
+}
+
+function renderReplying() {
+  const bar = $("replying");
+  bar.hidden = !state.replyTo;
+  if (state.replyTo) {
+    $("replying-text").textContent = `${t("replyingTo")}${state.replyTo.sender}: ${state.replyTo.text}`;
+  }
+  $("reply-cancel").title = t("cancelReply");
+  $("reply-cancel").setAttribute("aria-label", t("cancelReply"));
 }
 
 async function tap(view, button, node) {
@@ -273,6 +308,8 @@ async function upload(file, caption) {
 
 function openPersona(persona) {
   state.current = persona;
+  state.replyTo = null;
+  renderReplying();
   state.unread.delete(persona.chat_id);
   history.replaceState(null, "", `#${persona.key}`);
   $("app").classList.add("show-chat");
@@ -365,6 +402,7 @@ function renderTexts() {
   $("attach-label").title = t("attach");
   $("back").setAttribute("aria-label", t("back"));
   $("add-resident").elements.name.placeholder = t("namePlaceholder");
+  renderReplying();
 }
 
 function renderChat(scrollToEnd) {
@@ -422,6 +460,11 @@ function messageNode(view) {
   const bubble = el("div", "bubble");
   const group = state.current && state.current.chat_id < 0;
   if (!mine && group) bubble.append(el("span", "sender", view.sender));
+  if (view.reply_to) {
+    const quote = el("div", "quote");
+    quote.append(el("strong", null, view.reply_to.sender), el("span", null, view.reply_to.text));
+    bubble.append(quote);
+  }
   if (view.photo) {
     const img = el("img", "photo");
     img.src = view.photo;
@@ -447,6 +490,12 @@ function messageNode(view) {
   } else {
     bubble.append(meta);
   }
+  const reply = el("button", "reply", "↩");
+  reply.type = "button";
+  reply.title = t("reply");
+  reply.setAttribute("aria-label", t("reply"));
+  reply.addEventListener("click", () => setReply(view));
+  bubble.append(reply);
   node.append(bubble);
   if (view.buttons && view.buttons.length) node.append(keyboard(view));
   return node;
@@ -547,9 +596,14 @@ function entityNode(entity, covered) {
   }
 }
 
+// Message times in China time, as the bot's own cards and deadlines are, whatever the
+// browser's time zone.
+const CHINA_CLOCK = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+});
+
 function clock(seconds) {
-  const date = new Date(seconds * 1000);
-  return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
+  return CHINA_CLOCK.format(new Date(seconds * 1000));
 }
 
 function formatSize(bytes) {
@@ -600,6 +654,10 @@ function wire() {
     $("file").value = "";
   });
   $("back").addEventListener("click", () => $("app").classList.remove("show-chat"));
+  $("reply-cancel").addEventListener("click", () => setReply(null));
+  $("text").addEventListener("keydown", (event) => {
+    if (event.key === "Escape") setReply(null);
+  });
   $("lang").addEventListener("click", () => {
     state.lang = state.lang === "zh-CN" ? "en" : "zh-CN";
     localStorage.setItem("yimen-sandbox-lang", state.lang);

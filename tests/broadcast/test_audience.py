@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
+from bot.flows.model import Label
 from bot.notices import audience
 from bot.notices.audience import Audience, AudienceError, Selector
 from bot.policy import load_profile
 from bot.policy.profile import default_profile_path
+from bot.render import Renderer
 from storage import notices
 from storage.models import (
     Application,
@@ -148,19 +151,26 @@ async def test_open_application_and_recent_receivers(fast: BotHarness) -> None:
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        ("town=nowhere", "no town"),
-        ("topic=everything", "topic must be"),
-        ("fact=rich", "fact must be"),
-        ("programme=lottery", "programme must be"),
-        ("exclude_days=0", "exclude_days"),
-        ("colour=red", "unknown key"),
-        ("baisha", "key=value"),
+        ("town=北京", "there is no town “北京” in this district"),
+        ("topic=everything", "the topic is one of older, children"),
+        ("fact=rich", "the facts are among over_60"),
+        ("programme=lottery", "the programme is one of dibao"),
+        ("exclude_days=0", "exclude_days is a number of days, 1 to"),
+        ("colour=red", "“colour” is not one of town"),
+        ("baisha", "“baisha” should be key=value"),
     ],
 )
-def test_unreadable_audiences_say_why(text: str, problem: str) -> None:
+def test_unreadable_audiences_say_why_in_the_readers_language(text: str, problem: str) -> None:
     profile = load_profile(default_profile_path())
-    with pytest.raises(AudienceError, match=problem):
+    renderer = Renderer()
+    with pytest.raises(AudienceError) as raised:
         audience.parse(text, profile)
+    label = Label.of(f"broadcast.error.audience_{raised.value.key}", **raised.value.params)
+    assert problem in renderer.text(label, "en")
+    chinese = renderer.text(label, "zh-CN")
+    assert chinese.startswith("没看懂对象") and not re.search(
+        r"\b(no|must|unknown|expected)\b", chinese
+    )
 
 
 def test_an_audience_reads_back_as_written() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -80,7 +81,7 @@ def test_a_broadcast_from_the_command_line(env: str) -> None:
         (["--text", "  "], "不能是空的"),
         (["--text", "字" * 5000], "太长"),
         (["--text", "x", "--audience", "town=jijiang"], "一个人也没有"),
-        (["--text", "x", "--audience", "colour=red"], "unknown key"),
+        (["--text", "x", "--audience", "colour=red"], "“colour”不是"),
         (["--text", "x", "--at", "2020-01-01 09:00"], "已经过去"),
         (["--text", "x", "--photo", "NOT_AN_IMAGE"], "不是图片"),
     ],
@@ -108,3 +109,42 @@ def test_rescreen_command_runs(env: str) -> None:
     result = runner.invoke(app, ["rescreen"])
     assert result.exit_code == 0, result.output
     assert "screenings re-evaluated" in result.output
+
+
+def test_status_of_a_missing_broadcast_or_by_a_non_admin_exits_non_zero(env: str) -> None:
+    missing = runner.invoke(app, ["broadcast", "status", "--admin", "9001"])
+    assert missing.exit_code == 2 and "no such broadcast" in missing.output
+    missing = runner.invoke(app, ["broadcast", "status", "41", "--admin", "9001"])
+    assert missing.exit_code == 2 and "no such broadcast" in missing.output
+    refused = runner.invoke(app, ["broadcast", "status", "--admin", "4242"])
+    assert refused.exit_code == 2 and "only administrators" in refused.output
+
+
+def test_rescreen_help_says_what_it_does(env: str) -> None:
+    result = runner.invoke(app, ["rescreen", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "COMMAND" not in result.output
+    text = " ".join(result.output.split())
+    assert "verdict improved" in text and "once" in text
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--text", "  "],
+        ["--text", "x", "--audience", "town=北京"],
+        ["--text", "x", "--audience", "colour=red"],
+        ["--text", "x", "--at", "2020-01-01 09:00"],
+    ],
+)
+def test_an_english_operator_reads_english(
+    env: str, monkeypatch: pytest.MonkeyPatch, arguments: list[str]
+) -> None:
+    monkeypatch.setenv("YIMEN_LOCALE", "en")
+    result = runner.invoke(app, ["broadcast", "send", "--admin", "9001", *arguments, "--yes"])
+    assert result.exit_code == 2
+    typed = {"北京"}  # what the operator typed is quoted back as it was
+    words = result.output
+    for word in typed:
+        words = words.replace(word, "")
+    assert not re.search(r"[\u3400-\u9fff]", words), result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from storage.models import Application, DepartmentTask, StatusEvent, SubmittedDocument
@@ -87,3 +89,50 @@ async def test_without_a_request_files_go_to_the_conversation(desk: Desk) -> Non
     person, _ = await desk.resident(8103)
     await desk.bot.feed(desk.bot.telegram.make_update_photo(8103))
     assert "已收到" not in person.screen  # the conversation's own hint instead
+
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+async def test_the_resident_says_which_document_a_file_is_in_their_language(desk: Desk) -> None:
+    person, resident_id = await desk.resident(8104, "en")
+    application_id = await desk.apply(resident_id, locale="en")
+    await desk.settle()
+    await desk.press(WINDOW, STAFF_CHAT, "📎 要求补材料")
+    await desk.press(WINDOW, STAFF_CHAT, "📨 发送补材料通知")
+    await desk.settle()
+
+    await desk.bot.feed(desk.bot.telegram.make_update_photo(8104))
+    asking = person.last
+    taps = [str(b["callback_data"]) for b in asking.buttons if "callback_data" in b]
+    assert "Which document is it?" in person.screen
+    offered = [b for b in person.buttons if b != "✅ Everything is sent"]
+    assert len(offered) >= 2 and not any(HAN.search(b) for b in person.buttons)
+    assert not HAN.search(person.screen)
+    chosen = offered[1]  # not the first missing item: the resident's word decides
+    await person.tap(chosen)
+    filed = person.last
+    assert filed.message_id == asking.message_id  # the question becomes the answer, in place
+    assert f"filed as “{chosen}”" in person.screen
+    still = person.screen.split("Still needed: ")[1].split("\n")[0]
+    assert offered[0] in still and chosen not in still and "、" not in still
+    assert not HAN.search(person.screen)
+
+    # The same tap again, or a forged one for a file that is not this resident's, does nothing.
+    for data in (taps[0], "u|is|999999|0", taps[0].rpartition("|")[0] + "|99"):
+        query = await desk.forge(8104, 8104, asking.message_id, data)
+        answer = desk.bot.telegram.callback_queries[query].answer
+        assert answer is not None and "no longer active" in answer.get("text", "")
+    async with desk.database.transaction() as session:
+        kept = (
+            await session.scalars(
+                select(SubmittedDocument).where(SubmittedDocument.application_id == application_id)
+            )
+        ).all()
+    assert len(kept) == 1 and kept[0].document_id != "unnamed"
+    named_as = kept[0].document_id
+
+    await person.tap("✅ Everything is sent")
+    await desk.settle()
+    assert "补充了材料" in desk.last(STAFF_CHAT).text or "received" in desk.last(STAFF_CHAT).text
+    assert named_as not in desk.last(STAFF_CHAT).text  # shown by name, not by id

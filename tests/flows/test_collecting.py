@@ -296,6 +296,32 @@ def test_documents_take_files_one_item_at_a_time_and_may_be_skipped() -> None:
     }
 
 
+def test_all_remaining_documents_are_skipped_in_one_tap_keeping_what_was_sent() -> None:
+    talk = through_to("people")
+    talk(TextInput("no"))
+    talk(FileInput("photo", "p1", None, 1000))  # the cat's photo; the dog's and a licence left
+    talk.tap("button.skip_all_documents")
+    assert talk.step == "review"
+    assert talk.answers["papers"]["cat_photo"]["file_id"] == "p1"
+    assert talk.answers["papers"]["dog_photo"] is None and talk.answers["papers"]["licence"] is None
+    # Going through the list again from the review: skipping all keeps the file sent before.
+    talk.tap("form.papers.title")
+    assert talk.step == "papers"
+    talk.tap("button.skip_all_documents")
+    assert talk.step == "review" and talk.answers["papers"]["cat_photo"]["file_id"] == "p1"
+
+
+def test_skip_all_is_offered_only_while_more_than_one_item_is_left() -> None:
+    talk = through_to("people")
+    talk(TextInput("no"))
+    talk(TextInput("skip"))
+    talk(TextInput("skip"))  # only the licence is left
+    assert talk.last is not None and talk.last.screen is not None
+    keyboard = talk.last.screen.keyboard
+    keys = {b.text.key for row in keyboard for b in row if isinstance(b.text, Label)}
+    assert "button.skip_document" in keys and "button.skip_all_documents" not in keys
+
+
 def test_a_file_at_another_step_is_not_taken() -> None:
     talk = through_to("name")
     talk(FileInput("photo", "p1", None, 1000))

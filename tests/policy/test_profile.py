@@ -209,6 +209,15 @@ def unsourced_figure(data: Any) -> None:
     data["versions"][0]["figures"]["dibao_urban"]["source"] = ""
 
 
+def name_cut_by_a_comma(data: Any) -> None:
+    # What YAML makes of {zh-CN: 社区养老服务, en: Community care (day care, meals)}.
+    programme(data, "dibao")["name"] = {
+        "zh-CN": "最低生活保障",
+        "en": "Minimum living allowance (urban",
+        "rural)": None,
+    }
+
+
 def unknown_document(data: Any) -> None:
     programme(data, "tekun")["documents"].append("passport")
 
@@ -240,6 +249,11 @@ def unknown_document(data: Any) -> None:
             "programmes.yaml",
             drop_english_name,
             r"programmes\.yaml: programme dibao: name: missing locale 'en'",
+        ),
+        (
+            "programmes.yaml",
+            name_cut_by_a_comma,
+            r"programme dibao: name: unexpected key 'rural\)' beside the locales",
         ),
         (
             "programmes.yaml",

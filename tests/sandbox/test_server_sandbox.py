@@ -242,6 +242,33 @@ async def test_adding_a_resident_typing_in_the_staff_group_and_bad_input(
     assert status == 400
 
 
+async def test_the_page_replies_to_a_message_as_telegram_does(running: Sandbox, page: Page) -> None:
+    status, _ = await page.post("/api/personas/staff/messages", json={"text": "谁在值班？"})
+    assert status == 200
+    asked = (await page.until("message", STAFF_CHAT_ID))["message"]
+    body = {"text": "我在", "reply_to_message_id": asked["message_id"]}
+    status, _ = await page.post("/api/personas/staff/messages", json=body)
+    assert status == 200
+    answer = (await page.until("message", STAFF_CHAT_ID))["message"]
+    assert answer["reply_to"] == {
+        "message_id": asked["message_id"],
+        "sender": asked["sender"],
+        "text": "谁在值班？",
+    }
+    # The bot receives Telegram's reply_to_message, which is how staff answer a resident.
+    world = running.world
+    stored = world.message(STAFF_CHAT_ID, answer["message_id"])
+    assert stored is not None and stored.reply_to_message_id == asked["message_id"]
+    assert world.message_dict(stored)["reply_to_message"]["text"] == "谁在值班？"
+    # A reply to a message that is not there, or a reply id that is not a number, is refused.
+    body = {"text": "?", "reply_to_message_id": 99_999}
+    status, refused = await page.post("/api/personas/staff/messages", json=body)
+    assert status == 409 and "no longer" in refused["error"]
+    body = {"text": "?", "reply_to_message_id": "1"}
+    status, refused = await page.post("/api/personas/staff/messages", json=body)
+    assert status == 400
+
+
 async def test_a_resident_uploads_a_photo_and_the_page_can_show_it(
     running: Sandbox, page: Page
 ) -> None:
