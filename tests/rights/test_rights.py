@@ -46,8 +46,11 @@ async def screen_and_engage(bot: BotHarness) -> tuple[Person, int]:
         resident = await session.scalar(select(Resident).where(Resident.telegram_user_id == ZHANG))
         assert resident is not None
         resident_id = resident.id
-        session.add(NoticeSubscription(resident_id=resident_id, chat_id=ZHANG, topics=["all"],
-                                       consent_version="2026-12"))  # fmt: skip
+        session.add(
+            NoticeSubscription(
+                resident_id=resident_id, chat_id=ZHANG, topics=["all"], consent_version="2026-12"
+            )
+        )
     await apply(bot, resident_id)
     await bot.dispatch()
     await person.send("/staff")
