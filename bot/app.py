@@ -80,7 +80,10 @@ def build_components(
         )
     profile = load_profile(settings.profile)
     host = ScreeningHost(profile, today)
-    renderer = Renderer(extra_labels=host.labels(), extra_globals={"profile": profile})
+    renderer = Renderer(
+        extra_labels=host.labels(),
+        extra_globals={"profile": profile, "retention": maintenance.rules_from(settings, profile)},
+    )
     database = Database(settings.database_url)
     casework = Casework(
         profile=profile,
