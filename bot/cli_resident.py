@@ -75,6 +75,16 @@ def _casework_and_run(work: Callable[[Components], Awaitable[T]]) -> T:
         raise _fail("the database is not ready; run `yimen db upgrade` first", 1) from None
 
 
+def _not_found(telegram_id: int | None) -> typer.Exit:
+    if telegram_id is not None:
+        return _fail("no resident with that Telegram id; nothing is stored about it", 1)
+    return _fail(
+        "nobody applied for themselves with that ID number; an application someone else made "
+        "for this person belongs to that applicant's file (ask for it with their Telegram id)",
+        1,
+    )
+
+
 def _one_way(telegram_id: int | None, id_number: str | None) -> None:
     if (telegram_id is None) == (id_number is None):
         raise _fail("give exactly one of --telegram-id or --id-number")
@@ -111,7 +121,7 @@ def export(
 
     exports = _casework_and_run(work)
     if not exports:
-        raise _fail("no resident found; nothing is stored under that id", 1)
+        raise _not_found(telegram_id)
     text = json.dumps(exports[0] if len(exports) == 1 else exports, ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(text)
@@ -154,7 +164,7 @@ def forget(
 
     results = _casework_and_run(work)
     if not results:
-        raise _fail("no resident found; nothing is stored under that id", 1)
+        raise _not_found(telegram_id)
     for result in results:
         removed = ", ".join(f"{k} {v}" for k, v in result.removed.items() if v) or "nothing"
         typer.echo(f"resident {result.resident_id}: consent withdrawn; removed: {removed}")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from typer.testing import CliRunner
 
 from bot.app import build_components
@@ -19,6 +22,7 @@ from tests.conftest import TEST_SECRET_KEY
 from tests.factories import draft
 
 ID_NUMBER = "360426199101010071"  # synthetic (tests.factories)
+T = TypeVar("T")
 runner = CliRunner()
 
 
@@ -54,25 +58,31 @@ async def _applicant(database_url: str) -> None:
         await components.database.dispose()
 
 
-async def _audit(database_url: str) -> list[tuple[str, str | None, str]]:
+async def _read(database_url: str, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
     settings = load_settings(_env_file=None, database_url=database_url, secret_key=TEST_SECRET_KEY)
     components = build_components(settings)
     try:
         async with components.database.transaction() as session:
-            rows = await session.scalars(select(AuditEvent).order_by(AuditEvent.id))
-            return [(r.action, r.subject, json.dumps(r.detail)) for r in rows]
+            return await query(session)
     finally:
         await components.database.dispose()
 
 
-async def _screenings(database_url: str) -> int:
-    settings = load_settings(_env_file=None, database_url=database_url, secret_key=TEST_SECRET_KEY)
-    components = build_components(settings)
-    try:
-        async with components.database.transaction() as session:
-            return int(await session.scalar(select(func.count()).select_from(Screening)) or 0)
-    finally:
-        await components.database.dispose()
+async def _audit_rows(session: AsyncSession) -> list[tuple[str, str | None, str]]:
+    rows = await session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+    return [(r.action, r.subject, json.dumps(r.detail)) for r in rows]
+
+
+async def _screening_count(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.count()).select_from(Screening)) or 0)
+
+
+def _audit(database_url: str) -> list[tuple[str, str | None, str]]:
+    return asyncio.run(_read(database_url, _audit_rows))
+
+
+def _screenings(database_url: str) -> int:
+    return asyncio.run(_read(database_url, _screening_count))
 
 
 def test_export_by_id_number_writes_an_owner_only_file(window: str, tmp_path: Path) -> None:
@@ -83,7 +93,7 @@ def test_export_by_id_number_writes_an_owner_only_file(window: str, tmp_path: Pa
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["resident"]["telegram_user_id"] == 4201
     assert data["applications"][0]["person"]["id_number"] == ID_NUMBER
-    [(action, subject, detail)] = asyncio.run(_audit(window))
+    [(action, subject, detail)] = _audit(window)
     assert action == "rights.export" and subject is not None and subject.startswith("resident:")
     assert ID_NUMBER not in detail and "王秀英" not in detail and '"cli"' in detail
 
@@ -96,12 +106,16 @@ def test_export_by_telegram_id_prints_json(window: str) -> None:
 
 def test_unknown_person_and_bad_arguments_are_one_line(window: str) -> None:
     missing = runner.invoke(cli, ["resident", "export", "--telegram-id", "999"])
-    assert missing.exit_code == 1 and "no resident found" in missing.output
+    assert missing.exit_code == 1 and "no resident with that Telegram id" in missing.output
+    nobody = runner.invoke(
+        cli, ["resident", "forget", "--id-number", "11010519491231002X", "--yes"]
+    )
+    assert nobody.exit_code == 1 and "nobody applied for themselves" in nobody.output
     both = runner.invoke(cli, ["resident", "export", "--telegram-id", "1", "--id-number", "X"])
     assert both.exit_code == 2 and "exactly one" in both.output
     unconfirmed = runner.invoke(cli, ["resident", "forget", "--telegram-id", "4201"])
     assert unconfirmed.exit_code == 2 and "--yes" in unconfirmed.output
-    assert asyncio.run(_screenings(window)) == 1
+    assert _screenings(window) == 1
 
 
 def test_forget_by_id_number_deletes_and_names_what_is_kept(window: str) -> None:
@@ -110,6 +124,6 @@ def test_forget_by_id_number_deletes_and_names_what_is_kept(window: str) -> None
     assert "consent withdrawn" in result.output and "screenings 1" in result.output
     assert "kept by law: JJ-" in result.output and "while under review" in result.output
     assert ID_NUMBER not in result.output
-    assert asyncio.run(_screenings(window)) == 0
-    [(action, _subject, detail)] = asyncio.run(_audit(window))
+    assert _screenings(window) == 0
+    [(action, _subject, detail)] = _audit(window)
     assert action == "rights.forget" and ID_NUMBER not in detail
