@@ -67,7 +67,10 @@ class Conversation(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    # Indexed: retention and /forget find a resident's conversations by it.
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
     flow: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.ACTIVE)
@@ -110,7 +113,8 @@ class Screening(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Programmes the resident chose to apply for; the application flow starts from these.
     chosen_programmes: Mapped[list[str] | None] = mapped_column(JsonDocument)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed: retention deletes screenings by age.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -28,9 +28,14 @@ def upgrade() -> None:
         'applications',
         sa.Column('anonymised_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     )
+    # Retention and /forget look these up on every run.
+    op.create_index('ix_conversations_resident_id', 'conversations', ['resident_id'])
+    op.create_index('ix_screenings_created_at', 'screenings', ['created_at'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_screenings_created_at', table_name='screenings')
+    op.drop_index('ix_conversations_resident_id', table_name='conversations')
     with op.batch_alter_table('applications') as batch:
         batch.drop_column('anonymised_at')
     with op.batch_alter_table('outbox') as batch:
