@@ -42,7 +42,8 @@ from storage.residents import PRIVACY_NOTICE
 from storage.retention import CLOSED
 
 # Messages to the resident that are still on their way and that the law wants delivered
-# (receipts, decisions, requests for documents): /forget leaves them; everything else goes.
+# (receipts, decisions, requests for documents): /forget leaves them; everything else goes,
+# except a row the dispatcher is sending this very moment (it records the outcome by id).
 IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 OPTIONAL_PURPOSES = ("rescreen",)
 
@@ -423,7 +424,13 @@ async def forget(
         else []
     )
     removed["relayed_texts"] = (
-        await _delete(session, OutboxMessage, OutboxMessage.id.in_(relay_rows)) if relay_rows else 0
+        await _delete(
+            session,
+            OutboxMessage,
+            OutboxMessage.id.in_(relay_rows) & (OutboxMessage.status != OutboxStatus.SENDING),
+        )
+        if relay_rows
+        else 0
     )
     removed["talk_to_staff"] = await _delete(session, StaffThread, StaffThread.resident_id == rid)
     removed["conversation"] = await _delete(session, Conversation, Conversation.resident_id == rid)
@@ -438,6 +445,7 @@ async def forget(
         session,
         OutboxMessage,
         (OutboxMessage.chat_id == chat_id)
+        & (OutboxMessage.status != OutboxStatus.SENDING)
         & or_(
             OutboxMessage.status.not_in(IN_FLIGHT),
             OutboxMessage.broadcast_id.is_not(None),
