@@ -92,13 +92,13 @@ async def find_by_id_number(
     not the relative's to see or erase, so only "self" applications lead to a resident.
     """
     digest = casework.vault.digest(id_number.strip().upper())
-    ids = (
-        await session.scalars(
-            select(Application.resident_id)
-            .where(Application.subject_digest == digest, Application.subject == "self")
-            .distinct()
+    rows = await session.execute(
+        select(Application.resident_id, Application.subject).where(
+            Application.subject_digest == digest
         )
-    ).all()
+    )
+    # Compared here, not in SQL: only the digest is meant for look-ups.
+    ids = {resident_id for resident_id, subject in rows.all() if subject == "self"}
     if not ids:
         return []
     found = await session.scalars(select(Resident).where(Resident.id.in_(ids)))
