@@ -227,6 +227,21 @@ async def test_find_by_id_number_uses_the_digest_and_only_self_applications(
     bot: BotHarness,
 ) -> None:
     _person, resident_id = await screen_and_engage(bot)
+    # Her son applied for her too (a second programme): his own chat is not hers to see.
+    async with database(bot).transaction() as session:
+        son = Resident(telegram_user_id=4150, locale="zh-CN")
+        session.add(son)
+        await session.flush()
+        son_id = son.id
+    await apply(
+        bot,
+        son_id,
+        programmes=("temporary",),
+        subject="family",
+        relationship="child",
+        applicant_name="李强",
+        applicant_id_number="360426197001010011",
+    )
     async with database(bot).transaction() as session:
         found = await rights.find_by_id_number(session, casework(bot), id_number=ID_NUMBER)
         assert [r.id for r in found] == [resident_id]
