@@ -37,6 +37,7 @@ from bot.handlers.notices import NOTICES_GROUP, notice_handlers
 from bot.handlers.relay import relay_handlers
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.handlers.resident import on_resident_update
+from bot.handlers.rights import rights_handlers
 from bot.handlers.staff import staff_handlers
 from bot.handlers.staff_admin import staff_admin_handlers
 from bot.handlers.uploads import UPLOADS_GROUP, upload_handlers
@@ -85,7 +86,10 @@ def build_components(
             f"known: {', '.join(profile.departments)}"
         )
     host = ScreeningHost(profile, today)
-    renderer = Renderer(extra_labels=host.labels(), extra_globals={"profile": profile})
+    renderer = Renderer(
+        extra_labels=host.labels(),
+        extra_globals={"profile": profile, "retention": maintenance.rules_from(settings, profile)},
+    )
     database = Database(settings.database_url)
     casework = Casework(
         profile=profile,
@@ -164,7 +168,12 @@ def build_application(
     # Files answering a request for documents, when no conversation step is collecting files.
     application.add_handlers(upload_handlers(), group=UPLOADS_GROUP)
     application.add_handlers(
-        [*my_applications_handlers(), *relay_handlers(), *staff_admin_handlers(settings.admin_ids)]
+        [
+            *my_applications_handlers(),
+            *relay_handlers(),
+            *staff_admin_handlers(settings.admin_ids),
+            *rights_handlers(),
+        ]
     )
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(private & ~filters.StatusUpdate.ALL, on_resident_update))
@@ -176,7 +185,12 @@ def build_application(
 async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
     components: Components = application.bot_data["components"]
     application.bot_data["housekeeping"] = asyncio.create_task(
-        maintenance.run_forever(components.database, components.clock), name="housekeeping"
+        maintenance.run_forever(
+            components.database,
+            components.clock,
+            maintenance.rules_from(application.bot_data["settings"], components.profile),
+        ),
+        name="housekeeping",
     )
     watch: DeadlineWatch = application.bot_data["deadline_watch"]
     application.bot_data["deadlines"] = asyncio.create_task(watch.run_forever(), name="deadlines")

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.cli_broadcast import broadcast_app, rescreen_command
+from bot.cli_resident import resident_app
 from bot.cli_staff import staff_app
 from bot.config import ConfigurationError, Settings, load_settings
 
@@ -24,6 +25,7 @@ app.add_typer(flows_app, name="flows")
 app.add_typer(staff_app, name="staff")
 app.add_typer(broadcast_app, name="broadcast")
 app.command("rescreen")(rescreen_command)
+app.add_typer(resident_app, name="resident")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -160,6 +162,39 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     settings = _settings()
     upgrade(settings.database_url, revision)
     typer.echo(f"database at {_safe_url(settings.database_url)} is at {revision}")
+
+
+@db_app.command("retention")
+@_friendly
+def db_retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only count what would go; change nothing.")
+    ] = False,
+) -> None:
+    """Apply the retention periods now (the bot also does it every hour); counts per table."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from bot import maintenance
+    from bot.policy import load_profile
+    from storage.db import Database
+
+    settings = _settings()
+    rules = maintenance.rules_from(settings, load_profile(settings.profile))
+
+    async def work() -> dict[str, int]:
+        database = Database(settings.database_url)
+        try:
+            return await maintenance.prune(database, datetime.now(UTC), rules, dry_run=dry_run)
+        finally:
+            await database.dispose()
+
+    report = asyncio.run(work())
+    verb = "would go" if dry_run else "done"
+    width = max(len(name) for name in report)
+    for name, count in report.items():
+        typer.echo(f"{name:<{width}}  {count}")
+    typer.echo(f"({verb}; counts only)")
 
 
 @flows_app.command("check")

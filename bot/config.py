@@ -51,6 +51,22 @@ class Settings(BaseSettings):
     broadcast_batch: int = Field(default=1000, ge=10, le=10_000)
     # How often the standards are checked for a new version ("the policy finds the person").
     rescreen_every_hours: float = Field(default=6, gt=0)
+    # Retention (README, "Privacy"): how long each kind of record is kept, in days. Closed
+    # applications follow the policy profile's archive period instead (`archive` in profile.yaml).
+    # Telegram redelivers an update for at most 24 hours: its id is kept a little longer.
+    retain_update_ids_days: int = Field(default=2, ge=2, le=30)
+    # An unfinished conversation (a draft) untouched this long is deleted.
+    retain_drafts_days: int = Field(default=30, ge=1)
+    # A screening (and the finished conversation's copy of its answers); the privacy notice
+    # promises one year.
+    retain_screenings_days: int = Field(default=365, ge=1)
+    # A delivered message's text (notices, receipts, relayed texts) is blanked after this ...
+    retain_outbox_texts_days: int = Field(default=30, ge=1)
+    # ... and the row itself, and closed "talk to staff" threads, are deleted after this.
+    retain_outbox_rows_days: int = Field(default=180, ge=1)
+    # Audit rows: processing records are kept 3 years (PIPL Art. 56), logs at least 6 months
+    # (Cybersecurity Law Art. 21).
+    retain_audit_days: int = Field(default=1095, ge=183)
 
     @field_validator("locale")
     @classmethod

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import relay
@@ -125,8 +126,21 @@ class ResidentDialogue:
                 resume_after=self.resume_after,
                 facts={"needs_language": resident.locale is None, "needs_consent": not consent},
             )
+            # The screening row an unfinished screening wrote (at its result, before the
+            # resident went back to change an answer): /cancel deletes it with the answers.
+            draft_screening = (
+                state.view.get("screening_id")
+                if state is not None and state.active and state.flow == self.engine.flow.name
+                else None
+            )
             outcome = await self._run(session, resident, state, event, turn)
             outcome = await self._record(session, resident, outcome, turn)
+            if draft_screening and any(e.kind == "cancelled" for e in outcome.events):
+                await session.execute(
+                    delete(Screening).where(
+                        Screening.id == int(draft_screening), Screening.resident_id == resident.id
+                    )
+                )
             if outcome.changed and outcome.state is not None:
                 cancelled = any(e.kind == "cancelled" for e in outcome.events)
                 ended = ConversationStatus.CANCELLED if cancelled else ConversationStatus.FINISHED

@@ -7,39 +7,48 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-
-from storage import updates
+from bot.config import Settings
+from bot.policy import Profile
+from storage import retention
 from storage.db import Database
-from storage.models import Screening
+from storage.retention import RetentionRules
 
 log = logging.getLogger(__name__)
 
-# Telegram redelivers an update for at most 24 hours; keep the ids a little longer.
-UPDATE_IDS_KEPT = timedelta(days=2)
-# The privacy notice promises that a screening is kept for one year.
-SCREENINGS_KEPT = timedelta(days=365)
 EVERY = timedelta(hours=1)
 
 
-async def prune(database: Database, now: datetime) -> tuple[int, int]:
-    """Forget old update ids and screenings past their retention; returns what was removed."""
-    async with database.transaction() as session:
-        ids = await updates.forget_before(session, moment=now - UPDATE_IDS_KEPT)
-        result = await session.execute(
-            delete(Screening).where(Screening.created_at < now - SCREENINGS_KEPT)
-        )
-        screenings = int(getattr(result, "rowcount", 0) or 0)
-    return ids, screenings
+def rules_from(settings: Settings, profile: Profile) -> RetentionRules:
+    """The retention periods: settings (README, "Privacy"), and the profile's archive period."""
+    return RetentionRules(
+        update_ids=timedelta(days=settings.retain_update_ids_days),
+        drafts=timedelta(days=settings.retain_drafts_days),
+        screenings=timedelta(days=settings.retain_screenings_days),
+        outbox_texts=timedelta(days=settings.retain_outbox_texts_days),
+        outbox_rows=timedelta(days=settings.retain_outbox_rows_days),
+        audit=timedelta(days=settings.retain_audit_days),
+        archive_years=profile.archive.years,
+    )
 
 
-async def run_forever(database: Database, clock: Callable[[], datetime]) -> None:
+async def prune(
+    database: Database, now: datetime, rules: RetentionRules | None = None, *, dry_run: bool = False
+) -> dict[str, int]:
+    """Apply every retention rule once (or count, with ``dry_run``); rule -> rows touched."""
+    return await retention.run(database, rules or RetentionRules(), now=now, dry_run=dry_run)
+
+
+async def run_forever(
+    database: Database, clock: Callable[[], datetime], rules: RetentionRules | None = None
+) -> None:
     """Prune now and then every hour; the work is derived from rows, so restarts lose nothing."""
     while True:
         try:
-            ids, screenings = await prune(database, clock())
-            if ids or screenings:
-                log.info("pruned %d update ids and %d screenings", ids, screenings)
+            report = await prune(database, clock(), rules)
+            done = {name: count for name, count in report.items() if count}
+            if done:
+                # Counts only: nothing here names a person.
+                log.info("retention: %s", ", ".join(f"{k} {v}" for k, v in done.items()))
         except Exception:
             log.exception("pruning failed; will try again")
         await asyncio.sleep(EVERY.total_seconds())

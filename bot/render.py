@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.flows.model import Label, Screen
+from storage.retention import RetentionRules
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALES = ("zh-CN", "en")
@@ -89,6 +90,8 @@ class Renderer:
             catalogue = load_catalogue(locale, (extra_labels or {}).get(locale))
             env.globals["label"] = _label_function(catalogue)
             env.globals["locale"] = locale
+            # The retention periods the privacy notices state; the bot passes its settings'.
+            env.globals["retention"] = RetentionRules()
             env.globals.update(extra_globals or {})
             self.environments[locale] = env
             self.catalogues[locale] = catalogue

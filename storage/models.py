@@ -67,7 +67,10 @@ class Conversation(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    # Indexed: retention and /forget find a resident's conversations by it.
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), index=True
+    )
     flow: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.ACTIVE)
@@ -110,7 +113,8 @@ class Screening(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # Programmes the resident chose to apply for; the application flow starts from these.
     chosen_programmes: Mapped[list[str] | None] = mapped_column(JsonDocument)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed: retention deletes screenings by age.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -162,6 +166,9 @@ class Application(Base):
     economic_check_authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when the archive period after closing ended and every personal field was cleared;
+    # programme, town, dates, statuses and outcomes stay for statistics.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -281,6 +288,8 @@ class OutboxMessage(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When retention blanked the payload of this finished row (texts are not kept for long).
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_outbox_due", "status", "priority", "not_before"),

@@ -94,7 +94,7 @@ def audit(
     detail: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> None:
-    """Append one audit row in the caller's transaction (rows are never updated or deleted)."""
+    """Append one audit row in the caller's transaction (never updated; retention deletes it)."""
     session.add(
         AuditEvent(
             actor_id=actor_id,

@@ -36,10 +36,11 @@ async def test_prune_keeps_what_is_recent(database_url: str) -> None:
             old = await session.get(ProcessedUpdate, 1)
             assert old is not None
             old.processed_at = now - timedelta(days=3)
-        assert await prune(database, now) == (1, 1)
+        report = await prune(database, now)
+        assert (report["processed_updates"], report["screenings"]) == (1, 1)
         async with database.transaction() as session:
             assert await session.scalar(select(func.count()).select_from(Screening)) == 1
             assert await session.scalar(select(ProcessedUpdate.update_id)) == 2
-        assert await prune(database, now) == (0, 0)
+        assert not any((await prune(database, now)).values())
     finally:
         await database.dispose()

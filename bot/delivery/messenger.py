@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -20,6 +20,17 @@ class Messenger:
     async def send(self, chat_id: int, screen: RenderedScreen) -> Message:
         return await self.bot.send_message(
             chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=screen.markup
+        )
+
+    async def send_document(
+        self, chat_id: int, content: bytes, *, filename: str, caption: str | None = None
+    ) -> Message:
+        """Upload a file made for this chat (a data export): it is never stored on our side."""
+        return await self.bot.send_document(
+            chat_id,
+            InputFile(content, filename=filename),
+            caption=caption,
+            parse_mode=ParseMode.HTML if caption else None,
         )
 
     async def show(self, chat_id: int, screen: RenderedScreen, *, edit: int | None) -> int | None:

@@ -13,7 +13,19 @@ from bot.flows.model import ButtonInput, CommandInput, FileInput, Input, OtherIn
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "apply", "my", "staff", "notices", "stop", "help", "language", "cancel")
+COMMANDS = (
+    "start",
+    "apply",
+    "my",
+    "staff",
+    "notices",
+    "stop",
+    "help",
+    "language",
+    "cancel",
+    "mydata",
+    "forget",
+)
 
 
 def input_of(update: Update) -> tuple[Input, int | None] | None:

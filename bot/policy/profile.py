@@ -97,6 +97,21 @@ class AssetsQuestion:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchivePeriod:
+    """How long a closed application is kept whole before it is anonymised."""
+
+    years: int
+    source: str
+    verified: bool
+
+
+# Without an `archive` entry: the national minimum for dibao approval files, marked unverified.
+DEFAULT_ARCHIVE = ArchivePeriod(
+    years=5, source="no archive period given in this profile; 5 years assumed", verified=False
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     id: str
     name: LocalText
@@ -115,6 +130,8 @@ class Profile:
     unknown_value: LocalText  # a placeholder whose fact nobody answered
     # Programmes with the ones they depend on first, so one pass evaluates them all.
     evaluation_order: tuple[Programme, ...] = field(repr=False)
+    # Closed applications are kept this long, then anonymised (README, "Privacy").
+    archive: ArchivePeriod = DEFAULT_ARCHIVE
 
     def town(self, town_id: str) -> Town | None:
         return next((t for t in self.towns if t.id == town_id), None)
@@ -140,7 +157,7 @@ def load_profile(path: Path) -> Profile:
         _read(path, "profile.yaml"),
         "profile.yaml",
         required=("id", "name", "locales", "administrative_code", "application_prefix"),
-        optional=("screening", "reasons", "urgent_guidance"),
+        optional=("screening", "reasons", "urgent_guidance", "archive"),
     )
     locales = meta["locales"]
     if not isinstance(locales, list) or not locales or not all(isinstance(x, str) for x in locales):
@@ -173,6 +190,20 @@ def load_profile(path: Path) -> Profile:
             reasons["unknown_value"], loc, "profile.yaml: reasons: unknown_value"
         ),
         evaluation_order=_evaluation_order(programmes),
+        archive=_archive(meta.get("archive")),
+    )
+
+
+def _archive(raw: object) -> ArchivePeriod:
+    if raw is None:
+        return DEFAULT_ARCHIVE
+    where = "profile.yaml: archive"
+    item = _mapping(raw, where, ("years", "source", "verified"))
+    years = item["years"]
+    if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= 100:
+        raise ProfileError(f"{where}: `years` must be a whole number of years from 1 to 100")
+    return ArchivePeriod(
+        years=years, source=str(item["source"]).strip(), verified=item["verified"] is True
     )
 
 

@@ -138,7 +138,7 @@ async def test_a_full_application_in_english_with_household_members(bot: BotHarn
     await send_photo(bot, resident)
     await skip_remaining_documents(resident, "⏭️ Skip, send it later")
     assert "Please check your application" in resident.screen
-    assert "Spouse 40, Child 12" in resident.screen
+    assert "Spouse, 40; Child, 12" in resident.screen
     await resident.tap("📨 Submit the application")
     assert "Your application is submitted" in resident.screen
     assert "JJ-2026-000001" in resident.screen and "receipt" in resident.screen

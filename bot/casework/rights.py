@@ -1,0 +1,534 @@
+"""A resident's rights over their data (PIPL Arts. 44–47): see it all, take it away, withdraw.
+
+``export`` gathers everything stored about a resident, decrypted, as plain JSON values.
+``forget`` withdraws their consents and deletes what the law does not oblige us to keep; what
+must stay (an application still being decided, or a closed one inside its archive period) is
+named with the date it goes. Both are audited with counts and the internal resident id only:
+the audit row itself must not become a copy of what was exported or deleted.
+
+The same functions serve the bot (/mydata, /forget) and the window (``yimen resident …``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from cryptography.fernet import InvalidToken
+from sqlalchemy import delete, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.casework.services import CHINA, Casework
+from bot.notices.subscriptions import NOTICES_CONSENT
+from storage import residents, retention, staff
+from storage.models import (
+    Application,
+    ConsentRecord,
+    Conversation,
+    DepartmentTask,
+    NoticeSubscription,
+    OutboxMessage,
+    OutboxStatus,
+    RelayedMessage,
+    RescreenNotice,
+    Resident,
+    Screening,
+    StaffThread,
+    StatusEvent,
+    SubmittedDocument,
+)
+from storage.residents import PRIVACY_NOTICE
+from storage.retention import CLOSED
+
+# Messages to the resident that are still on their way and that the law wants delivered
+# (receipts, decisions, requests for documents): /forget leaves them; everything else goes,
+# except a row the dispatcher is sending this very moment (it records the outcome by id).
+IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+OPTIONAL_PURPOSES = ("rescreen",)
+
+
+def reveal(casework: Casework, value: object) -> object:
+    """A stored value as the resident gave it.
+
+    Identifier columns and sealed conversation answers hold ciphertext today; a value that is
+    not ciphertext (already clear, or emptied by anonymisation) is returned as it is.
+    """
+    if isinstance(value, dict) and set(value) == {"sealed"}:
+        value = value["sealed"]
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        return casework.vault.decrypt(value)
+    except (InvalidToken, ValueError, TypeError):
+        return value
+
+
+def _when(moment: datetime | date | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """Everything stored about one resident, and how many records of each kind."""
+
+    resident_id: int
+    data: dict[str, Any]
+    counts: dict[str, int]
+
+
+async def find_by_telegram_id(session: AsyncSession, *, telegram_user_id: int) -> Resident | None:
+    return await session.scalar(
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    )
+
+
+async def find_by_id_number(
+    session: AsyncSession, casework: Casework, *, id_number: str
+) -> list[Resident]:
+    """Residents who applied for THEMSELVES with this ID number (found by its keyed digest).
+
+    Someone who applied for a relative is not that relative: their own chat and screening are
+    not the relative's to see or erase, so only "self" applications lead to a resident.
+    """
+    digest = casework.vault.digest(id_number.strip().upper())
+    rows = await session.execute(
+        select(Application.resident_id, Application.subject).where(
+            Application.subject_digest == digest
+        )
+    )
+    # Compared here, not in SQL: only the digest is meant for look-ups.
+    ids = {resident_id for resident_id, subject in rows.all() if subject == "self"}
+    if not ids:
+        return []
+    found = await session.scalars(select(Resident).where(Resident.id.in_(ids)))
+    return list(found.all())
+
+
+async def export(session: AsyncSession, casework: Casework, resident: Resident) -> Export:
+    """Everything stored about ``resident``, decrypted, as JSON values (not yet audited)."""
+    rid = resident.id
+    consents = (
+        await session.scalars(
+            select(ConsentRecord).where(ConsentRecord.resident_id == rid).order_by(ConsentRecord.id)
+        )
+    ).all()
+    conversations = (
+        await session.scalars(select(Conversation).where(Conversation.resident_id == rid))
+    ).all()
+    screenings = (
+        await session.scalars(
+            select(Screening).where(Screening.resident_id == rid).order_by(Screening.id)
+        )
+    ).all()
+    applications = (
+        await session.scalars(
+            select(Application).where(Application.resident_id == rid).order_by(Application.id)
+        )
+    ).all()
+    app_ids = [a.id for a in applications]
+    tasks = await _by_application(session, DepartmentTask, app_ids)
+    events = await _by_application(session, StatusEvent, app_ids)
+    documents = await _by_application(session, SubmittedDocument, app_ids)
+    subscriptions = (
+        await session.scalars(
+            select(NoticeSubscription).where(NoticeSubscription.resident_id == rid)
+        )
+    ).all()
+    threads = (
+        await session.scalars(
+            select(StaffThread).where(StaffThread.resident_id == rid).order_by(StaffThread.id)
+        )
+    ).all()
+    relayed = await _relayed_texts(session, [t.id for t in threads])
+    outbox_rows = (
+        await session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.chat_id == resident.telegram_user_id,
+                OutboxMessage.purged_at.is_(None),
+            )
+            .order_by(OutboxMessage.id)
+        )
+    ).all()
+    rescreens = (
+        await session.scalars(select(RescreenNotice).where(RescreenNotice.resident_id == rid))
+    ).all()
+    data: dict[str, Any] = {
+        "resident": {
+            "id": rid,
+            "telegram_user_id": resident.telegram_user_id,
+            "language": resident.locale,
+            "privacy_notice_agreed": resident.consented_notice,
+            "first_contact": _when(resident.created_at),
+        },
+        "consents": [
+            {
+                "purpose": c.purpose,
+                "notice_version": c.notice_version,
+                "granted": c.granted,
+                "at": _when(c.recorded_at),
+            }
+            for c in consents
+        ],
+        "conversation": [
+            {
+                "flow": c.flow,
+                "step": c.step,
+                "status": c.status,
+                "answers": {k: reveal(casework, v) for k, v in c.answers.items()},
+                "started_at": _when(c.started_at),
+                "updated_at": _when(c.updated_at),
+            }
+            for c in conversations
+        ],
+        "screenings": [
+            {
+                "id": s.id,
+                "answers": s.answers,
+                "verdicts": s.verdicts,
+                "standards_version": s.standards_version,
+                "evaluated_on": _when(s.evaluated_on),
+                "urgent": s.urgent,
+                "chosen_programmes": s.chosen_programmes,
+                "created_at": _when(s.created_at),
+            }
+            for s in screenings
+        ],
+        "applications": [
+            _application(
+                casework, a, tasks.get(a.id, []), events.get(a.id, []), documents.get(a.id, [])
+            )
+            for a in applications
+        ],
+        "notice_subscriptions": [
+            {
+                "active": s.active,
+                "topics": s.topics,
+                "town_only": s.town_only,
+                "town": s.town_id,
+                "consent_version": s.consent_version,
+                "stopped_reason": s.stopped_reason,
+                "created_at": _when(s.created_at),
+            }
+            for s in subscriptions
+        ],
+        "talk_to_staff": [
+            {
+                "id": t.id,
+                "status": t.status,
+                "opened_at": _when(t.opened_at),
+                "closed_at": _when(t.closed_at),
+                "messages_to_staff": relayed.get(t.id, []),
+            }
+            for t in threads
+        ],
+        "messages_to_you": [
+            {
+                "purpose": m.purpose,
+                "status": m.status,
+                "text": m.payload.get("text"),
+                "created_at": _when(m.created_at),
+                "sent_at": _when(m.sent_at),
+            }
+            for m in outbox_rows
+        ],
+        "rescreen_notices": [
+            {
+                "standards_version": r.standards_version,
+                "improved": r.improved,
+                "created_at": _when(r.created_at),
+            }
+            for r in rescreens
+        ],
+    }
+    counts = {key: len(value) for key, value in data.items() if isinstance(value, list)}
+    counts["relayed_texts"] = sum(len(v) for v in relayed.values())
+    return Export(rid, data, counts)
+
+
+def _application(
+    casework: Casework,
+    a: Application,
+    tasks: list[DepartmentTask],
+    events: list[StatusEvent],
+    documents: list[SubmittedDocument],
+) -> dict[str, Any]:
+    return {
+        "number": a.number,
+        "status": a.status,
+        "submitted_at": _when(a.submitted_at),
+        "anonymised_at": _when(a.anonymised_at),
+        "applicant": {
+            "name": a.applicant_name,
+            "id_number": reveal(casework, a.applicant_id_number),
+            "phone": reveal(casework, a.applicant_phone),
+        },
+        "for": a.subject,
+        "relationship": a.relationship,
+        "person": {"name": a.subject_name, "id_number": reveal(casework, a.subject_id_number)},
+        "subject_consent": a.subject_consent,
+        "guardian": {"name": a.guardian_name, "relationship": a.guardian_relationship},
+        "guardian_consent": a.guardian_consent,
+        "town": a.town_id,
+        "village": a.village,
+        "household": a.household,
+        "facts": a.facts,
+        "economic_check_authorised_at": _when(a.economic_check_authorised_at),
+        "urgent": a.urgent,
+        "rejection_reason": a.rejection_reason,
+        "programmes": [
+            {
+                "programme": t.programme_id,
+                "department": t.department_id,
+                "state": t.state,
+                "due_on": _when(t.due_on),
+                "amount": t.amount,
+                "start_month": t.start_month,
+                "visit_on": _when(t.visit_on),
+            }
+            for t in tasks
+        ],
+        "status_events": [
+            {
+                "at": _when(e.created_at),
+                "by": e.actor_kind,
+                "action": e.action,
+                "note": e.note,
+                "programme_task": e.task_id,
+            }
+            for e in events
+        ],
+        "documents": [
+            {
+                "document": d.document_id,
+                "telegram_file_id": d.telegram_file_id,
+                "kind": d.kind,
+                "mime_type": d.mime_type,
+                "size": d.size,
+                "received_at": _when(d.received_at),
+            }
+            for d in documents
+        ],
+    }
+
+
+async def _by_application(
+    session: AsyncSession, model: Any, application_ids: list[int]
+) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {}
+    if not application_ids:
+        return found
+    rows = await session.scalars(
+        select(model).where(model.application_id.in_(application_ids)).order_by(model.id)
+    )
+    for row in rows.all():
+        found.setdefault(row.application_id, []).append(row)
+    return found
+
+
+async def _relayed_texts(
+    session: AsyncSession, thread_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The resident's texts as posted to the staff chat (the outbox rows not yet purged)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    if not thread_ids:
+        return found
+    rows = await session.execute(
+        select(RelayedMessage.thread_id, OutboxMessage)
+        .join(OutboxMessage, OutboxMessage.id == RelayedMessage.outbox_id)
+        .where(RelayedMessage.thread_id.in_(thread_ids), OutboxMessage.purged_at.is_(None))
+        .order_by(RelayedMessage.id)
+    )
+    for thread_id, message in rows.all():
+        found.setdefault(thread_id, []).append(
+            {
+                "text": message.payload.get("text"),
+                "status": message.status,
+                "created_at": _when(message.created_at),
+            }
+        )
+    return found
+
+
+# ---- forgetting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class KeptApplication:
+    """An application the law obliges us to keep, and until when."""
+
+    number: str
+    status: str
+    # The last day it is kept whole; None while it is still being decided (then it is kept
+    # for the archive period after it closes).
+    until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Forgetting:
+    resident_id: int
+    removed: dict[str, int]
+    kept: tuple[KeptApplication, ...] = ()
+    archive_years: int = 0
+
+
+async def forget(
+    session: AsyncSession, casework: Casework, resident: Resident, *, now: datetime
+) -> Forgetting:
+    """Withdraw every consent and delete or anonymise all the law lets us; in one transaction.
+
+    Kept: applications still being decided (whole, and the resident's Telegram id so that the
+    decision reaches them) and closed ones inside the profile's archive period; messages on
+    their way that carry a receipt or a decision. Closed applications past their archive
+    period are anonymised now rather than at the next housekeeping run.
+    """
+    rid, chat_id = resident.id, resident.telegram_user_id
+    years = casework.profile.archive.years
+    # The withdrawal itself is recorded (PIPL Art. 15): processing based on consent stops now.
+    residents.record_consent(
+        session,
+        resident=resident,
+        purpose=PRIVACY_NOTICE,
+        version=resident.consented_notice or "withdrawn",
+        granted=False,
+        at=now,
+    )
+    subscription = await session.scalar(
+        select(NoticeSubscription).where(NoticeSubscription.resident_id == rid)
+    )
+    if subscription is not None and subscription.consent_version is not None:
+        residents.record_consent(
+            session,
+            resident=resident,
+            purpose=NOTICES_CONSENT,
+            version=subscription.consent_version,
+            granted=False,
+            at=now,
+        )
+    removed: dict[str, int] = {}
+    thread_ids = list(
+        (await session.scalars(select(StaffThread.id).where(StaffThread.resident_id == rid))).all()
+    )
+    relay_rows = (
+        list(
+            (
+                await session.scalars(
+                    select(RelayedMessage.outbox_id).where(
+                        RelayedMessage.thread_id.in_(thread_ids),
+                        RelayedMessage.outbox_id.is_not(None),
+                    )
+                )
+            ).all()
+        )
+        if thread_ids
+        else []
+    )
+    removed["relayed_texts"] = (
+        await _delete(
+            session,
+            OutboxMessage,
+            OutboxMessage.id.in_(relay_rows) & (OutboxMessage.status != OutboxStatus.SENDING),
+        )
+        if relay_rows
+        else 0
+    )
+    removed["talk_to_staff"] = await _delete(session, StaffThread, StaffThread.resident_id == rid)
+    removed["conversation"] = await _delete(session, Conversation, Conversation.resident_id == rid)
+    removed["screenings"] = await _delete(session, Screening, Screening.resident_id == rid)
+    removed["rescreen_notices"] = await _delete(
+        session, RescreenNotice, RescreenNotice.resident_id == rid
+    )
+    removed["notice_subscriptions"] = await _delete(
+        session, NoticeSubscription, NoticeSubscription.resident_id == rid
+    )
+    removed["messages_to_you"] = await _delete(
+        session,
+        OutboxMessage,
+        (OutboxMessage.chat_id == chat_id)
+        & (OutboxMessage.status != OutboxStatus.SENDING)
+        & or_(
+            OutboxMessage.status.not_in(IN_FLIGHT),
+            OutboxMessage.broadcast_id.is_not(None),
+            OutboxMessage.purpose.in_(OPTIONAL_PURPOSES),
+        ),
+    )
+    kept, anonymised = await _applications(session, rid, years, now)
+    if not kept:
+        # Nothing kept that is linked to their Telegram id: the resident row goes too (or stays
+        # without it, when anonymised applications still count in the statistics). While an
+        # application is kept, so is the row: a decision must reach them, and /mydata must
+        # still show what we hold.
+        await session.flush()
+        await retention.retire_residents(session, resident_ids=[rid], now=now)
+    removed["applications_anonymised"] = anonymised
+    return Forgetting(
+        resident_id=rid,
+        removed=removed,
+        kept=tuple(kept),
+        archive_years=years,
+    )
+
+
+async def _delete(session: AsyncSession, model: Any, where: Any) -> int:
+    result = await session.execute(delete(model).where(where))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _applications(
+    session: AsyncSession, resident_id: int, years: int, now: datetime
+) -> tuple[list[KeptApplication], int]:
+    applications = (
+        await session.scalars(
+            select(Application)
+            .where(Application.resident_id == resident_id, Application.anonymised_at.is_(None))
+            .order_by(Application.id)
+        )
+    ).all()
+    closed = await retention.closed_on(
+        session, application_ids=[a.id for a in applications if a.status in CLOSED]
+    )
+    kept: list[KeptApplication] = []
+    anonymised = 0
+    for application in applications:
+        if application.status not in CLOSED:
+            kept.append(KeptApplication(application.number, application.status, None))
+            continue
+        until = retention.kept_until(closed[application.id], years)
+        if until > now:
+            kept.append(
+                KeptApplication(
+                    application.number, application.status, until.astimezone(CHINA).date()
+                )
+            )
+        else:
+            await retention.anonymise(session, application, now=now)
+            anonymised += 1
+    return kept, anonymised
+
+
+def audit(
+    session: AsyncSession,
+    *,
+    action: str,
+    resident_id: int | None,
+    counts: dict[str, int],
+    channel: str,
+    at: datetime,
+) -> None:
+    """One audit row with no personal data: the action, the internal id, counts, the channel."""
+    staff.audit(
+        session,
+        actor_id=None,
+        action=action,
+        outcome="allowed",
+        subject=f"resident:{resident_id}" if resident_id is not None else None,
+        detail={"channel": channel, "counts": dict(counts)},
+        at=at,
+    )
+
+
+def removed_counts(result: Forgetting) -> dict[str, int]:
+    counts = dict(result.removed)
+    counts["applications_kept"] = len(result.kept)
+    return counts
