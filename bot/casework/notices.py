@@ -133,7 +133,7 @@ def alert_screen(
     keyboard: Keyboard | None = None,
 ) -> Screen:
     """The window's alert: town, programmes, urgency, masked personal data, and what was done."""
-    vault, profile = casework.vault, casework.profile
+    profile = casework.profile
     return Screen(
         "staff/alert.html",
         {
@@ -142,8 +142,8 @@ def alert_screen(
             "programmes": [profile.programme(t.programme_id) for t in tasks],
             "applicant": mask_name(application.applicant_name),
             "subject": mask_name(application.subject_name),
-            "id_number": mask_id_number(vault.decrypt(application.subject_id_number)),
-            "phone": mask_phone(vault.decrypt(application.applicant_phone)),
+            "id_number": mask_id_number(application.subject_id_number),
+            "phone": mask_phone(application.applicant_phone),
             "missing": [document_name(casework, doc) for doc in missing],
             "outcome": outcome,
             "prompt": prompt,

@@ -26,7 +26,9 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_engine(
+        config.get_main_option("sqlalchemy.url") or "", keyring=config.attributes.get("keyring")
+    )
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()
