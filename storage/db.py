@@ -33,9 +33,12 @@ OWNER_ONLY_FOLDER = 0o700
 SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
-def create_engine(url: str, *, echo: bool = False, keyring: Keyring | None = None) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, keyring: Keyring | None = None, foreign_keys: bool = True
+) -> AsyncEngine:
     """An engine for ``url`` carrying ``keyring``; for SQLite, make sure the folder and the
-    file exist (owner-only) and set the pragmas."""
+    file exist (owner-only) and set the pragmas. Migrations turn SQLite's foreign keys off:
+    a table rebuilt in batch mode is dropped, and the drop would cascade to every child row."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
@@ -56,7 +59,7 @@ def create_engine(url: str, *, echo: bool = False, keyring: Keyring | None = Non
         pool_reset_on_return=None,
     )
     attach(engine.sync_engine.dialect, keyring)
-    _configure_sqlite(engine, database)
+    _configure_sqlite(engine, database, foreign_keys=foreign_keys)
     return engine
 
 
@@ -84,7 +87,7 @@ def _tighten(database: str) -> None:
             continue
 
 
-def _configure_sqlite(engine: AsyncEngine, database: str) -> None:
+def _configure_sqlite(engine: AsyncEngine, database: str, *, foreign_keys: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so that we can say BEGIN IMMEDIATE:
@@ -94,7 +97,7 @@ def _configure_sqlite(engine: AsyncEngine, database: str) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
         _tighten(database)
 
