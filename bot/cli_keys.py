@@ -66,16 +66,12 @@ def rotate_command(
         if left:
             typer.echo(f"{column}: {done}/{left}")
 
-    async def work(database: Database, keyring: Keyring) -> int:
+    async def work(database: Database, keyring: Keyring) -> tuple[int, str]:
         typer.echo(f"re-encrypting under key {keyring.key_id}")
-        return await rotate(database, keyring, batch=batch, progress=report)
+        return await rotate(database, keyring, batch=batch, progress=report), keyring.key_id
 
-    total = _with_keys(work)
-    typer.echo(f"done: {total} values re-encrypted; every value is under key {_first_key()}")
-
-
-def _first_key() -> str:
-    return keyring_of(load_settings()).key_id
+    total, kid = _with_keys(work)
+    typer.echo(f"done: {total} values re-encrypted; every value is under key {kid}")
 
 
 @keys_app.command("check")
