@@ -26,12 +26,11 @@ TEST_SECRET_KEY = "0mW4X3y8cYQ0q1e5Y5m9aY0H3o9vQ2x1tJ2g7m0Q5lE="
 STAFF_CHAT = -1002000000001
 
 
-def test_keyring() -> Keyring:
+def synthetic_keyring() -> Keyring:
     """The test key, for a database opened outside the bot (one keyring per database)."""
     return Keyring.parse(TEST_SECRET_KEY)
 
 
-test_keyring.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 DEPARTMENT_CHATS = {
     "civil_affairs": -1002000000101,
     "medical_security": -1002000000102,

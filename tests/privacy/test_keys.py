@@ -18,7 +18,7 @@ from storage.crypto import Keyring, key_id
 from storage.db import Database
 from storage.keys import census, rotate
 from storage.migrate import upgrade
-from storage.models import Application, OutboxMessage
+from storage.models import Application, AuditEvent, OutboxMessage
 from tests.conftest import TEST_SECRET_KEY, TOKEN, BotHarness, Clock
 from tests.factories import draft, gb11643
 from tests.relay.helpers import apply, casework, database, resident
@@ -160,3 +160,25 @@ async def test_a_wrong_key_is_refused_at_start(
     monkeypatch.setenv("YIMEN_ADMIN_IDS", "9001")
     listed = await cli("broadcast", "status", "--admin", "9001")
     assert listed.exit_code == 2 and "none of these keys can read" in listed.output
+
+
+async def test_check_fails_when_a_value_is_under_a_key_not_configured(
+    bot: BotHarness, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await apply(bot, await resident(bot, 1001))
+    await bot.stop()
+    # A process that had another key in front wrote one value (the key check is still A's).
+    key_c = Fernet.generate_key().decode()
+    other = Database(database_url, keyring=Keyring.parse(f"{key_c},{KEY_A}"))
+    try:
+        async with other.transaction() as session:
+            session.add(AuditEvent(action="test.write", outcome="allowed", detail={"x": 1}))
+    finally:
+        await other.dispose()
+
+    monkeypatch.setenv("YIMEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("YIMEN_SECRET_KEY", KEY_A)
+    result = await cli("keys", "check")
+    assert result.exit_code == 1
+    assert "audit_events.detail" in result.output and "(not configured)" in result.output
+    assert f"values under key ids not in YIMEN_SECRET_KEY: {key_id(key_c)}" in result.output
