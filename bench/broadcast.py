@@ -37,6 +37,8 @@ from typing import Any
 
 TOKEN = "123:BENCH"
 FIRST_USER = 10_000_000_000  # above 2**32: ids need 52 bits
+# Synthetic, for the benchmark's own databases only: the seeder and the bot process share it.
+BENCH_SECRET_KEY = "E9F3YibL7gmvKmkrhiguC-1reTor-UWaIAlATJepeO8="
 ROOT = Path(__file__).resolve().parent.parent
 STATUS_USERS = 500  # residents who get a status notice during the broadcast (not subscribers)
 
@@ -57,7 +59,7 @@ async def child(database_url: str, api: str, scale: float, tick: float, in_fligh
 
     # Short ticks: outcomes are written within milliseconds, so a kill leaves few rows `sending`.
     limits = dataclasses.replace(Limits().scaled(scale), tick_seconds=tick, max_in_flight=in_flight)
-    database = Database(database_url)
+    database = Database(database_url, keyring=_keyring())
     request = HTTPXRequest(connection_pool_size=256, read_timeout=30, write_timeout=30)
     bot = Bot(TOKEN, base_url=f"{api}/bot", request=request)
     await bot.initialize()
@@ -147,6 +149,8 @@ def seed(path: Path, subscribers: int) -> tuple[list[int], set[int], int]:
     from storage.migrate import upgrade
 
     upgrade(f"sqlite+aiosqlite:///{path}")
+    # Topics are personal (encrypted at rest): written as the bot writes them.
+    topics = _keyring().encrypt('["all"]')
     ids = [FIRST_USER + n for n in range(subscribers)]
     blocked = set(ids[::20])
     now = datetime.now(UTC).isoformat(sep=" ")
@@ -159,8 +163,8 @@ def seed(path: Path, subscribers: int) -> tuple[list[int], set[int], int]:
         db.executemany(
             "insert into notice_subscriptions (resident_id, chat_id, active, topics, town_only,"
             " town_id, consent_version, created_at, updated_at)"
-            " values (?, ?, 1, '[\"all\"]', 0, 'baisha', '2026-12', ?, ?)",
-            [(n + 1, user_id, now, now) for n, user_id in enumerate(ids)],
+            " values (?, ?, 1, ?, 0, 'baisha', '2026-12', ?, ?)",
+            [(n + 1, user_id, topics, now, now) for n, user_id in enumerate(ids)],
         )
         body = "关于调整城乡低保标准的通知（基准测试，合成数据）"
         cursor = db.execute(
@@ -172,6 +176,12 @@ def seed(path: Path, subscribers: int) -> tuple[list[int], set[int], int]:
         broadcast_id = cursor.lastrowid
         assert broadcast_id is not None
     return ids, blocked, broadcast_id
+
+
+def _keyring() -> Any:
+    from storage.crypto import Keyring
+
+    return Keyring.parse(BENCH_SECRET_KEY)
 
 
 class StatusNotices(threading.Thread):
@@ -187,13 +197,15 @@ class StatusNotices(threading.Thread):
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("pragma busy_timeout=30000")
         chat = FIRST_USER - STATUS_USERS
+        keyring = _keyring()
         while not self.stop.wait(self.every) and chat < FIRST_USER:
             now = datetime.now(UTC).isoformat(sep=" ")
             db.execute("begin immediate")
+            payload = keyring.encrypt(json.dumps({"text": f"STATUS 您的申请已受理 {chat}"}))
             db.execute(
                 "insert into outbox (chat_id, purpose, priority, payload, status, attempts,"
                 " not_before, created_at) values (?, 'status', 0, ?, 'pending', 0, ?, ?)",
-                (chat, json.dumps({"text": f"STATUS 您的申请已受理 {chat}"}), now, now),
+                (chat, payload, now, now),
             )
             db.execute("commit")
             self.enqueued[chat] = time.monotonic()

@@ -21,9 +21,8 @@ from telegram.request import BaseRequest
 
 from bot import maintenance
 from bot.casework.deadlines import DeadlineWatch
-from bot.casework.personal_data import PersonalDataVault
 from bot.casework.services import Casework
-from bot.config import ConfigurationError, Settings
+from bot.config import ConfigurationError, Settings, keyring_of
 from bot.delivery.dispatcher import Dispatcher, Limits
 from bot.delivery.messenger import Messenger
 from bot.dialogue import ResidentDialogue
@@ -72,12 +71,7 @@ def build_components(
     def today() -> date:
         return now().astimezone(CHINA).date()
 
-    if settings.secret_key is None:
-        raise ConfigurationError(
-            "YIMEN_SECRET_KEY: needed to encrypt residents' ID and phone numbers; make one with "
-            "python -c 'from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())'"
-        )
+    keyring = keyring_of(settings)
     profile = load_profile(settings.profile)
     unknown = [d for d in settings.department_chats if d not in profile.departments]
     if unknown:
@@ -90,10 +84,10 @@ def build_components(
         extra_labels=host.labels(),
         extra_globals={"profile": profile, "retention": maintenance.rules_from(settings, profile)},
     )
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, keyring=keyring)
     casework = Casework(
         profile=profile,
-        vault=PersonalDataVault(settings.secret_key.get_secret_value()),
+        keyring=keyring,
         renderer=renderer,
         clock=now,
         staff_locale=settings.locale,

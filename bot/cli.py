@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from collections.abc import Callable
@@ -13,9 +14,11 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.cli_broadcast import broadcast_app, rescreen_command
+from bot.cli_keys import keys_app
 from bot.cli_resident import resident_app
 from bot.cli_staff import staff_app
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.config import ConfigurationError, Settings, keyring_of, load_settings
+from storage.crypto import KeyProblem
 
 app = typer.Typer(help="yimen (一门): the front door to social assistance.", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -26,6 +29,7 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(broadcast_app, name="broadcast")
 app.command("rescreen")(rescreen_command)
 app.add_typer(resident_app, name="resident")
+app.add_typer(keys_app, name="keys")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,13 +60,14 @@ def _settings() -> Settings:
 
 
 def _friendly(function: F) -> F:
-    """Configuration problems end in one line and exit code 2, never a traceback."""
+    """Configuration problems (a wrong key too) end in one line and exit code 2, never a
+    traceback."""
 
     @wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except ConfigurationError as exc:
+        except (ConfigurationError, KeyProblem) as exc:
             typer.echo(f"yimen: bad configuration: {exc}", err=True)
             raise typer.Exit(2) from None
 
@@ -81,11 +86,15 @@ def run() -> None:
         _run_sandbox(SandboxArguments())
         return
     from bot.app import build_application
+    from storage.db import check_keys
     from storage.migrate import upgrade
 
     # Built first: a missing secret key or a broken profile stops us before the database is touched.
     application = build_application(settings)
-    upgrade(settings.database_url)
+    keyring = application.bot_data["casework"].keyring
+    upgrade(settings.database_url, keyring=keyring)
+    # Keys that cannot read this database stop us here, not in every resident's next update.
+    asyncio.run(check_keys(settings.database_url, keyring))
     _reach_telegram(settings)
     application.run_polling(allowed_updates=["message", "callback_query"])
 
@@ -160,7 +169,9 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     from storage.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.database_url, revision)
+    # Rows already stored may need encrypting (migration 0004); an empty database needs no key.
+    keyring = keyring_of(settings) if settings.secret_key is not None else None
+    upgrade(settings.database_url, revision, keyring=keyring)
     typer.echo(f"database at {_safe_url(settings.database_url)} is at {revision}")
 
 
@@ -247,6 +258,6 @@ def _configure_logging() -> None:
 def main() -> None:
     try:
         app()
-    except ConfigurationError as exc:
+    except (ConfigurationError, KeyProblem) as exc:
         typer.echo(f"yimen: bad configuration: {exc}", err=True)
         sys.exit(2)

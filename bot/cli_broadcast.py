@@ -17,7 +17,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.config import ConfigurationError, Settings, keyring_of, load_settings
 from bot.flows.model import Label
 from bot.notices import audience as audiences
 from bot.notices import broadcasts, rescreen
@@ -26,6 +26,7 @@ from bot.notices.broadcasts import BroadcastError
 from bot.policy import load_profile
 from bot.render import Renderer
 from storage import notices, staff
+from storage.crypto import KeyProblem
 from storage.db import Database
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
@@ -46,13 +47,17 @@ def _settings() -> Settings:
 
 def _run(work: Callable[[Database], Awaitable[T]]) -> T:
     async def main() -> T:
-        database = Database(_settings().database_url)
+        settings = _settings()
+        database = Database(settings.database_url, keyring=keyring_of(settings))
         try:
             return await work(database)
         finally:
             await database.dispose()
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except (ConfigurationError, KeyProblem) as exc:
+        raise _fail(f"bad configuration: {exc}") from None
 
 
 def _fail(message: str) -> typer.Exit:

@@ -16,9 +16,10 @@ import typer
 from sqlalchemy.exc import OperationalError
 
 from bot.casework import staffing
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.config import ConfigurationError, Settings, keyring_of, load_settings
 from bot.policy import Profile, load_profile
 from storage import staff
+from storage.crypto import KeyProblem
 from storage.db import Database
 from storage.models import StaffRole
 
@@ -52,7 +53,9 @@ def _actor() -> str:
 
 def _in_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
     async def run() -> T:
-        database = Database(settings.database_url)
+        # Staff roles are not encrypted, their audit details are: listing needs no key.
+        keyring = keyring_of(settings) if settings.secret_key is not None else None
+        database = Database(settings.database_url, keyring=keyring)
         try:
             return await work(database)
         finally:
@@ -60,6 +63,8 @@ def _in_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -
 
     try:
         return asyncio.run(run())
+    except (ConfigurationError, KeyProblem) as exc:
+        raise _fail(f"bad configuration: {exc}") from None
     except OperationalError:
         raise _fail("the database is not ready; run `yimen db upgrade` first", 1) from None
 

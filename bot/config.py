@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.policy.profile import default_profile_path
+from storage.crypto import Keyring
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/yimen.db"
 LOCALES = ("zh-CN", "en")
@@ -35,7 +36,7 @@ class Settings(BaseSettings):
     # Department id (from the profile) -> the department's Telegram group chat id.
     department_chats: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
     # Fernet keys for personal data at rest; several (comma-separated) rotate: the first
-    # encrypts, all decrypt. Required outside the sandbox and the tests.
+    # encrypts, all decrypt (README: Keys). Required outside the sandbox and the tests.
     secret_key: SecretStr | None = None
     # A conversation untouched for this long asks "continue where you left off?" first.
     resume_after_minutes: int = Field(default=60, ge=1)
@@ -152,6 +153,19 @@ class Settings(BaseSettings):
 
 class ConfigurationError(Exception):
     """One line naming the variable that is wrong, for the operator."""
+
+
+NO_SECRET_KEY = (
+    "YIMEN_SECRET_KEY: needed to encrypt residents' personal data; make one with "
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+
+
+def keyring_of(settings: Settings) -> Keyring:
+    """The operator's keys from YIMEN_SECRET_KEY; a one-line error when there are none."""
+    if settings.secret_key is None:
+        raise ConfigurationError(NO_SECRET_KEY)
+    return Keyring.parse(settings.secret_key.get_secret_value())
 
 
 def load_settings(**overrides: object) -> Settings:

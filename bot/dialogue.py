@@ -8,7 +8,7 @@ kept and the next message shows the right question.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,6 @@ from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
 from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome, Screen, TextInput
 from bot.flows.screening import ScreeningHost
-from bot.flows.spec import StepKind
 from bot.render import DEFAULT_LOCALE, LOCALES, RenderedScreen, Renderer
 from storage import residents, screenings, updates
 from storage.db import Database
@@ -78,16 +77,6 @@ class ResidentDialogue:
         self.application_host = ApplicationHost(host.profile, host.today)
         self.application = FlowEngine(load_application_flow(), self.application_host)
         self.engines = {engine.flow.name: engine, APPLICATION: self.application}
-        # Answers that are personal identifiers are encrypted in the conversation row too,
-        # not only once they reach an application (PIPL; Resident ID Card Law Art. 19).
-        self.sealed_steps = {
-            name: frozenset(
-                step.name
-                for step in flow_engine.flow.steps.values()
-                if step.kind in (StepKind.ID_NUMBER, StepKind.PHONE)
-            )
-            for name, flow_engine in self.engines.items()
-        }
         self.default_locale = default_locale
         self.resume_after = resume_after
         self.clock = clock
@@ -117,7 +106,7 @@ class ResidentDialogue:
                 return await self._to_staff(
                     session, chat_id, open_thread, event.text, display_name, locale
                 )
-            state = self._unseal(_state_of(conversation))
+            state = _state_of(conversation)
             consent = resident.consented_notice == PRIVACY_NOTICE_VERSION
             turn = Turn(
                 locale=locale,
@@ -144,8 +133,9 @@ class ResidentDialogue:
             if outcome.changed and outcome.state is not None:
                 cancelled = any(e.kind == "cancelled" for e in outcome.events)
                 ended = ConversationStatus.CANCELLED if cancelled else ConversationStatus.FINISHED
+                # The conversation's answers and view are encrypted by their column type.
                 conversation = _save(
-                    session, conversation, self._seal(outcome.state), chat_id, resident.id, ended
+                    session, conversation, outcome.state, chat_id, resident.id, ended
                 )
             # A tap with the current version can only come from the dialog message we showed
             # last, so that is the message to edit; typed input gets a fresh message below it.
@@ -187,29 +177,6 @@ class ResidentDialogue:
             edit_message_id=None,
             queued=bool(session.info.get("outbox_queued")),
         )
-
-    def _seal(self, state: DialogState) -> DialogState:
-        """A copy of ``state`` whose identifier answers are encrypted, for storing."""
-        sealed = self.sealed_steps.get(state.flow, frozenset())
-        if not sealed & state.answers.keys():
-            return state
-        vault = self.casework.vault
-        answers = {
-            key: {"sealed": vault.encrypt(str(value))}
-            if key in sealed and isinstance(value, str)
-            else value
-            for key, value in state.answers.items()
-        }
-        return replace(state, answers=answers)
-
-    def _unseal(self, state: DialogState | None) -> DialogState | None:
-        if state is None:
-            return None
-        vault = self.casework.vault
-        for key, value in state.answers.items():
-            if isinstance(value, dict) and set(value) == {"sealed"}:
-                state.answers[key] = vault.decrypt(str(value["sealed"]))
-        return state
 
     def _engine_for(self, state: DialogState | None) -> FlowEngine:
         if state is None or not state.active:

@@ -36,6 +36,7 @@ from sandbox.personas import (
 )
 from sandbox.server import STATE, create_app, start_server
 from storage import staff
+from storage.crypto import Keyring
 from storage.db import Database
 from storage.migrate import upgrade_async
 from storage.models import StaffRole
@@ -107,7 +108,8 @@ class Sandbox:
         if options.reset:
             remove_database(options.database)
         if options.migrate:
-            await upgrade_async(options.database_url)
+            keyring = Keyring.parse(sandbox_secret_key(options.database))
+            await upgrade_async(options.database_url, keyring=keyring)
         self.cast = seed_cast(self.world)
         # Department groups first: the bot's settings name them.
         profile_path = options.settings.get("profile") or default_profile_path()
@@ -138,7 +140,9 @@ class Sandbox:
         application = build_application(settings)
         self.application = application
         assert self.cast is not None
-        await seed_staff(application.bot_data["components"].database, self.cast, self.world)
+        database = application.bot_data["components"].database
+        await database.unlock()  # a key that cannot read this database stops here
+        await seed_staff(database, self.cast, self.world)
         self.feed.publish({"type": "personas"})
         # PTB's non-blocking start-up, step by step as run_polling does it, on our own loop
         # (the hooks too: post_init sets the command menu, post_shutdown closes the database).

@@ -1,7 +1,13 @@
-"""Engine and sessions. SQLite runs in WAL with IMMEDIATE write transactions; PostgreSQL as is."""
+"""Engine and sessions. SQLite runs in WAL with IMMEDIATE write transactions; PostgreSQL as is.
+
+An engine carries the operator's keyring (storage/crypto.py): encrypted columns read it from
+the engine's dialect. A SQLite file and the folder made for it are the owner's alone.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import partial
@@ -17,19 +23,30 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage import sqlite_inline
+from storage import keycheck, sqlite_inline
+from storage.crypto import Keyring, attach
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# The database file, its WAL and shared-memory files, and a folder we create for them.
+OWNER_ONLY_FILE = 0o600
+OWNER_ONLY_FOLDER = 0o700
+SQLITE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An engine for ``url``; for SQLite, make sure the folder exists and set the pragmas."""
+def create_engine(
+    url: str, *, echo: bool = False, keyring: Keyring | None = None, foreign_keys: bool = True
+) -> AsyncEngine:
+    """An engine for ``url`` carrying ``keyring``; for SQLite, make sure the folder and the
+    file exist (owner-only) and set the pragmas. Migrations turn SQLite's foreign keys off:
+    a table rebuilt in batch mode is dropped, and the drop would cascade to every child row."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        attach(engine.sync_engine.dialect, keyring)
+        return engine
     database = parsed.database or ""
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        _create_owner_only(Path(database))
     # One connection, statements run inline (see storage/sqlite_inline.py); every unit of work
     # ends in COMMIT or ROLLBACK itself, so the pool need not roll back again on check-in.
     engine = create_async_engine(
@@ -41,11 +58,36 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         pool_timeout=60,
         pool_reset_on_return=None,
     )
-    _configure_sqlite(engine)
+    attach(engine.sync_engine.dialect, keyring)
+    _configure_sqlite(engine, database, foreign_keys=foreign_keys)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _create_owner_only(path: Path) -> None:
+    """Residents' data must not be readable by other accounts on the machine."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=OWNER_ONLY_FOLDER)
+        path.parent.chmod(OWNER_ONLY_FOLDER)  # mkdir's mode is masked by the umask
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY_FILE))
+    _tighten(str(path))
+
+
+def _tighten(database: str) -> None:
+    # SQLite gives its -wal and -shm files the database file's mode; an older file (or one
+    # copied in) is tightened here too.
+    if not database or database == ":memory:":
+        return
+    for suffix in SQLITE_COMPANIONS:
+        path = Path(database + suffix)
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(OWNER_ONLY_FILE)
+        except FileNotFoundError:
+            continue
+
+
+def _configure_sqlite(engine: AsyncEngine, database: str, *, foreign_keys: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so that we can say BEGIN IMMEDIATE:
@@ -55,8 +97,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.close()
+        _tighten(database)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -64,18 +107,44 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 class Database:
-    """The engine and a session factory; one per process."""
+    """The engine, a session factory and the keyring; one per process."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, keyring: Keyring | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.keyring = keyring
+        self.engine = create_engine(url, echo=echo, keyring=keyring)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._unlocking = asyncio.Lock()
+
+    async def unlock(self) -> None:
+        """Read (or, in a new database, make) the key check: :class:`WrongKeyError` when the
+        configured keys cannot read it. Start-up calls this; the first transaction otherwise."""
+        if self.keyring is None or self.keyring.unlocked:
+            return
+        async with self._unlocking:
+            if self.keyring.unlocked:
+                return
+            async with self.sessions() as session, session.begin():
+                await keycheck.open_or_create(session, self.keyring)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """One unit of work: commit on success, roll back on any error."""
+        if self.keyring is not None and not self.keyring.unlocked:
+            await self.unlock()
         async with self.sessions() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def check_keys(url: str, keyring: Keyring) -> None:
+    """At start-up: unlock ``keyring`` with the database's key check, or raise
+    :class:`storage.crypto.WrongKeyError`. A database of its own, so no connection outlives
+    the caller's event loop."""
+    database = Database(url, keyring=keyring)
+    try:
+        await database.unlock()
+    finally:
+        await database.dispose()

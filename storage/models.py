@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.crypto import EncryptedJson, EncryptedText
 from storage.types import BigId, JsonDocument, UTCDateTime, utcnow
 
 NAMING = {
@@ -74,10 +75,11 @@ class Conversation(Base):
     flow: Mapped[str] = mapped_column(String(32))
     step: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default=ConversationStatus.ACTIVE)
-    answers: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJson, default=dict)
     history: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
-    # Transient view state (a programme opened for details, a screen shown over the step).
-    view: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    # Transient view state (a programme opened for details, a screen shown over the step);
+    # it holds a household member or documents half-entered, so it is encrypted too.
+    view: Mapped[dict[str, Any]] = mapped_column(EncryptedJson, default=dict)
     dialog_message_id: Mapped[int | None] = mapped_column(BigInteger)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -106,8 +108,8 @@ class Screening(Base):
     resident_id: Mapped[int] = mapped_column(
         ForeignKey("residents.id", ondelete="CASCADE"), index=True
     )
-    answers: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
-    verdicts: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJson)
+    verdicts: Mapped[dict[str, Any]] = mapped_column(EncryptedJson)
     standards_version: Mapped[str] = mapped_column(String(32))
     evaluated_on: Mapped[date] = mapped_column(Date)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -145,27 +147,27 @@ class Application(Base):
     status: Mapped[str] = mapped_column(String(24), default=ApplicationStatus.SUBMITTED)
     locale: Mapped[str] = mapped_column(String(8))
     # The applicant (who talks to the bot) and the person the application is for.
-    applicant_name: Mapped[str] = mapped_column(String(64))
-    applicant_id_number: Mapped[str] = mapped_column(Text)  # encrypted
-    applicant_phone: Mapped[str] = mapped_column(Text)  # encrypted
+    applicant_name: Mapped[str] = mapped_column(EncryptedText)
+    applicant_id_number: Mapped[str] = mapped_column(EncryptedText)
+    applicant_phone: Mapped[str] = mapped_column(EncryptedText)
     subject: Mapped[str] = mapped_column(String(16))  # self | family | in_care
-    relationship: Mapped[str | None] = mapped_column(String(32))
-    subject_name: Mapped[str] = mapped_column(String(64))
-    subject_id_number: Mapped[str] = mapped_column(Text)  # encrypted
+    relationship: Mapped[str | None] = mapped_column(EncryptedText)
+    subject_name: Mapped[str] = mapped_column(EncryptedText)
+    subject_id_number: Mapped[str] = mapped_column(EncryptedText)
     # A keyed digest of the subject's ID number: finds duplicates without decrypting.
     subject_digest: Mapped[str] = mapped_column(String(64), index=True)
     subject_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     guardian_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     # A child's guardian (PIPL Art. 31): the applicant or the person they named; personal data.
-    guardian_name: Mapped[str | None] = mapped_column(Text)
-    guardian_relationship: Mapped[str | None] = mapped_column(Text)
+    guardian_name: Mapped[str | None] = mapped_column(EncryptedText)
+    guardian_relationship: Mapped[str | None] = mapped_column(EncryptedText)
     town_id: Mapped[str] = mapped_column(String(32), index=True)
-    village: Mapped[str] = mapped_column(String(64))
-    household: Mapped[list[dict[str, Any]]] = mapped_column(JsonDocument, default=list)
-    facts: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    village: Mapped[str] = mapped_column(EncryptedText)
+    household: Mapped[list[dict[str, Any]]] = mapped_column(EncryptedJson, default=list)
+    facts: Mapped[dict[str, Any]] = mapped_column(EncryptedJson, default=dict)
     economic_check_authorised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(EncryptedText)
     # Set when the archive period after closing ended and every personal field was cleared;
     # programme, town, dates, statuses and outcomes stay for statistics.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -220,7 +222,7 @@ class StatusEvent(Base):
     actor_kind: Mapped[str] = mapped_column(String(16))  # resident | staff | system
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     action: Mapped[str] = mapped_column(String(32))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -237,7 +239,7 @@ class SubmittedDocument(Base):
         ForeignKey("department_tasks.id", ondelete="SET NULL")
     )
     document_id: Mapped[str] = mapped_column(String(48))
-    telegram_file_id: Mapped[str | None] = mapped_column(String(256))
+    telegram_file_id: Mapped[str | None] = mapped_column(EncryptedText)
     kind: Mapped[str | None] = mapped_column(String(16))  # photo | document
     mime_type: Mapped[str | None] = mapped_column(String(96))
     size: Mapped[int | None] = mapped_column(Integer)
@@ -274,7 +276,7 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     purpose: Mapped[str] = mapped_column(String(24))
     priority: Mapped[int] = mapped_column(Integer, default=Priority.RESIDENT)
-    payload: Mapped[dict[str, Any]] = mapped_column(JsonDocument)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJson)
     status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -333,7 +335,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(48))
     subject: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))  # allowed | refused
-    detail: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(EncryptedJson, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
@@ -390,7 +392,9 @@ class NoticeSubscription(Base):
     )
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    topics: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    # What they want to hear about says something of their life (disability, children):
+    # encrypted, and filtered in Python (bot/notices/audience.py), never in SQL.
+    topics: Mapped[list[str]] = mapped_column(EncryptedJson, default=list)
     # Only notices addressed to the resident's own town.
     town_only: Mapped[bool] = mapped_column(Boolean, default=False)
     town_id: Mapped[str | None] = mapped_column(String(32))
@@ -453,10 +457,117 @@ class RescreenNotice(Base):
     )
     standards_version: Mapped[str] = mapped_column(String(32))
     # Programme id -> [verdict before, verdict now], only those that improved (may be empty).
-    improved: Mapped[dict[str, Any]] = mapped_column(JsonDocument, default=dict)
+    improved: Mapped[dict[str, Any]] = mapped_column(EncryptedJson, default=dict)
     outbox_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
         Index("ix_rescreen_notices_once", "resident_id", "standards_version", unique=True),
     )
+
+
+# ---- keys -------------------------------------------------------------------------------------
+
+
+class KeyCheck(Base):
+    """One row: this database's digest key, encrypted under the operator's keys (storage/crypto.py).
+
+    Already a ``<key id>:<token>`` ciphertext, so a plain column: start-up reads it by hand to
+    tell the operator which key wrote it."""
+
+    __tablename__ = "key_check"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    digest_key: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# ---- what is personal -------------------------------------------------------------------------
+
+# The kinds of personal data the privacy notices name (label keys privacy.kind.*), and the
+# columns that hold them. Every one uses an encrypted type; tests/test_personal_data_registry.py
+# keeps this, the models and the notices in step.
+PERSONAL_DATA: dict[str, tuple[str, ...]] = {
+    "names": (
+        "applications.applicant_name",
+        "applications.subject_name",
+        "applications.relationship",
+        "applications.guardian_name",
+        "applications.guardian_relationship",
+    ),
+    "id_numbers": ("applications.applicant_id_number", "applications.subject_id_number"),
+    "phone": ("applications.applicant_phone",),
+    "village": ("applications.village",),
+    "household": ("applications.household",),
+    "answers": (
+        "conversations.answers",
+        "conversations.view",
+        "screenings.answers",
+        "screenings.verdicts",
+        "applications.facts",
+        "rescreen_notices.improved",
+        "notice_subscriptions.topics",
+    ),
+    "documents": ("submitted_documents.telegram_file_id",),
+    "notes": (
+        "applications.rejection_reason",
+        "status_events.note",
+        "audit_events.detail",
+    ),
+    "messages": ("outbox.payload",),
+}
+
+# Text columns that hold no resident's personal data, each with the reason. A new text column
+# must be added here or to PERSONAL_DATA (with an encrypted type), or the registry test fails.
+NOT_PERSONAL: dict[str, str] = {
+    "residents.locale": "a language code",
+    "residents.consented_notice": "a notice version",
+    "consent_records.purpose": "a fixed purpose name",
+    "consent_records.notice_version": "a notice version",
+    "conversations.flow": "a flow name",
+    "conversations.step": "a step name",
+    "conversations.status": "a fixed status",
+    "conversations.history": "step names",
+    "screenings.standards_version": "a standards version",
+    "screenings.chosen_programmes": "programme ids",
+    "applications.number": "the application number we gave",
+    "applications.status": "a fixed status",
+    "applications.locale": "a language code",
+    "applications.subject": "self, family or in_care",
+    "applications.subject_digest": "a keyed digest (HMAC) of the ID number, not reversible",
+    "applications.town_id": "a town id of the profile (routing)",
+    "application_counters.series": "a number prefix and year",
+    "department_tasks.programme_id": "a programme id",
+    "department_tasks.department_id": "a department id",
+    "department_tasks.state": "a fixed state",
+    "department_tasks.start_month": "a month",
+    "status_events.actor_kind": "resident, staff or system",
+    "status_events.action": "a fixed action name",
+    "submitted_documents.document_id": "a document type of the profile",
+    "submitted_documents.kind": "photo or document",
+    "submitted_documents.mime_type": "a file type",
+    "outbox.purpose": "a fixed purpose name",
+    "outbox.status": "a fixed status",
+    "outbox.combine_key": "a chat and purpose key",
+    "outbox.error": "Telegram's error description",
+    "staff_members.role": "a fixed role",
+    "staff_members.town_id": "a town id",
+    "staff_members.department_id": "a department id",
+    "staff_members.display_name": "a staff member's work name, shown to colleagues",
+    "audit_events.action": "a fixed action name",
+    "audit_events.subject": "an application number or a record id",
+    "audit_events.outcome": "allowed or refused",
+    "staff_threads.status": "open or closed",
+    "notice_subscriptions.town_id": "a town id",
+    "notice_subscriptions.consent_version": "a notice version",
+    "notice_subscriptions.stopped_reason": "a fixed reason",
+    "broadcasts.status": "a fixed status",
+    "broadcasts.draft_step": "a step name",
+    "broadcasts.text": "a policy notice written by an administrator",
+    "broadcasts.body_html": "the same notice, ready to send",
+    "broadcasts.photo_file_id": "the notice's picture",
+    "broadcasts.audience": "an audience chosen by an administrator",
+    "broadcasts.stats": "counts",
+    "rescreen_notices.standards_version": "a standards version",
+    "key_check.digest_key": "the digest key, itself encrypted under the operator's keys",
+}

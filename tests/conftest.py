@@ -17,12 +17,20 @@ from bot.config import Settings, load_settings
 from sandbox.botapi import BotApiState
 from sandbox.models import StoredMessage
 from sandbox.request import FakeRequest
+from storage.crypto import Keyring
 from storage.migrate import upgrade
 
 TOKEN = "123:TEST"
 # Synthetic: a fixed key so that test databases can be read back; never used elsewhere.
 TEST_SECRET_KEY = "0mW4X3y8cYQ0q1e5Y5m9aY0H3o9vQ2x1tJ2g7m0Q5lE="
 STAFF_CHAT = -1002000000001
+
+
+def synthetic_keyring() -> Keyring:
+    """The test key, for a database opened outside the bot (one keyring per database)."""
+    return Keyring.parse(TEST_SECRET_KEY)
+
+
 DEPARTMENT_CHATS = {
     "civil_affairs": -1002000000101,
     "medical_security": -1002000000102,

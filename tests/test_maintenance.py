@@ -10,10 +10,11 @@ from bot.maintenance import prune
 from storage import updates
 from storage.db import Database
 from storage.models import ProcessedUpdate, Resident, Screening
+from tests.conftest import synthetic_keyring
 
 
 async def test_prune_keeps_what_is_recent(database_url: str) -> None:
-    database = Database(database_url)
+    database = Database(database_url, keyring=synthetic_keyring())
     now = datetime(2026, 6, 1, tzinfo=UTC)
     try:
         async with database.transaction() as session:

@@ -65,7 +65,7 @@ async def open_duplicates(
         select(DepartmentTask.programme_id, Application.number)
         .join(Application, Application.id == DepartmentTask.application_id)
         .where(
-            Application.subject_digest == casework.vault.digest(subject_id_number),
+            Application.subject_digest == casework.digest(subject_id_number),
             Application.status.not_in(CLOSED_APPLICATIONS),
             DepartmentTask.state.not_in([str(state) for state in FINAL]),
         )
@@ -97,7 +97,7 @@ async def submit(session: AsyncSession, draft: ApplicationDraft, casework: Casew
     )
     if duplicates:
         return Submission(0, duplicates[0][1], (), duplicates)
-    profile, vault, today = casework.profile, casework.vault, casework.today()
+    profile, today = casework.profile, casework.today()
     now = casework.clock()
     number = await next_number(session, prefix=profile.prefix, year=today.year)
     child = _is_child(draft.subject_id_number, today)
@@ -108,13 +108,13 @@ async def submit(session: AsyncSession, draft: ApplicationDraft, casework: Casew
         status=ApplicationStatus.SUBMITTED,
         locale=draft.locale,
         applicant_name=draft.applicant_name,
-        applicant_id_number=vault.encrypt(draft.applicant_id_number),
-        applicant_phone=vault.encrypt(draft.applicant_phone),
+        applicant_id_number=draft.applicant_id_number,
+        applicant_phone=draft.applicant_phone,
         subject=draft.subject,
         relationship=draft.relationship,
         subject_name=draft.subject_name,
-        subject_id_number=vault.encrypt(draft.subject_id_number),
-        subject_digest=vault.digest(draft.subject_id_number),
+        subject_id_number=draft.subject_id_number,
+        subject_digest=casework.digest(draft.subject_id_number),
         subject_consent=draft.subject_consent,
         guardian_consent=draft.guardian_consent,
         guardian_name=draft.guardian_name,

@@ -135,7 +135,7 @@ def alert_screen(
     keyboard: Keyboard | None = None,
 ) -> Screen:
     """The window's alert: town, programmes, urgency, masked personal data, and what was done."""
-    vault, profile = casework.vault, casework.profile
+    profile = casework.profile
     return Screen(
         "staff/alert.html",
         {
@@ -144,11 +144,11 @@ def alert_screen(
             "programmes": [profile.programme(t.programme_id) for t in tasks],
             "applicant": mask_name(application.applicant_name),
             "subject": mask_name(application.subject_name),
-            "id_number": mask_id_number(vault.decrypt(application.subject_id_number)),
+            "id_number": mask_id_number(application.subject_id_number),
             # A child's guardian: masked like every name in a group chat.
             "guardian": mask_name(application.guardian_name or ""),
             "guardian_relationship": guardian_relationship(casework, application),
-            "phone": mask_phone(vault.decrypt(application.applicant_phone)),
+            "phone": mask_phone(application.applicant_phone),
             "missing": [document_name(casework, doc) for doc in missing],
             "outcome": outcome,
             "prompt": prompt,

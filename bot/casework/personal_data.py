@@ -1,36 +1,10 @@
-"""Personal data at rest: encrypted (Fernet), found by keyed digest, shown masked.
+"""Personal data shown to staff: masked, except in the audited "details" view.
 
-Resident ID numbers and phone numbers are encrypted with MultiFernet so keys can rotate (the
-first key encrypts, every key decrypts). Duplicate applications are found by an HMAC of the ID
-number, so nobody has to decrypt a table to compare. Staff views show masked values; only the
-audited "details" view decrypts.
+At rest every personal column is encrypted by its column type (storage/crypto.py), and an
+application is found by the keyed digest of the ID number (``Casework.digest``).
 """
 
 from __future__ import annotations
-
-import hashlib
-import hmac
-
-from cryptography.fernet import Fernet, MultiFernet
-
-
-class PersonalDataVault:
-    def __init__(self, keys: str) -> None:
-        parts = [key.strip() for key in keys.split(",") if key.strip()]
-        if not parts:
-            raise ValueError("at least one Fernet key is needed")
-        self._fernet = MultiFernet([Fernet(key) for key in parts])
-        # A separate key for digests, derived from the current encryption key.
-        self._digest_key = hashlib.sha256(b"yimen-digest:" + parts[0].encode()).digest()
-
-    def encrypt(self, value: str) -> str:
-        return self._fernet.encrypt(value.encode()).decode()
-
-    def decrypt(self, token: str) -> str:
-        return self._fernet.decrypt(token.encode()).decode()
-
-    def digest(self, value: str) -> str:
-        return hmac.new(self._digest_key, value.upper().encode(), hashlib.sha256).hexdigest()
 
 
 def mask_id_number(value: str) -> str:

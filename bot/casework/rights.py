@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,22 +47,6 @@ IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 OPTIONAL_PURPOSES = ("rescreen",)
 
 
-def reveal(casework: Casework, value: object) -> object:
-    """A stored value as the resident gave it.
-
-    Identifier columns and sealed conversation answers hold ciphertext today; a value that is
-    not ciphertext (already clear, or emptied by anonymisation) is returned as it is.
-    """
-    if isinstance(value, dict) and set(value) == {"sealed"}:
-        value = value["sealed"]
-    if not isinstance(value, str) or not value:
-        return value
-    try:
-        return casework.vault.decrypt(value)
-    except (InvalidToken, ValueError, TypeError):
-        return value
-
-
 def _when(moment: datetime | date | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
@@ -91,7 +74,7 @@ async def find_by_id_number(
     Someone who applied for a relative is not that relative: their own chat and screening are
     not the relative's to see or erase, so only "self" applications lead to a resident.
     """
-    digest = casework.vault.digest(id_number.strip().upper())
+    digest = casework.digest(id_number.strip().upper())
     rows = await session.execute(
         select(Application.resident_id, Application.subject).where(
             Application.subject_digest == digest
@@ -176,7 +159,7 @@ async def export(session: AsyncSession, casework: Casework, resident: Resident) 
                 "flow": c.flow,
                 "step": c.step,
                 "status": c.status,
-                "answers": {k: reveal(casework, v) for k, v in c.answers.items()},
+                "answers": dict(c.answers),
                 "started_at": _when(c.started_at),
                 "updated_at": _when(c.updated_at),
             }
@@ -261,12 +244,12 @@ def _application(
         "anonymised_at": _when(a.anonymised_at),
         "applicant": {
             "name": a.applicant_name,
-            "id_number": reveal(casework, a.applicant_id_number),
-            "phone": reveal(casework, a.applicant_phone),
+            "id_number": a.applicant_id_number,
+            "phone": a.applicant_phone,
         },
         "for": a.subject,
         "relationship": a.relationship,
-        "person": {"name": a.subject_name, "id_number": reveal(casework, a.subject_id_number)},
+        "person": {"name": a.subject_name, "id_number": a.subject_id_number},
         "subject_consent": a.subject_consent,
         "guardian": {"name": a.guardian_name, "relationship": a.guardian_relationship},
         "guardian_consent": a.guardian_consent,

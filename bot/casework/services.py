@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.casework.personal_data import PersonalDataVault
 from bot.policy import Profile
 from bot.render import Renderer
+from storage.crypto import Keyring
 
 # Policy dates are Chinese dates: a time limit counts days in China.
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -18,12 +18,18 @@ CHINA = ZoneInfo("Asia/Shanghai")
 @dataclass(frozen=True, slots=True)
 class Casework:
     profile: Profile
-    vault: PersonalDataVault
+    # The operator's keys; encrypted columns use the database's own copy (storage/db.py).
+    keyring: Keyring
     renderer: Renderer
     clock: Callable[[], datetime]
     staff_locale: str = "zh-CN"
     staff_chat_id: int | None = None
     department_chats: Mapping[str, int] = field(default_factory=dict)
+
+    def digest(self, value: str) -> str:
+        """The keyed digest that finds a person by ID number without decrypting anything
+        (applications.subject_digest)."""
+        return self.keyring.digest(value)
 
     def today(self) -> date:
         return self.clock().astimezone(CHINA).date()

@@ -281,15 +281,15 @@ async def _details(view: _View) -> StaffReply:
         detail={"fields": ["applicant_id_number", "applicant_phone", "subject_id_number"]},
         at=casework.clock(),
     )
-    vault, profile = casework.vault, casework.profile
+    profile = casework.profile
     screen = Screen(
         "staff/details.html",
         {
             "application": application,
             "town": profile.town(application.town_id),
-            "applicant_id": vault.decrypt(application.applicant_id_number),
-            "phone": vault.decrypt(application.applicant_phone),
-            "subject_id": vault.decrypt(application.subject_id_number),
+            "applicant_id": application.applicant_id_number,
+            "phone": application.applicant_phone,
+            "subject_id": application.subject_id_number,
             "guardian_relationship": guardian_relationship(casework, application),
             "tasks": [(t, profile.programme(t.programme_id)) for t in view.tasks],
             "received": [document_name(casework, d) for d in view.received],

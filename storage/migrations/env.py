@@ -26,7 +26,13 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    engine = create_engine(
+        config.get_main_option("sqlalchemy.url") or "",
+        keyring=config.attributes.get("keyring"),
+        # Batch mode rebuilds a SQLite table by dropping it: with foreign keys on, the drop
+        # would delete (or unlink) every row that refers to it.
+        foreign_keys=False,
+    )
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

@@ -80,7 +80,7 @@ async def test_a_full_application_after_a_screening_in_chinese(bot: BotHarness) 
     [application] = await applications(bot)
     assert application.number == "JJ-2026-000001"
     assert application.subject == "self" and application.subject_name == "张桂兰"
-    assert application.applicant_id_number != ZHANG  # stored encrypted
+    assert application.applicant_id_number == ZHANG  # decrypted by its column type
     assert application.village == "黄荆村" and application.town_id == "baisha"
     assert application.household == []
     assert application.economic_check_authorised_at is not None

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from storage.db import Database
 from storage.models import AuditEvent, Broadcast, BroadcastStatus, NoticeSubscription, Resident
+from tests.conftest import TEST_SECRET_KEY, synthetic_keyring
 
 runner = CliRunner()
 
@@ -21,9 +22,10 @@ runner = CliRunner()
 def env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("YIMEN_DATABASE_URL", database_url)
     monkeypatch.setenv("YIMEN_ADMIN_IDS", "9001")
+    monkeypatch.setenv("YIMEN_SECRET_KEY", TEST_SECRET_KEY)
 
     async def seed() -> None:
-        database = Database(database_url)
+        database = Database(database_url, keyring=synthetic_keyring())
         async with database.transaction() as session:
             for user_id in (11, 12):
                 resident = Resident(telegram_user_id=user_id)
@@ -47,7 +49,7 @@ def env(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def rows(url: str, model: type) -> list:  # type: ignore[type-arg]
     async def read() -> list:  # type: ignore[type-arg]
-        database = Database(url)
+        database = Database(url, keyring=synthetic_keyring())
         async with database.transaction() as session:
             found = list((await session.scalars(select(model))).all())
         await database.dispose()

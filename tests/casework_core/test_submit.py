@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bot.casework.applications import submit
 from bot.casework.drafts import ApplicationDraft, DocumentDraft
@@ -52,8 +52,15 @@ async def test_submit_creates_application_tasks_events_documents_and_outbox(
     async with components.database.transaction() as session:
         application = await session.get(Application, first.application_id)
         assert application is not None
-        assert "360426" not in application.subject_id_number  # encrypted at rest
-        assert "1381234" not in application.applicant_phone
+        # Decrypted by the column type; stored encrypted (the raw text, read past the type).
+        assert application.subject_id_number == "360426199101010071"
+        stored = (
+            await session.execute(
+                text("SELECT subject_id_number, applicant_phone FROM applications WHERE id = :i"),
+                {"i": application.id},
+            )
+        ).one()
+        assert "360426" not in stored[0] and "1381234" not in stored[1]
         tasks = (
             await session.scalars(
                 select(DepartmentTask).where(DepartmentTask.application_id == application.id)

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from storage.crypto import Keyring
 from storage.migrate import upgrade
 from tests.conftest import TEST_SECRET_KEY
 
@@ -70,7 +71,9 @@ def test_add_list_remove(database: Path) -> None:
         ("staff.remove", "user:7001", None, "allowed"),
         ("staff.remove", "user:7001", None, "allowed"),
     ]
-    assert all('"actor": "cli' in str(detail) for *_, detail in audit)
+    # The detail is encrypted at rest; decrypted, it names the command line as the actor.
+    keyring = Keyring.parse(TEST_SECRET_KEY)
+    assert all('"actor":"cli' in keyring.decrypt(str(detail)) for *_, detail in audit)
 
 
 @pytest.mark.parametrize(

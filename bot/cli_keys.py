@@ -1,0 +1,112 @@
+"""``yimen keys``: re-encrypt under the newest key, and see which keys still protect data.
+
+Rotation, as README says: put the new key in front of YIMEN_SECRET_KEY (``new,old``), restart,
+run ``yimen keys rotate``, check with ``yimen keys check`` that nothing is left under the old
+key, then remove the old key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from bot.config import ConfigurationError, Settings, keyring_of, load_settings
+from storage.crypto import KeyProblem, Keyring
+from storage.db import Database
+from storage.keys import DEFAULT_BATCH, census, rotate
+
+keys_app = typer.Typer(help="Encryption keys (YIMEN_SECRET_KEY).", no_args_is_help=True)
+
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(f"yimen keys: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _with_keys(work: Callable[[Database, Keyring], Awaitable[T]]) -> T:
+    """Run ``work`` on the database once the configured keys have opened its key check."""
+    try:
+        settings: Settings = load_settings()
+        keyring = keyring_of(settings)
+    except ConfigurationError as exc:
+        raise _fail(f"bad configuration: {exc}") from None
+
+    async def run() -> T:
+        database = Database(settings.database_url, keyring=keyring)
+        try:
+            await database.unlock()
+            return await work(database, keyring)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(run())
+    except KeyProblem as exc:
+        raise _fail(f"bad configuration: {exc}") from None
+    except OperationalError:
+        raise _fail("the database is not ready; run `yimen db upgrade` first", 1) from None
+
+
+@keys_app.command("rotate")
+def rotate_command(
+    batch: Annotated[
+        int, typer.Option(min=1, max=10_000, help="Rows re-encrypted per transaction.")
+    ] = DEFAULT_BATCH,
+) -> None:
+    """Encrypt every stored value again under the first key; safe to stop and run again."""
+
+    def report(column: str, done: int, left: int) -> None:
+        if left:
+            typer.echo(f"{column}: {done}/{left}")
+
+    async def work(database: Database, keyring: Keyring) -> tuple[int, str]:
+        typer.echo(f"re-encrypting under key {keyring.key_id}")
+        return await rotate(database, keyring, batch=batch, progress=report), keyring.key_id
+
+    total, kid = _with_keys(work)
+    typer.echo(f"done: {total} values re-encrypted; every value is under key {kid}")
+
+
+@keys_app.command("check")
+def check_command() -> None:
+    """How many stored values each key protects; non-zero exit if a key is not configured."""
+
+    async def work(database: Database, keyring: Keyring) -> tuple[list[str], set[str]]:
+        counts = await census(database)
+        lines: list[str] = []
+        unknown: set[str] = set()
+        per_key: dict[str, int] = defaultdict(int)
+        for count in counts:
+            known = count.key_id in keyring.key_ids
+            if not known:
+                unknown.add(count.key_id)
+            per_key[count.key_id] += count.values
+            mark = "" if known else "  (not configured)"
+            lines.append(f"{count.column:<40} {count.key_id:<10} {count.values:>9}{mark}")
+        lines.append("")
+        for kid in keyring.key_ids:
+            values = per_key.pop(kid, 0)
+            if kid == keyring.key_id:
+                lines.append(f"key {kid} (first, encrypts): {values} values")
+            elif values:
+                lines.append(f"key {kid}: {values} values (run `yimen keys rotate`)")
+            else:
+                lines.append(f"key {kid}: 0 values (it can be removed from YIMEN_SECRET_KEY)")
+        for kid, values in sorted(per_key.items()):
+            lines.append(f"key {kid} (not configured): {values} values")
+        return lines, unknown
+
+    lines, unknown = _with_keys(work)
+    for line in lines:
+        typer.echo(line)
+    if unknown:
+        raise _fail(
+            f"values under key ids not in YIMEN_SECRET_KEY: {', '.join(sorted(unknown))}", 1
+        )
