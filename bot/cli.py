@@ -194,7 +194,8 @@ def db_retention(
     rules = maintenance.rules_from(settings, load_profile(settings.profile))
 
     async def work() -> dict[str, int]:
-        database = Database(settings.database_url)
+        # Anonymising writes encrypted columns: the keys, checked against the database.
+        database = Database(settings.database_url, keyring=keyring_of(settings))
         try:
             return await maintenance.prune(database, datetime.now(UTC), rules, dry_run=dry_run)
         finally:

@@ -30,7 +30,7 @@ from storage.models import (
     SubmittedDocument,
 )
 from storage.retention import RetentionRules
-from tests.conftest import BotHarness
+from tests.conftest import TEST_SECRET_KEY, BotHarness, synthetic_keyring
 from tests.relay.helpers import database
 from tests.rights.test_rights import RELAYED, ZHANG, screen_and_engage
 
@@ -156,6 +156,7 @@ def test_db_retention_dry_run_counts_and_the_real_run_deletes(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("YIMEN_DATABASE_URL", database_url)
+    monkeypatch.setenv("YIMEN_SECRET_KEY", TEST_SECRET_KEY)
     asyncio.run(_a_draft_of(database_url, datetime(2026, 3, 2, tzinfo=UTC)))
     runner = CliRunner()
     with time_machine.travel(datetime(2026, 3, 20, tzinfo=UTC), tick=False):
@@ -174,7 +175,7 @@ def test_db_retention_dry_run_counts_and_the_real_run_deletes(
 
 
 async def _a_draft_of(database_url: str, at: datetime) -> None:
-    db = Database(database_url)
+    db = Database(database_url, keyring=synthetic_keyring())
     try:
         async with db.transaction() as session:
             resident = Resident(telegram_user_id=4104, created_at=at, updated_at=at)
