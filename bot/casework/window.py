@@ -46,6 +46,7 @@ from storage.models import (
     ApplicationStatus,
     DepartmentTask,
     Priority,
+    Resident,
     StaffRole,
     StatusEvent,
     SubmittedDocument,
@@ -267,19 +268,33 @@ async def _reject(view: _View, reason: Reason, combine_within: timedelta) -> Sta
     )
 
 
+DETAIL_FIELDS = ["applicant_id_number", "applicant_phone", "subject_id_number"]
+
+
 async def _details(view: _View) -> StaffReply:
-    """The unmasked view: decrypted here, never stored in the outbox, and audited."""
+    """The unmasked view: decrypted here, never stored in the outbox, sent only to the staff
+    member's private chat (never a group), and audited with where it went."""
     casework, application = view.casework, view.application
+    started = await view.session.scalar(
+        select(Resident.private_chat_at).where(Resident.telegram_user_id == view.actor.user_id)
+    )
     staff.audit(
         view.session,
         actor_id=view.actor.user_id,
         chat_id=view.actor.chat_id,
         action="personal_data.unmasked",
         subject=application.number,
-        outcome="allowed",
-        detail={"fields": ["applicant_id_number", "applicant_phone", "subject_id_number"]},
+        outcome="allowed" if started is not None else "withheld",
+        detail={
+            "fields": DETAIL_FIELDS,
+            # The chat the details went to, never their content.
+            "sent_to": view.actor.user_id if started is not None else None,
+            **({} if started is not None else {"reason": "no private chat with the bot"}),
+        },
         at=casework.clock(),
     )
+    if started is None:
+        return StaffReply(alert=True, needs_private_chat=True)
     vault, profile = casework.vault, casework.profile
     screen = Screen(
         "staff/details.html",

@@ -24,7 +24,7 @@ from bot.delivery.messenger import Messenger
 from bot.flows.model import Screen
 from bot.flows.parsing import normalise
 from bot.render import RenderedScreen
-from storage import updates
+from storage import staff, updates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -153,6 +153,11 @@ async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             reply = await department.press(
                 session, casework, actor, pressed, data=data or "", combine_within=combine
             )
+    if reply.private is not None:
+        # Sent before the press is answered: the toast says whether it arrived.
+        await _send_private(context, reply, actor)
+    if reply.needs_private_chat:
+        reply.toast = label(casework, reply.start_key, link=_start_link(context))
     await query.answer(reply.toast, show_alert=reply.alert)
     message = query.message if isinstance(query.message, Message) else None
     await _show(context, reply, actor, message)
@@ -205,33 +210,46 @@ async def _show(
     if reply.edit is not None and message is not None:
         messenger: Messenger = context.bot_data["messenger"]
         await messenger.show(message.chat.id, reply.edit, edit=message.message_id)
-    if reply.private is not None:
-        await _send_private(context, reply, actor, message)
     if reply.wake:
         dispatcher: Dispatcher = context.bot_data["dispatcher"]
         dispatcher.wake.set()
 
 
 async def _send_private(
-    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor, message: Message | None
+    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor
 ) -> None:
-    """Unmasked details go to the staff member privately; if they never started the bot, as a
-    reply in the staff chat. Sent directly, never through the outbox, so decrypted numbers
-    are not written to the database."""
+    """Unmasked details go to the staff member's private chat and nowhere else. Sent directly,
+    never through the outbox, so decrypted numbers are not written to the database. If the
+    private chat fails (they stopped the bot), nothing is posted anywhere, and the audit says so."""
     assert reply.private is not None
     screen = reply.private
     try:
         await context.bot.send_message(actor.user_id, screen.text, parse_mode=ParseMode.HTML)
         return
-    except (Forbidden, BadRequest):
-        pass  # the bot may not write to people who have not started it
-    if message is not None:
-        await context.bot.send_message(
-            message.chat.id,
-            screen.text,
-            parse_mode=ParseMode.HTML,
-            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+    except (Forbidden, BadRequest) as exc:
+        log.info("details not delivered privately: %s", exc)
+    casework: Casework = context.bot_data["casework"]
+    database: Database = context.bot_data["components"].database
+    async with database.transaction() as session:
+        staff.audit(
+            session,
+            actor_id=actor.user_id,
+            chat_id=actor.chat_id,
+            action="personal_data.unmasked",
+            outcome="not_delivered",
+            detail={"sent_to": actor.user_id},
+            at=casework.clock(),
         )
+    reply.private = None
+    reply.needs_private_chat = True
+    reply.start_key = "window.details_not_delivered"
+    reply.alert = True
+
+
+def _start_link(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The deep link that opens a private chat with the bot (its username is known once the
+    application has initialised: PTB calls getMe)."""
+    return f"https://t.me/{context.bot.username}?start=staff"
 
 
 def _hint(casework: Casework, key: str) -> RenderedScreen:
