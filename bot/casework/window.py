@@ -39,6 +39,7 @@ from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import TaskAction, TaskState, next_state
 from bot.casework.workdays import due_date
 from bot.flows.model import Button, Label, Screen
+from bot.flows.parsing import strip_invisible
 from bot.render import RenderedScreen
 from storage import outbox, staff
 from storage.models import (
@@ -177,7 +178,7 @@ async def typed(
     view = await _View.load(session, casework, application, actor)
     if application.status not in OPEN:
         return StaffReply(reply=_hint(casework, "window.already_handled"), edit=await view.screen())
-    note = " ".join(text.split())[:MAX_NOTE]
+    note = " ".join(strip_invisible(text).split())[:MAX_NOTE]
     if not note:
         return StaffReply(reply=_hint(casework, "staffmsg.hint_note"))
     return await _reject(view, Reason(waiting[1], note), combine_within)

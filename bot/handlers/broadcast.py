@@ -7,6 +7,7 @@ Every action is authorised and audited; a non-administrator is refused, and that
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -88,7 +89,12 @@ class _Desk:
         self.footer = self.t("notices.footer")
 
     def t(self, key: str, **params: object) -> str:
-        return str(self.renderer.text(Label.of(key, **params), self.locale))
+        """A label for an HTML message: what was typed (an audience, a time) is escaped, so
+        "town=<b" is shown as typed instead of breaking the message."""
+        escaped = {
+            k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in params.items()
+        }
+        return str(self.renderer.text(Label.of(key, **escaped), self.locale))
 
     def error(self, exc: BroadcastError) -> str:
         return self.t(f"broadcast.error.{exc.key}", **exc.params)
