@@ -32,7 +32,7 @@ from bot.notices import broadcasts
 from bot.notices.audience import Audience, AudienceError
 from bot.notices.broadcasts import BroadcastError
 from bot.notices.runner import BroadcastRunner, progress_view
-from storage import notices, staff
+from storage import notices, staff, updates
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -132,6 +132,8 @@ async def on_broadcast(
         return
     database = context.bot_data["components"].database
     async with database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
         desk = _Desk(context, session)
         if not await desk.allowed(user.id, chat.id, "broadcast.open", admin_ids):
             text, markup = desk.t("broadcast.refused"), None
@@ -179,6 +181,8 @@ async def on_cancel_draft(
         draft = await notices.draft_of(session, admin_id=user.id)
         if draft is None:
             return
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
         desk = _Desk(context, session)
         await desk.allowed(
             user.id, chat.id, "broadcast.discard", admin_ids, f"broadcast:{draft.id}"
@@ -204,6 +208,8 @@ async def on_compose(
         draft = await notices.draft_of(session, admin_id=user.id)
         if draft is None or draft.draft_step is None:
             return  # not composing: the update goes on to the dialogue
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
         desk = _Desk(context, session)
         subject = f"broadcast:{draft.id}"
         if not await desk.allowed(
@@ -372,6 +378,9 @@ async def on_button(
     preview = test = started = False
     subject = f"broadcast:{broadcast_id}"
     async with database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            await query.answer()
+            raise ApplicationHandlerStop
         desk = _Desk(context, session)
         if not await desk.allowed(user.id, chat_id, f"broadcast.{action}", admin_ids, subject):
             toast = desk.t("broadcast.refused")
