@@ -389,9 +389,15 @@ async def thread_replied_to(
     return await session.get(StaffThread, relayed.thread_id)
 
 
-async def any_open_thread(session: AsyncSession) -> bool:
+async def any_open_thread(session: AsyncSession, *, now: datetime, idle: timedelta) -> bool:
+    """Whether a resident may be waiting for an answer (a thread gone quiet does not count)."""
     found = await session.scalar(
-        select(StaffThread.id).where(StaffThread.status == ThreadStatus.OPEN).limit(1)
+        select(StaffThread.id)
+        .where(
+            StaffThread.status == ThreadStatus.OPEN,
+            func.coalesce(StaffThread.last_activity_at, StaffThread.opened_at) > now - idle,
+        )
+        .limit(1)
     )
     return found is not None
 
@@ -424,6 +430,7 @@ async def answer_resident(
         thread.last_activity_at = now
     # A late answer to a closed thread still reaches the resident, with a way to write back.
     button = close_button() if still_open else talk_to_staff_button()
+    text = strip_invisible(text)
     screen = Screen("relay/answer.html", {"text": text, "open": still_open}, ((button,),))
     await _to_resident(session, casework, resident, screen, default_locale, "relay_answer", now)
 

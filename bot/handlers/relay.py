@@ -256,7 +256,7 @@ async def _maybe_hint(
             return
         if not await _is_window_staff(session, user.id):
             return
-        if not await relay.any_open_thread(session):
+        if not await relay.any_open_thread(session, now=now, idle=app.casework.relay.idle):
             return
         await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
     hints[user.id] = now
