@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.notices import Markup, as_markup
 from bot.casework.personal_data import mask_name
 from bot.casework.services import Casework
 from bot.flows.model import Button, ButtonInput, CommandInput, Input, Label, Screen, TextInput
-from bot.flows.parsing import strip_invisible
+from bot.flows.parsing import normalise, strip_invisible
 from storage import outbox, staff
 from storage.models import (
     Application,
@@ -172,9 +172,36 @@ def route(
     if waiting and identifier:
         return Routing(event=event)
     if waiting:
-        thread.pending_text = strip_invisible(event.text)[:HELD_LIMIT]
+        held = thread.pending_text
+        choice = typed_choice(event.text) if held is not None else None
+        if held is not None and choice == SEND_DATA:
+            thread.pending_text = None
+            return Routing(to_staff=held)
+        if held is not None and choice == ANSWER_DATA:
+            thread.pending_text = None
+            end(thread, now=now)
+            return Routing(event=TextInput(held), ended=True)
+        # A second text before choosing joins the first: nothing typed is dropped.
+        text = strip_invisible(event.text)
+        thread.pending_text = (f"{held}\n{text}" if held else text)[:HELD_LIMIT]
         return Routing(ask=thread.pending_text)
     return Routing(to_staff=event.text)
+
+
+# What a resident may type instead of tapping one of the two buttons of relay/which.html.
+_TYPED_CHOICES = {
+    ANSWER_DATA: frozenset({"1", "回答", "是回答", "回答问题", "answer", "my answer"}),
+    SEND_DATA: frozenset({"2", "工作人员", "发给工作人员", "是发给工作人员的", "staff", "send"}),
+}
+
+
+def typed_choice(text: str) -> str | None:
+    """The choice a typed word makes at "answer or staff?", if it makes one."""
+    cleaned = normalise(strip_invisible(text)).strip("。.!！ ")
+    for choice, words in _TYPED_CHOICES.items():
+        if cleaned in words:
+            return choice
+    return None
 
 
 def is_idle(thread: StaffThread, *, now: datetime, idle: timedelta) -> bool:
@@ -250,9 +277,10 @@ async def _post(
 ) -> bool:
     """One part to the staff chat; True when it was combined into a message that waits."""
     assert casework.staff_chat_id is not None
+    # Counted over all the resident's threads: closing and reopening does not reset it.
     recent = await session.scalar(
         select(func.count(func.distinct(RelayedMessage.outbox_id))).where(
-            RelayedMessage.thread_id == thread.id,
+            RelayedMessage.thread_id.in_(_threads_of(thread)),
             RelayedMessage.created_at > now - timedelta(minutes=1),
         )
     )
@@ -263,7 +291,7 @@ async def _post(
             select(OutboxMessage)
             .join(RelayedMessage, RelayedMessage.outbox_id == OutboxMessage.id)
             .where(
-                RelayedMessage.thread_id == thread.id,
+                RelayedMessage.thread_id.in_(_threads_of(thread)),
                 OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.combine_key.is_not(None),
             )
@@ -290,7 +318,7 @@ async def _post(
         # A new combined message, a minute after the last one: at most one a minute once the
         # resident has written more than ``per_minute`` messages.
         due = max(now, waiting.not_before if waiting is not None else now) + timedelta(minutes=1)
-        combine_key = f"relay:{thread.id}:{int(due.timestamp())}"
+        combine_key = f"relay:{thread.resident_id}:{int(due.timestamp())}"
     body, markup = _staff_screen(casework, thread, values)
     row = await outbox.enqueue(
         session,
@@ -327,11 +355,16 @@ async def _waiting_count(session: AsyncSession, thread: StaffThread) -> int:
         select(func.count(func.distinct(OutboxMessage.id)))
         .join(RelayedMessage, RelayedMessage.outbox_id == OutboxMessage.id)
         .where(
-            RelayedMessage.thread_id == thread.id,
+            RelayedMessage.thread_id.in_(_threads_of(thread)),
             OutboxMessage.status == OutboxStatus.PENDING,
         )
     )
     return int(count or 0)
+
+
+def _threads_of(thread: StaffThread) -> Select[int]:
+    """Every thread of the thread's resident: limits are per resident, not per thread."""
+    return select(StaffThread.id).where(StaffThread.resident_id == thread.resident_id)
 
 
 def split_for_telegram(text: str, room: int) -> list[str]:

@@ -220,3 +220,52 @@ async def test_an_empty_or_invisible_text_is_not_sent(bot: BotHarness) -> None:
     async with database(bot).transaction() as session:
         thread = (await session.scalars(select(StaffThread))).one()
         assert thread.status == "open"
+
+
+async def test_typing_the_choice_works_like_tapping_it(bot: BotHarness) -> None:
+    await staff_group(bot)
+    person = bot.person(1112)
+    await play(person, START)
+    await at_the_name_question(bot, person)
+    await person.send("/staff")
+    await person.send(NAME)
+    await person.send("1")  # an older resident may type the choice instead of tapping it
+    assert "身份证号" in person.screen
+    await person.send("/staff")
+    await person.send("身份证丢了怎么办？")  # at the ID question: never held, the form's answer
+    assert "⚠️" in person.screen and person.buttons != [ANSWER, SEND]
+    await bot.dispatch()
+    assert NAME not in staff_text(bot) and "身份证丢了" not in staff_text(bot)
+
+
+async def test_texts_typed_before_choosing_are_kept_together(bot: BotHarness) -> None:
+    await staff_group(bot)
+    person = bot.person(1113)
+    await play(person, START)
+    await at_the_name_question(bot, person)
+    await person.send("/staff")
+    await person.send("我想问一下")
+    await person.send("我女儿能替我办吗？")
+    assert "我想问一下" in person.screen and "我女儿能替我办吗？" in person.screen
+    await person.send("发给工作人员")
+    assert "已转给工作人员" in person.screen
+    await bot.dispatch()
+    posted = staff_text(bot)
+    assert "我想问一下" in posted and "我女儿能替我办吗？" in posted
+
+
+async def test_closing_and_reopening_does_not_reset_the_throttle(bot: BotHarness) -> None:
+    await staff_group(bot)
+    person = bot.person(1114)
+    await person.send("/staff")
+    for i in range(3):
+        await person.send(f"第{i}条")
+    await person.tap("✖️ 结束对话")
+    await person.send("/staff")
+    await person.send("第3条")
+    assert "合在一起" in person.screen  # combined, a little later
+    await bot.dispatch()
+    assert len(staff_messages(bot)) == 3
+    bot.clock.advance(minutes=2)
+    await bot.dispatch()
+    assert "第3条" in staff_text(bot)
