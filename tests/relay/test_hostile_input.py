@@ -141,7 +141,7 @@ async def test_a_5000_character_text_at_a_question_is_held_not_lost(bot: BotHarn
     await person.send("/staff")
     await person.send("长" * 5000)
     assert "…" in person.screen and utf16_len(person.screen) < 4096  # a short echo
-    await person.tap("💬 是发给工作人员的")
+    await person.tap("2️⃣ 是发给工作人员的")
     assert "分成了 2 条" in person.screen
     await bot.dispatch()
     assert staff_text(bot).count("长") == 5000

@@ -15,8 +15,8 @@ from tests.relay.test_talk_to_staff import staff_group, staff_messages, thread_c
 
 START = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
 NAME = "钱多多"  # synthetic
-ANSWER = "✍️ 是回答上面的问题"
-SEND = "💬 是发给工作人员的"
+ANSWER = "1️⃣ 是回答上面的问题"
+SEND = "2️⃣ 是发给工作人员的"
 
 
 def staff_text(bot: BotHarness) -> str:
