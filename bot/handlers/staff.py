@@ -24,7 +24,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.casework import department, window
+from bot.casework import department, relay, window
 from bot.casework.notices import Actor, StaffReply, forged, label, parse_press, render
 from bot.casework.people import resident_for
 from bot.casework.services import Casework
@@ -118,6 +118,8 @@ class GroupPressHandler(CallbackQueryHandler):  # type: ignore[type-arg]
         chat, data = update.effective_chat, update.callback_query.data
         if chat is None or chat.type == "private":
             return False
+        if data == relay.ANSWER_DATA:
+            return True  # a resident's button (the dialogue's), never on a group message
         return not (isinstance(data, str) and OTHER_PREFIX.match(data))
 
 

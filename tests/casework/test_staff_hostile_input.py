@@ -39,3 +39,14 @@ async def test_staff_notes_lose_their_invisible_characters(desk: Desk) -> None:
         application = await session.get(Application, application_id)
         assert application is not None
         assert application.rejection_reason == "not_local_hukou: 户口在綦江区"
+
+
+async def test_a_residents_button_forged_in_a_group_is_refused_and_recorded(desk: Desk) -> None:
+    _, resident_id = await desk.resident(7302)
+    await desk.apply(resident_id)
+    await desk.bot.dispatch()
+    alert = desk.last(STAFF_CHAT)
+    query_id = await desk.forge(WINDOW, STAFF_CHAT, alert.message_id, "s|answer")
+    assert "无效" in desk.answer(query_id)  # answered, not left spinning
+    rows = await audit_rows(desk.bot, "staff.forged_callback")
+    assert [r.detail["data"] for r in rows] == ["s|answer"]
