@@ -61,7 +61,7 @@ class Relayed(StrEnum):
 
     SENT = "sent"  # queued for the staff chat (maybe in parts, maybe combined a little later)
     UNAVAILABLE = "unavailable"  # no staff chat configured
-    BUSY = "busy"  # too many of this thread's messages are still waiting for the staff chat
+    BUSY = "busy"  # too many of the resident's messages still wait for the staff chat
     EMPTY = "empty"  # nothing visible was written
 
 
@@ -463,9 +463,19 @@ async def answer_resident(
         thread.last_activity_at = now
     # A late answer to a closed thread still reaches the resident, with a way to write back.
     button = close_button() if still_open else talk_to_staff_button()
-    text = strip_invisible(text)
-    screen = Screen("relay/answer.html", {"text": text, "open": still_open}, ((button,),))
-    await _to_resident(session, casework, resident, screen, default_locale, "relay_answer", now)
+    locale = resident.locale or default_locale
+    values = {"open": still_open, "part": "99/99"}
+    header = casework.renderer.render(Screen("relay/answer.html", {**values, "text": ""}), locale)
+    # A reply near Telegram's limit would not fit with our header: it goes in parts.
+    pieces = split_for_telegram(strip_invisible(text), MESSAGE_LIMIT - _units(header.text) - 8)
+    for index, piece in enumerate(pieces, start=1):
+        values = {
+            "text": piece,
+            "open": still_open,
+            "part": f"{index}/{len(pieces)}" if len(pieces) > 1 else None,
+        }
+        screen = Screen("relay/answer.html", values, ((button,),))
+        await _to_resident(session, casework, resident, screen, default_locale, "relay_answer", now)
 
 
 async def close_thread(

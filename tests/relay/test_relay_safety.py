@@ -11,7 +11,13 @@ from storage.models import OutboxMessage, StaffThread
 from tests.application.conftest import VALID_IDS, play, tap_containing
 from tests.conftest import BotHarness, Person
 from tests.relay.helpers import apply, database, resident
-from tests.relay.test_talk_to_staff import staff_group, staff_messages, thread_count
+from tests.relay.test_talk_to_staff import (
+    WINDOW_STAFF,
+    reply_in_staff_chat,
+    staff_group,
+    staff_messages,
+    thread_count,
+)
 
 START = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
 NAME = "钱多多"  # synthetic
@@ -269,3 +275,18 @@ async def test_closing_and_reopening_does_not_reset_the_throttle(bot: BotHarness
     bot.clock.advance(minutes=2)
     await bot.dispatch()
     assert "第3条" in staff_text(bot)
+
+
+async def test_a_long_staff_answer_reaches_the_resident_whole(bot: BotHarness) -> None:
+    await staff_group(bot)
+    person = bot.person(1115)
+    await person.send("/staff")
+    await person.send("需要带什么材料？")
+    await bot.dispatch()
+    posted = staff_messages(bot)[-1]
+    answer = ("请带户口簿、身份证和收入证明。" * 273)[:4090]  # with the header, too long for one
+    await reply_in_staff_chat(bot, WINDOW_STAFF, answer, posted.message_id)
+    parts = [m.text or "" for m in person.messages if "窗口工作人员回复" in (m.text or "")]
+    assert len(parts) == 2 and "第 1/2 段" in parts[0]
+    received = "".join(p.split("：", 1)[1].split("✖️")[0] for p in parts)
+    assert "".join(received.split()) == answer
