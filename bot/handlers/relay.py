@@ -110,6 +110,8 @@ async def _send_held(update: Update, app: AppContext, user: User, chat_id: int) 
             relayed = await relay.relay_to_staff(
                 session, app.casework, thread, text=held, telegram_name=user.full_name, now=now
             )
+            if relayed.outcome is not relay.Relayed.SENT:
+                thread.pending_text = held  # not sent: kept for another try
             screen = relayed.screen()
     if screen is None:
         # Tapped twice, or the thread ended meanwhile: nothing was sent, and we say so.
