@@ -21,7 +21,7 @@ from telegram.request import BaseRequest
 
 from bot import maintenance
 from bot.casework.deadlines import DeadlineWatch
-from bot.casework.services import Casework
+from bot.casework.services import Casework, RelayLimits
 from bot.config import ConfigurationError, Settings, keyring_of
 from bot.delivery.dispatcher import Dispatcher, Limits
 from bot.delivery.messenger import Messenger
@@ -93,6 +93,10 @@ def build_components(
         staff_locale=settings.locale,
         staff_chat_id=settings.staff_chat_id,
         department_chats=dict(settings.department_chats),
+        relay=RelayLimits(
+            idle=timedelta(minutes=settings.relay_idle_minutes),
+            per_minute=settings.relay_per_minute,
+        ),
     )
     engine = FlowEngine(load_screening_flow(), host)
     dialogue = ResidentDialogue(

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     group_per_minute: float = Field(default=20, gt=0)  # per group chat
     # Broadcast recipients are written to the outbox this many at a time.
     broadcast_batch: int = Field(default=1000, ge=10, le=10_000)
+    # A "talk to staff" thread with no message either way for this long is closed.
+    relay_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Messages one resident may have posted to the staff chat per minute (more are combined).
+    relay_per_minute: int = Field(default=3, ge=1, le=20)
     # How often the standards are checked for a new version ("the policy finds the person").
     rescreen_every_hours: float = Field(default=6, gt=0)
     # Retention (README, "Privacy"): how long each kind of record is kept, in days. Closed

@@ -22,8 +22,9 @@ from bot.flows.application import FLOW_NAME as APPLICATION
 from bot.flows.application import ApplicationHost, load_application_flow
 from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
-from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome, Screen, TextInput
+from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome, Screen
 from bot.flows.screening import ScreeningHost
+from bot.flows.spec import StepKind
 from bot.render import DEFAULT_LOCALE, LOCALES, RenderedScreen, Renderer
 from storage import residents, screenings, updates
 from storage.db import Database
@@ -100,12 +101,22 @@ class ResidentDialogue:
                 session, telegram_user_id=user_id, chat_id=chat_id
             )
             locale = resident.locale or _guess_locale(language_code, self.default_locale)
-            if open_thread is not None and isinstance(event, TextInput):
-                # The resident is talking to the window staff: their words go there, not to
-                # the flow (commands and taps still reach the flow).
-                return await self._to_staff(
-                    session, chat_id, open_thread, event.text, display_name, locale
-                )
+            if resident.private_chat_at is None:
+                resident.private_chat_at = self.clock()  # the bot may write to them privately
+            thread_ended: Screen | None = None
+            if open_thread is not None:
+                routing = await self._route(session, open_thread, conversation, event)
+                if routing.to_staff is not None:
+                    return await self._to_staff(
+                        session, chat_id, open_thread, routing.to_staff, display_name, locale
+                    )
+                if routing.ask is not None:
+                    which = self.renderer.render(relay.which_screen(routing.ask), locale)
+                    return Reply(chat_id=chat_id, dialog=which, edit_message_id=None)
+                assert routing.event is not None
+                event = routing.event
+                if routing.ended:
+                    thread_ended = Screen("relay/ended.html", {"idle": routing.idle})
             state = _state_of(conversation)
             consent = resident.consented_notice == PRIVACY_NOTICE_VERSION
             turn = Turn(
@@ -130,6 +141,8 @@ class ResidentDialogue:
                         Screening.id == int(draft_screening), Screening.resident_id == resident.id
                     )
                 )
+            if thread_ended is not None:
+                outcome.before.insert(0, thread_ended)
             if outcome.changed and outcome.state is not None:
                 cancelled = any(e.kind == "cancelled" for e in outcome.events)
                 ended = ConversationStatus.CANCELLED if cancelled else ConversationStatus.FINISHED
@@ -166,16 +179,44 @@ class ResidentDialogue:
     ) -> Reply:
         thread = await session.get(StaffThread, thread_id)
         assert thread is not None  # found open in this very transaction
-        await relay.relay_to_staff(
+        relayed = await relay.relay_to_staff(
             session, self.casework, thread, text=text, telegram_name=display_name,
             now=self.clock(),
         )  # fmt: skip
-        sent = Screen("relay/sent.html", {}, ((relay.close_button(),),))
         return Reply(
             chat_id=chat_id,
-            dialog=self.renderer.render(sent, locale),
+            dialog=self.renderer.render(relayed.screen(), locale),
             edit_message_id=None,
             queued=bool(session.info.get("outbox_queued")),
+        )
+
+    async def _route(
+        self,
+        session: AsyncSession,
+        thread_id: int,
+        conversation: Conversation | None,
+        event: Input,
+    ) -> relay.Routing:
+        """Where the input goes while a thread with the staff is open (bot/casework/relay.py)."""
+        thread = await session.get(StaffThread, thread_id)
+        assert thread is not None  # found open in this very transaction
+        now = self.clock()
+        waiting, identifier = False, False
+        if conversation is not None and conversation.status == ConversationStatus.ACTIVE:
+            engine = self.engines.get(conversation.flow)
+            step = engine.flow.steps.get(conversation.step) if engine is not None else None
+            # A flow left for longer than resume_after asks "continue?" first: not waiting.
+            recent = now - conversation.updated_at < self.resume_after
+            waiting = step is not None and step.kind.asks and recent
+            # An ID or phone number typed at its question is never relayed to a group.
+            identifier = step is not None and step.kind in (StepKind.ID_NUMBER, StepKind.PHONE)
+        return relay.route(
+            thread,
+            event,
+            waiting=waiting,
+            identifier=identifier,
+            idle=self.casework.relay.idle,
+            now=now,
         )
 
     def _engine_for(self, state: DialogState | None) -> FlowEngine:

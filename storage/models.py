@@ -42,6 +42,9 @@ class Resident(Base):
     # The privacy notice version the resident last agreed to; the consent records are the
     # history, this is what each update reads without another query.
     consented_notice: Mapped[str | None] = mapped_column(String(32))
+    # When this Telegram user first wrote to the bot in a private chat: only then may the bot
+    # write to them privately (a staff member's unmasked details go nowhere else).
+    private_chat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -351,6 +354,11 @@ class StaffThread(Base):
     status: Mapped[str] = mapped_column(String(12), default="open")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last message either way; a thread quiet for longer than the idle limit closes.
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A text typed while a question of a flow was waiting, until the resident says whether it
+    # was their answer or meant for the staff (personal: a relayed text).
+    pending_text: Mapped[str | None] = mapped_column(EncryptedText)
 
 
 class RelayedMessage(Base):
@@ -514,7 +522,7 @@ PERSONAL_DATA: dict[str, tuple[str, ...]] = {
         "status_events.note",
         "audit_events.detail",
     ),
-    "messages": ("outbox.payload",),
+    "messages": ("outbox.payload", "staff_threads.pending_text"),
 }
 
 # Text columns that hold no resident's personal data, each with the reason. A new text column

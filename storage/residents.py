@@ -31,7 +31,8 @@ async def with_conversation(
     ).first()
     if row is not None:
         return row[0], row[1], row[2]
-    resident = Resident(telegram_user_id=telegram_user_id)
+    # Only private chats come here: the bot may write to this person from now on.
+    resident = Resident(telegram_user_id=telegram_user_id, private_chat_at=utcnow())
     session.add(resident)
     await session.flush()
     conversation = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))

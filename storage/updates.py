@@ -26,6 +26,13 @@ async def claim(session: AsyncSession, *, update_id: int) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
+async def seen(session: AsyncSession, *, update_id: int) -> bool:
+    """Whether ``update_id`` was processed already, without claiming it: for a handler that
+    acts and then lets a later handler (which claims the id) go on with the same update."""
+    found = await session.get(ProcessedUpdate, update_id)
+    return found is not None
+
+
 async def forget_before(session: AsyncSession, *, moment: datetime) -> int:
     """Drop ids older than ``moment``; Telegram never redelivers after 24 hours."""
     result = await session.execute(

@@ -46,7 +46,7 @@ from bot.casework.tasks import (
 )
 from bot.casework.workdays import due_date, is_working_day
 from bot.flows.model import Button, Label, Screen
-from bot.flows.parsing import normalise, parse_number
+from bot.flows.parsing import normalise, parse_number, strip_invisible
 from bot.render import RenderedScreen
 from storage import outbox, staff
 from storage.models import (
@@ -233,7 +233,7 @@ async def typed(
         )
     if len(waiting) != 2 or waiting[1] not in REASONS:
         return forged(session, casework, actor, "|".join(waiting))
-    note = " ".join(text.split())[:MAX_NOTE]
+    note = " ".join(strip_invisible(text).split())[:MAX_NOTE]
     if not note:
         return StaffReply(reply=hint(casework, "staffmsg.hint_note"))
     return await apply(card, action, reason=Reason(waiting[1], note), combine_within=combine_within)

@@ -67,7 +67,10 @@ class StaffReply:
     alert: bool = False  # a refusal pops up, so it is not missed
     edit: RenderedScreen | None = None  # the message pressed or replied to, re-rendered
     reply: RenderedScreen | None = None  # a new message in the chat, replying to the person
-    private: RenderedScreen | None = None  # unmasked details: to the person privately if we can
+    private: RenderedScreen | None = None  # unmasked details: to the person privately, only
+    # The person must start a private chat with the bot first (the handler knows its link).
+    needs_private_chat: bool = False
+    start_key: str = "window.details_start_bot"  # the toast that gives the link
     wake: bool = False  # outbox rows were written: wake the dispatcher
 
 

@@ -8,20 +8,24 @@ it is read through the outbox row the first time a reply arrives, and kept on Re
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from markupsafe import escape
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework.notices import as_markup
+from bot.casework.notices import Markup, as_markup
 from bot.casework.personal_data import mask_name
 from bot.casework.services import Casework
-from bot.flows.model import Button, Label, Screen
+from bot.flows.model import Button, ButtonInput, CommandInput, Input, Label, Screen, TextInput
+from bot.flows.parsing import normalise, strip_invisible
 from storage import outbox, staff
 from storage.models import (
     Application,
     OutboxMessage,
+    OutboxStatus,
     Priority,
     RelayedMessage,
     Resident,
@@ -32,11 +36,62 @@ from storage.models import (
 CALLBACK_PREFIX = "s|"
 OPEN_DATA = "s|open"
 CLOSE_DATA = "s|close"
+# The two answers to "was that your answer, or for the staff?" (relay/which.html). The first is
+# the dialogue's (the held text goes to the flow), the second bot/handlers/relay.py's.
+ANSWER_DATA = "s|answer"
+SEND_DATA = "s|send"
+# Commands that start or leave a flow: the resident has moved on, so the thread ends.
+ENDING_COMMANDS = frozenset({"start", "apply", "cancel"})
+# Telegram takes 4096 characters after entity parsing (counted in UTF-16 units); we measure the
+# HTML we send, which is never shorter, so every part fits.
+MESSAGE_LIMIT = 4096
+# outbox.enqueue starts a new message rather than combine past this length.
+COMBINE_LIMIT = 3800
+# A held text longer than this is cut: it is shown back to the resident for the choice.
+HELD_LIMIT = 3 * MESSAGE_LIMIT
 
 
 class ThreadStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
+
+
+class Relayed(StrEnum):
+    """What became of a resident's text for the staff."""
+
+    SENT = "sent"  # queued for the staff chat (maybe in parts, maybe combined a little later)
+    UNAVAILABLE = "unavailable"  # no staff chat configured
+    BUSY = "busy"  # too many of the resident's messages still wait for the staff chat
+    EMPTY = "empty"  # nothing visible was written
+
+
+@dataclass(frozen=True, slots=True)
+class RelayResult:
+    outcome: Relayed
+    parts: int = 0
+    # Some parts were combined into a message that waits (the resident wrote a lot at once).
+    held: bool = False
+
+    def screen(self) -> Screen:
+        """What the resident is told: "sent" only for what was queued."""
+        if self.outcome is Relayed.SENT:
+            return Screen(
+                "relay/sent.html",
+                {"parts": self.parts, "held": self.held},
+                ((close_button(),),),
+            )
+        return Screen(f"relay/{self.outcome}.html", {}, ((close_button(),),))
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """Where a resident's input goes while their thread with the staff is open."""
+
+    to_staff: str | None = None  # relay this text
+    ask: str | None = None  # the text is held: ask whether it answers the flow's question
+    event: Input | None = None  # on to the flow with this input
+    ended: bool = False  # the thread was closed now (the resident moved on, or it went quiet)
+    idle: bool = False  # ... because it had been quiet for too long
 
 
 def talk_to_staff_button() -> Button:
@@ -82,6 +137,96 @@ async def open_thread(
     return thread, True
 
 
+def route(
+    thread: StaffThread,
+    event: Input,
+    *,
+    waiting: bool,
+    identifier: bool,
+    idle: timedelta,
+    now: datetime,
+) -> Routing:
+    """Decide where ``event`` goes while ``thread`` is open.
+
+    ``waiting``: a question of a flow is waiting for a typed answer; ``identifier``: that
+    question asks for an ID or phone number, which is never relayed. Typed text with nothing
+    waiting goes to the staff; with both open, it is held and the resident chooses with two
+    buttons — an older resident should never have to guess where their words went.
+    """
+    if is_idle(thread, now=now, idle=idle):
+        end(thread, now=now)
+        return Routing(event=event, ended=isinstance(event, TextInput), idle=True)
+    if isinstance(event, CommandInput) and event.name in ENDING_COMMANDS:
+        end(thread, now=now)
+        return Routing(event=event, ended=True)
+    if isinstance(event, ButtonInput) and event.data == ANSWER_DATA:
+        held, thread.pending_text = thread.pending_text, None
+        if held is None:
+            return Routing(event=event)  # nothing held (tapped twice): the flow calls it stale
+        # The resident is answering the flow again: the thread ends so their next answers are
+        # not asked about one by one.
+        end(thread, now=now)
+        return Routing(event=TextInput(held), ended=True)
+    if not isinstance(event, TextInput):
+        return Routing(event=event)  # taps, files and other commands belong to the flow
+    if waiting and identifier:
+        return Routing(event=event)
+    if waiting:
+        held = thread.pending_text
+        choice = typed_choice(event.text) if held is not None else None
+        if held is not None and choice == SEND_DATA:
+            thread.pending_text = None
+            return Routing(to_staff=held)
+        if held is not None and choice == ANSWER_DATA:
+            thread.pending_text = None
+            end(thread, now=now)
+            return Routing(event=TextInput(held), ended=True)
+        # A second text before choosing joins the first: nothing typed is dropped.
+        text = strip_invisible(event.text)
+        thread.pending_text = (f"{held}\n{text}" if held else text)[:HELD_LIMIT]
+        return Routing(ask=thread.pending_text)
+    return Routing(to_staff=event.text)
+
+
+# What a resident may type instead of tapping one of the two buttons of relay/which.html.
+_TYPED_CHOICES = {
+    ANSWER_DATA: frozenset({"1", "回答", "是回答", "回答问题", "answer", "my answer"}),
+    SEND_DATA: frozenset({"2", "工作人员", "发给工作人员", "是发给工作人员的", "staff", "send"}),
+}
+
+
+def typed_choice(text: str) -> str | None:
+    """The choice a typed word makes at "answer or staff?", if it makes one."""
+    cleaned = normalise(strip_invisible(text)).strip("。.!！ ")
+    for choice, words in _TYPED_CHOICES.items():
+        if cleaned in words:
+            return choice
+    return None
+
+
+def is_idle(thread: StaffThread, *, now: datetime, idle: timedelta) -> bool:
+    return now - (thread.last_activity_at or thread.opened_at) >= idle
+
+
+def end(thread: StaffThread, *, now: datetime) -> None:
+    """Close the thread quietly (the resident moved on): any held text is dropped."""
+    thread.status = ThreadStatus.CLOSED
+    thread.closed_at = now
+    thread.pending_text = None
+
+
+def which_screen(text: str) -> Screen:
+    """Both a flow's question and a thread are open: which one was the text meant for?"""
+    return Screen(
+        "relay/which.html",
+        {"text": text if len(text) <= 300 else f"{text[:300]}…"},
+        (
+            (Button(Label.of("relay.which.answer"), ANSWER_DATA),),
+            (Button(Label.of("relay.which.send"), SEND_DATA),),
+        ),
+    )
+
+
 async def relay_to_staff(
     session: AsyncSession,
     casework: Casework,
@@ -90,10 +235,16 @@ async def relay_to_staff(
     text: str,
     telegram_name: str,
     now: datetime,
-) -> RelayedMessage | None:
-    """Queue the resident's text for the staff chat; None when no staff chat is configured."""
+) -> RelayResult:
+    """Queue the resident's text for the staff chat: cleaned of invisible characters, split
+    to fit Telegram, and throttled per resident so that one person cannot hold up the group."""
     if casework.staff_chat_id is None:
-        return None
+        return RelayResult(Relayed.UNAVAILABLE)
+    text = strip_invisible(text).strip()
+    if not text:
+        return RelayResult(Relayed.EMPTY)
+    if await _waiting_count(session, thread) >= casework.relay.backlog:
+        return RelayResult(Relayed.BUSY)
     latest = await session.scalar(
         select(Application)
         .where(Application.resident_id == thread.resident_id)
@@ -102,17 +253,73 @@ async def relay_to_staff(
     )
     # Staff see who is asking without the full name: the applicant's masked name and their
     # latest application number, or the masked Telegram name of someone who has not applied.
-    screen = Screen(
-        "relay/to_staff.html",
-        {
-            "name": mask_name(latest.applicant_name if latest else telegram_name),
-            "number": latest.number if latest else None,
-            "thread": thread.id,
-            "text": text,
-        },
-        ((staff_close_button(thread.id),),),
+    who = {
+        "name": mask_name(latest.applicant_name if latest else telegram_name),
+        "number": latest.number if latest else None,
+        "thread": thread.id,
+    }
+    header = _staff_screen(casework, thread, {**who, "text": "", "part": "99/99"})[0]
+    pieces = split_for_telegram(text, MESSAGE_LIMIT - _units(header) - 8)
+    held = False
+    for index, piece in enumerate(pieces, start=1):
+        part = f"{index}/{len(pieces)}" if len(pieces) > 1 else None
+        held |= await _post(session, casework, thread, {**who, "text": piece, "part": part}, now)
+    thread.last_activity_at = now
+    return RelayResult(Relayed.SENT, parts=len(pieces), held=held)
+
+
+async def _post(
+    session: AsyncSession,
+    casework: Casework,
+    thread: StaffThread,
+    values: dict[str, object],
+    now: datetime,
+) -> bool:
+    """One part to the staff chat; True when it was combined into a message that waits."""
+    assert casework.staff_chat_id is not None
+    # Counted over all the resident's threads: closing and reopening does not reset it.
+    recent = await session.scalar(
+        select(func.count(func.distinct(RelayedMessage.outbox_id))).where(
+            RelayedMessage.thread_id.in_(_threads_of(thread)),
+            RelayedMessage.created_at > now - timedelta(minutes=1),
+        )
     )
-    body, markup = as_markup(screen, casework, casework.staff_locale)
+    combine_key: str | None = None
+    due = now
+    if (recent or 0) >= casework.relay.per_minute:
+        waiting = await session.scalar(
+            select(OutboxMessage)
+            .join(RelayedMessage, RelayedMessage.outbox_id == OutboxMessage.id)
+            .where(
+                RelayedMessage.thread_id.in_(_threads_of(thread)),
+                OutboxMessage.status == OutboxStatus.PENDING,
+                OutboxMessage.combine_key.is_not(None),
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+        more = casework.renderer.render(
+            Screen("relay/more.html", values), casework.staff_locale
+        ).text
+        fits = waiting is not None and (
+            _units(waiting.payload["text"]) + _units(more) + 2 < COMBINE_LIMIT
+        )
+        if waiting is not None and waiting.combine_key is not None and fits:
+            await outbox.enqueue(
+                session,
+                chat_id=casework.staff_chat_id,
+                purpose="relay",
+                priority=Priority.STAFF,
+                text=more,
+                combine_key=waiting.combine_key,
+                now=now,
+            )
+            return True
+        # A new combined message, a minute after the last one: at most one a minute once the
+        # resident has written more than ``per_minute`` messages.
+        due = max(now, waiting.not_before if waiting is not None else now) + timedelta(minutes=1)
+        combine_key = f"relay:{thread.resident_id}:{int(due.timestamp())}"
+    body, markup = _staff_screen(casework, thread, values)
     row = await outbox.enqueue(
         session,
         chat_id=casework.staff_chat_id,
@@ -120,14 +327,71 @@ async def relay_to_staff(
         priority=Priority.STAFF,
         text=body,
         reply_markup=markup,
+        combine_key=combine_key,
+        combine_within=due - now,
         now=now,
     )
     await session.flush()
-    relayed = RelayedMessage(
-        thread_id=thread.id, staff_chat_id=casework.staff_chat_id, outbox_id=row.id, created_at=now
+    session.add(
+        RelayedMessage(
+            thread_id=thread.id,
+            staff_chat_id=casework.staff_chat_id,
+            outbox_id=row.id,
+            created_at=now,
+        )
     )
-    session.add(relayed)
-    return relayed
+    return combine_key is not None
+
+
+def _staff_screen(
+    casework: Casework, thread: StaffThread, values: dict[str, object]
+) -> tuple[str, Markup]:
+    screen = Screen("relay/to_staff.html", values, ((staff_close_button(thread.id),),))
+    return as_markup(screen, casework, casework.staff_locale)
+
+
+async def _waiting_count(session: AsyncSession, thread: StaffThread) -> int:
+    count = await session.scalar(
+        select(func.count(func.distinct(OutboxMessage.id)))
+        .join(RelayedMessage, RelayedMessage.outbox_id == OutboxMessage.id)
+        .where(
+            RelayedMessage.thread_id.in_(_threads_of(thread)),
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    )
+    return int(count or 0)
+
+
+def _threads_of(thread: StaffThread) -> Select[int]:
+    """Every thread of the thread's resident: limits are per resident, not per thread."""
+    return select(StaffThread.id).where(StaffThread.resident_id == thread.resident_id)
+
+
+def split_for_telegram(text: str, room: int) -> list[str]:
+    """``text`` in parts whose HTML-escaped form fits ``room`` UTF-16 units, cut at a line
+    break or a space where one is near, never inside a character."""
+    parts: list[str] = []
+    rest = text
+    while _units(str(escape(rest))) > room:
+        size, cut = 0, 0
+        for index, ch in enumerate(rest):
+            size += _units(str(escape(ch)))
+            if size > room:
+                break
+            cut = index + 1
+        cut = max(cut, 1)
+        gap = max(rest.rfind("\n", 0, cut), rest.rfind(" ", 0, cut))
+        if gap > cut // 2:
+            cut = gap + 1
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    parts.append(rest)
+    return [part for part in parts if part]
+
+
+def _units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 async def thread_replied_to(
@@ -158,9 +422,15 @@ async def thread_replied_to(
     return await session.get(StaffThread, relayed.thread_id)
 
 
-async def any_open_thread(session: AsyncSession) -> bool:
+async def any_open_thread(session: AsyncSession, *, now: datetime, idle: timedelta) -> bool:
+    """Whether a resident may be waiting for an answer (a thread gone quiet does not count)."""
     found = await session.scalar(
-        select(StaffThread.id).where(StaffThread.status == ThreadStatus.OPEN).limit(1)
+        select(StaffThread.id)
+        .where(
+            StaffThread.status == ThreadStatus.OPEN,
+            func.coalesce(StaffThread.last_activity_at, StaffThread.opened_at) > now - idle,
+        )
+        .limit(1)
     )
     return found is not None
 
@@ -189,10 +459,23 @@ async def answer_resident(
     if resident is None:
         return
     still_open = thread.status == ThreadStatus.OPEN
+    if still_open:
+        thread.last_activity_at = now
     # A late answer to a closed thread still reaches the resident, with a way to write back.
     button = close_button() if still_open else talk_to_staff_button()
-    screen = Screen("relay/answer.html", {"text": text, "open": still_open}, ((button,),))
-    await _to_resident(session, casework, resident, screen, default_locale, "relay_answer", now)
+    locale = resident.locale or default_locale
+    values = {"open": still_open, "part": "99/99"}
+    header = casework.renderer.render(Screen("relay/answer.html", {**values, "text": ""}), locale)
+    # A reply near Telegram's limit would not fit with our header: it goes in parts.
+    pieces = split_for_telegram(strip_invisible(text), MESSAGE_LIMIT - _units(header.text) - 8)
+    for index, piece in enumerate(pieces, start=1):
+        values = {
+            "text": piece,
+            "open": still_open,
+            "part": f"{index}/{len(pieces)}" if len(pieces) > 1 else None,
+        }
+        screen = Screen("relay/answer.html", values, ((button,),))
+        await _to_resident(session, casework, resident, screen, default_locale, "relay_answer", now)
 
 
 async def close_thread(
@@ -207,8 +490,7 @@ async def close_thread(
     """Close the thread; False when it was closed already. Staff closing tells the resident."""
     if thread.status != ThreadStatus.OPEN:
         return False
-    thread.status = ThreadStatus.CLOSED
-    thread.closed_at = now
+    end(thread, now=now)
     if by_staff:
         resident = await session.get(Resident, thread.resident_id)
         if resident is not None:

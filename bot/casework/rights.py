@@ -203,6 +203,7 @@ async def export(session: AsyncSession, casework: Casework, resident: Resident) 
                 "opened_at": _when(t.opened_at),
                 "closed_at": _when(t.closed_at),
                 "messages_to_staff": relayed.get(t.id, []),
+                "not_yet_sent": t.pending_text,
             }
             for t in threads
         ],

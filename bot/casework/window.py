@@ -40,6 +40,7 @@ from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import TaskAction, TaskState, next_state
 from bot.casework.workdays import due_date
 from bot.flows.model import Button, Label, Screen
+from bot.flows.parsing import strip_invisible
 from bot.render import RenderedScreen
 from storage import outbox, staff
 from storage.models import (
@@ -47,6 +48,7 @@ from storage.models import (
     ApplicationStatus,
     DepartmentTask,
     Priority,
+    Resident,
     StaffRole,
     StatusEvent,
     SubmittedDocument,
@@ -177,7 +179,7 @@ async def typed(
     view = await _View.load(session, casework, application, actor)
     if application.status not in OPEN:
         return StaffReply(reply=_hint(casework, "window.already_handled"), edit=await view.screen())
-    note = " ".join(text.split())[:MAX_NOTE]
+    note = " ".join(strip_invisible(text).split())[:MAX_NOTE]
     if not note:
         return StaffReply(reply=_hint(casework, "staffmsg.hint_note"))
     return await _reject(view, Reason(waiting[1], note), combine_within)
@@ -268,19 +270,33 @@ async def _reject(view: _View, reason: Reason, combine_within: timedelta) -> Sta
     )
 
 
+DETAIL_FIELDS = ["applicant_id_number", "applicant_phone", "subject_id_number"]
+
+
 async def _details(view: _View) -> StaffReply:
-    """The unmasked view: decrypted here, never stored in the outbox, and audited."""
+    """The unmasked view: decrypted here, never stored in the outbox, sent only to the staff
+    member's private chat (never a group), and audited with where it went."""
     casework, application = view.casework, view.application
+    started = await view.session.scalar(
+        select(Resident.private_chat_at).where(Resident.telegram_user_id == view.actor.user_id)
+    )
     staff.audit(
         view.session,
         actor_id=view.actor.user_id,
         chat_id=view.actor.chat_id,
         action="personal_data.unmasked",
         subject=application.number,
-        outcome="allowed",
-        detail={"fields": ["applicant_id_number", "applicant_phone", "subject_id_number"]},
+        outcome="allowed" if started is not None else "withheld",
+        detail={
+            "fields": DETAIL_FIELDS,
+            # The chat the details went to, never their content.
+            "sent_to": view.actor.user_id if started is not None else None,
+            **({} if started is not None else {"reason": "no private chat with the bot"}),
+        },
         at=casework.clock(),
     )
+    if started is None:
+        return StaffReply(alert=True, needs_private_chat=True)
     profile = casework.profile
     screen = Screen(
         "staff/details.html",

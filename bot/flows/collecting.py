@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.flows.identity import IdProblem, PhoneProblem, read_id_number, read_mobile
 from bot.flows.model import Button, FileInput, Label
-from bot.flows.parsing import match_option, normalise, parse_yes_no
+from bot.flows.parsing import match_option, normalise, parse_yes_no, strip_invisible
 from bot.flows.spec import Field, Step
 
 # Markup in a name would be shown to staff as text, never run, but it is never a real answer.
@@ -74,7 +74,7 @@ def hint(key: str, **params: Any) -> Move:
 
 def read_text(step: Step, text: str) -> Move:
     """A name or a place: spaces tidied, bounded, and no markup."""
-    cleaned = _SPACES.sub(" ", text).strip()
+    cleaned = _SPACES.sub(" ", strip_invisible(text)).strip()
     limit = step.maximum or 0
     if not cleaned:
         return hint("hint.empty")

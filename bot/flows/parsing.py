@@ -66,6 +66,20 @@ _NO = {
 }
 
 
+def strip_invisible(text: str) -> str:
+    """``text`` without invisible and direction-changing characters (Unicode Cf and Cc: zero
+    width spaces, the byte order mark, right-to-left overrides and isolates, control codes);
+    newlines stay, tabs become spaces. A name with a hidden override reads differently to staff
+    than it was typed, and an invisible character makes two equal names differ."""
+    if text.isprintable():
+        return text  # the usual case: nothing to remove
+    return "".join(
+        " " if ch == "\t" else ch
+        for ch in text
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cf", "Cc")
+    )
+
+
 def normalise(text: str) -> str:
     """Full-width to half-width, lower case, trimmed; '，' becomes ','."""
     return unicodedata.normalize("NFKC", text).strip().lower()

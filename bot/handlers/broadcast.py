@@ -7,6 +7,7 @@ Every action is authorised and audited; a non-administrator is refused, and that
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ from bot.notices import broadcasts
 from bot.notices.audience import Audience, AudienceError
 from bot.notices.broadcasts import BroadcastError
 from bot.notices.runner import BroadcastRunner, progress_view
-from storage import notices, staff
+from storage import notices, staff, updates
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -88,7 +89,12 @@ class _Desk:
         self.footer = self.t("notices.footer")
 
     def t(self, key: str, **params: object) -> str:
-        return str(self.renderer.text(Label.of(key, **params), self.locale))
+        """A label for an HTML message: what was typed (an audience, a time) is escaped, so
+        "town=<b" is shown as typed instead of breaking the message."""
+        escaped = {
+            k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in params.items()
+        }
+        return str(self.renderer.text(Label.of(key, **escaped), self.locale))
 
     def error(self, exc: BroadcastError) -> str:
         return self.t(f"broadcast.error.{exc.key}", **exc.params)
@@ -126,6 +132,8 @@ async def on_broadcast(
         return
     database = context.bot_data["components"].database
     async with database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
         desk = _Desk(context, session)
         if not await desk.allowed(user.id, chat.id, "broadcast.open", admin_ids):
             text, markup = desk.t("broadcast.refused"), None
@@ -173,6 +181,8 @@ async def on_cancel_draft(
         draft = await notices.draft_of(session, admin_id=user.id)
         if draft is None:
             return
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
         desk = _Desk(context, session)
         await desk.allowed(
             user.id, chat.id, "broadcast.discard", admin_ids, f"broadcast:{draft.id}"
@@ -198,6 +208,8 @@ async def on_compose(
         draft = await notices.draft_of(session, admin_id=user.id)
         if draft is None or draft.draft_step is None:
             return  # not composing: the update goes on to the dialogue
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
         desk = _Desk(context, session)
         subject = f"broadcast:{draft.id}"
         if not await desk.allowed(
@@ -366,6 +378,9 @@ async def on_button(
     preview = test = started = False
     subject = f"broadcast:{broadcast_id}"
     async with database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            await query.answer()
+            raise ApplicationHandlerStop
         desk = _Desk(context, session)
         if not await desk.allowed(user.id, chat_id, f"broadcast.{action}", admin_ids, subject):
             toast = desk.t("broadcast.refused")

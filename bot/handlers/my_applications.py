@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Cont
 from bot.app_context import AppContext
 from bot.casework import ledger
 from bot.casework.people import find_resident, locale_for
-from storage import staff
+from storage import staff, updates
 
 
 def my_applications_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
@@ -25,6 +25,8 @@ async def on_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or chat is None:
         return
     async with app.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            return
         resident = await find_resident(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, app.default_locale)
         views = (
@@ -43,6 +45,9 @@ async def on_my_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chat_id, message_id = query.message.chat.id, query.message.message_id
     wanted = ledger.parse_callback(query.data or "")
     async with app.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            await query.answer()
+            return
         resident = await find_resident(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, app.default_locale)
         renderer = app.casework.renderer

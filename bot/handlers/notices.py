@@ -23,7 +23,7 @@ from bot.flows.model import Label
 from bot.notices import subscriptions
 from bot.notices.subscriptions import View
 from bot.render import Renderer
-from storage import notices
+from storage import notices, updates
 from storage.models import Resident
 
 NOTICES_GROUP = -20
@@ -53,6 +53,8 @@ async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if user is None or chat is None:
         return
     async with components.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
         locale = _locale(resident, user.language_code, components.dialogue.default_locale)
         sub = await notices.subscription(session, resident_id=resident.id)
@@ -72,6 +74,8 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if user is None or chat is None:
         return
     async with components.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
         locale = _locale(resident, user.language_code, components.dialogue.default_locale)
         sub = await notices.subscription(session, resident_id=resident.id)
@@ -91,6 +95,9 @@ async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if user is None or chat is None:
         return
     async with components.database.transaction() as session:
+        # The dialogue claims this update after us: a redelivered /start was seen already.
+        if await updates.seen(session, update_id=update.update_id):
+            return
         resumed = await subscriptions.resume(
             session, telegram_user_id=user.id, now=components.clock()
         )
@@ -113,6 +120,9 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     renderer: Renderer = components.renderer
     toast: str | None = None
     async with components.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            await query.answer()
+            raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
         locale = _locale(resident, user.language_code, components.dialogue.default_locale)
         sub = await notices.subscription(session, resident_id=resident.id)

@@ -34,7 +34,8 @@ def relay_handlers() -> list[Handler]:
     """Register in group 0, before the resident catch-all handlers."""
     return [
         CommandHandler("staff", on_staff_command, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_relay_button, pattern=r"^s\|"),
+        # s|answer is the dialogue's: the held text goes on to the flow's question.
+        CallbackQueryHandler(on_relay_button, pattern=r"^s\|(?!answer$)"),
         MessageHandler(
             filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, on_staff_chat_text
         ),
@@ -62,8 +63,14 @@ async def on_relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         await query.answer()
         await _open(update, app)
         return
+    if data == relay.SEND_DATA:
+        await _send_held(update, app, user, chat.id)
+        return
     # In a private chat any close button closes the presser's own thread, whatever it names.
     async with app.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            await query.answer()
+            return
         resident = await resident_for(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, app.default_locale)
         thread = await relay.open_thread_of(session, telegram_user_id=user.id)
@@ -84,18 +91,55 @@ async def on_relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await app.messenger.send(chat.id, renderer.render(screen, locale))
 
 
+async def _send_held(update: Update, app: AppContext, user: User, chat_id: int) -> None:
+    """s|send: the text held while a flow's question was waiting goes to the staff after all."""
+    query = update.callback_query
+    assert query is not None
+    renderer, now = app.casework.renderer, app.casework.clock()
+    screen: Screen | None = None
+    async with app.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            await query.answer()
+            return
+        resident = await resident_for(session, telegram_user_id=user.id)
+        locale = locale_for(resident, user.language_code, app.default_locale)
+        thread = await relay.open_thread_of(session, telegram_user_id=user.id)
+        held = thread.pending_text if thread is not None else None
+        if thread is not None and held is not None:
+            thread.pending_text = None
+            relayed = await relay.relay_to_staff(
+                session, app.casework, thread, text=held, telegram_name=user.full_name, now=now
+            )
+            if relayed.outcome is not relay.Relayed.SENT:
+                thread.pending_text = held  # not sent: kept for another try
+            screen = relayed.screen()
+    if screen is None:
+        # Tapped twice, or the thread ended meanwhile: nothing was sent, and we say so.
+        await query.answer(renderer.text(Label.of("relay.toast.nothing_held"), locale))
+        return
+    await query.answer()
+    app.wake_dispatcher()
+    await app.messenger.send(chat_id, renderer.render(screen, locale))
+
+
 async def _open(update: Update, app: AppContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
     async with app.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            return
         resident = await resident_for(session, telegram_user_id=user.id)
+        if resident.private_chat_at is None:
+            resident.private_chat_at = app.casework.clock()
         locale = locale_for(resident, user.language_code, app.default_locale)
         if app.casework.staff_chat_id is None:
             # No staff chat to relay to: say so rather than swallow the resident's messages.
             screen = Screen("relay/unavailable.html")
         else:
-            _thread, opened = await relay.open_thread(session, resident, now=app.casework.clock())
+            thread, opened = await relay.open_thread(session, resident, now=app.casework.clock())
+            # Opening (or reopening) counts as activity: the idle clock starts again.
+            thread.last_activity_at = app.casework.clock()
             screen = Screen("relay/opened.html", {"again": not opened}, ((relay.close_button(),),))
     await app.messenger.send(chat.id, app.casework.renderer.render(screen, locale))
 
@@ -115,7 +159,7 @@ async def on_staff_chat_text(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if replied is not None and to_bot:
         await _staff_answers(update, app, user, message, replied)
     elif replied is None:
-        await _maybe_hint(context, app, user)
+        await _maybe_hint(update, context, app, user)
 
 
 async def _staff_answers(
@@ -123,13 +167,15 @@ async def _staff_answers(
 ) -> None:
     chat_id, now = message.chat.id, app.casework.clock()
     async with app.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            return
         thread = await relay.thread_replied_to(
             session, staff_chat_id=chat_id, message_id=replied.message_id
         )
         if thread is None:
             if await _is_window_staff(session, user.id):
                 await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
-        elif await updates.claim(session, update_id=update.update_id):
+        else:
             decision = await authorise(
                 session,
                 app.casework,
@@ -163,6 +209,9 @@ async def _staff_closes(
     thread_id = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
     renderer, locale, now = app.casework.renderer, app.casework.staff_locale, app.casework.clock()
     async with app.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            await query.answer()
+            return
         thread = await session.get(StaffThread, thread_id) if thread_id is not None else None
         town = (
             await relay.answering_town(session, thread, staff_user_id=user.id)
@@ -195,7 +244,9 @@ async def _staff_closes(
     await query.answer(renderer.text(Label.of(toast), locale))
 
 
-async def _maybe_hint(context: ContextTypes.DEFAULT_TYPE, app: AppContext, user: User) -> None:
+async def _maybe_hint(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, app: AppContext, user: User
+) -> None:
     """Remind window staff how to answer, when residents are waiting and not too often."""
     hints: dict[int, datetime] = context.bot_data.setdefault("relay_hints", {})
     now = app.casework.clock()
@@ -203,9 +254,11 @@ async def _maybe_hint(context: ContextTypes.DEFAULT_TYPE, app: AppContext, user:
     if last is not None and now - last < HINT_EVERY:
         return
     async with app.database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            return
         if not await _is_window_staff(session, user.id):
             return
-        if not await relay.any_open_thread(session):
+        if not await relay.any_open_thread(session, now=now, idle=app.casework.relay.idle):
             return
         await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
     hints[user.id] = now

@@ -7,6 +7,7 @@ and wake the outbox dispatcher for whatever the transaction queued.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from datetime import timedelta
@@ -14,22 +15,35 @@ from datetime import timedelta
 from telegram import Message, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
-from bot.casework import department, window
+from bot.casework import department, relay, window
 from bot.casework.notices import Actor, StaffReply, forged, label, parse_press, render
+from bot.casework.people import resident_for
 from bot.casework.services import Casework
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.messenger import Messenger
 from bot.flows.model import Screen
 from bot.flows.parsing import normalise
+from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.render import RenderedScreen
-from storage import updates
+from storage import staff, updates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
 STAFF_PATTERN = re.compile(r"^[wt]\|")
+# Commands of this bot; all of them are for private chats.
+OUR_COMMANDS = frozenset(
+    {*RESIDENT_COMMANDS, "staff_add", "staff_remove", "staff_list", "broadcast", "mydata", "forget"}
+)
 OTHER_PREFIX = re.compile(r"^[a-z]\|")
 # Words that mean someone is trying to act by typing; ordinary chat between staff is left alone.
 ACTION_WORDS = frozenset(
@@ -104,6 +118,8 @@ class GroupPressHandler(CallbackQueryHandler):  # type: ignore[type-arg]
         chat, data = update.effective_chat, update.callback_query.data
         if chat is None or chat.type == "private":
             return False
+        if data == relay.ANSWER_DATA:
+            return True  # a resident's button (the dialogue's), never on a group message
         return not (isinstance(data, str) and OTHER_PREFIX.match(data))
 
 
@@ -114,6 +130,13 @@ def staff_handlers(casework: Casework) -> list[BaseHandler]:  # type: ignore[typ
         CallbackQueryHandler(on_staff_press, pattern=STAFF_PATTERN),
         GroupPressHandler(on_staff_press),
         MessageHandler(StaffText(staff_chats(casework)), on_staff_text),
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command),
+        # The deep link of the "start the bot first" toast: /start staff.
+        CommandHandler(
+            "start",
+            on_staff_start,
+            filters=filters.ChatType.PRIVATE & filters.Regex(r"^/start(@\w+)?\s+staff\s*$"),
+        ),
     ]
 
 
@@ -153,6 +176,11 @@ async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             reply = await department.press(
                 session, casework, actor, pressed, data=data or "", combine_within=combine
             )
+    if reply.private is not None:
+        # Sent before the press is answered: the toast says whether it arrived.
+        await _send_private(context, reply, actor)
+    if reply.needs_private_chat:
+        reply.toast = label(casework, reply.start_key, link=_start_link(context))
     await query.answer(reply.toast, show_alert=reply.alert)
     message = query.message if isinstance(query.message, Message) else None
     await _show(context, reply, actor, message)
@@ -205,33 +233,103 @@ async def _show(
     if reply.edit is not None and message is not None:
         messenger: Messenger = context.bot_data["messenger"]
         await messenger.show(message.chat.id, reply.edit, edit=message.message_id)
-    if reply.private is not None:
-        await _send_private(context, reply, actor, message)
     if reply.wake:
         dispatcher: Dispatcher = context.bot_data["dispatcher"]
         dispatcher.wake.set()
 
 
 async def _send_private(
-    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor, message: Message | None
+    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor
 ) -> None:
-    """Unmasked details go to the staff member privately; if they never started the bot, as a
-    reply in the staff chat. Sent directly, never through the outbox, so decrypted numbers
-    are not written to the database."""
+    """Unmasked details go to the staff member's private chat and nowhere else. Sent directly,
+    never through the outbox, so decrypted numbers are not written to the database. If the
+    private chat fails (they stopped the bot), nothing is posted anywhere, and the audit says so."""
     assert reply.private is not None
     screen = reply.private
     try:
         await context.bot.send_message(actor.user_id, screen.text, parse_mode=ParseMode.HTML)
         return
-    except (Forbidden, BadRequest):
-        pass  # the bot may not write to people who have not started it
-    if message is not None:
+    except (Forbidden, BadRequest) as exc:
+        log.info("details not delivered privately: %s", exc)
+    casework: Casework = context.bot_data["casework"]
+    database: Database = context.bot_data["components"].database
+    async with database.transaction() as session:
+        staff.audit(
+            session,
+            actor_id=actor.user_id,
+            chat_id=actor.chat_id,
+            action="personal_data.unmasked",
+            outcome="not_delivered",
+            detail={"sent_to": actor.user_id},
+            at=casework.clock(),
+        )
+    reply.private = None
+    reply.needs_private_chat = True
+    reply.start_key = "window.details_not_delivered"
+    reply.alert = True
+
+
+def _start_link(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The deep link that opens a private chat with the bot (its username is known once the
+    application has initialised: PTB calls getMe)."""
+    return f"https://t.me/{context.bot.username}?start=staff"
+
+
+async def on_staff_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start staff: the private chat is recorded (details may come here now), and said so."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return
+    casework: Casework = context.bot_data["casework"]
+    database: Database = context.bot_data["components"].database
+    async with database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            return
+        resident = await resident_for(session, telegram_user_id=user.id)
+        if resident.private_chat_at is None:
+            resident.private_chat_at = casework.clock()
+    text = label(casework, "staffmsg.private_started")
+    await context.bot.send_message(chat.id, html.escape(text), parse_mode=ParseMode.HTML)
+
+
+async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command typed in a group: ours work only in private chats (a group would see the
+    answer), so say where to use it; any other is recorded. Never silently ignored."""
+    message, actor = update.message, _actor(update)
+    if message is None or actor is None or not message.text:
+        return
+    word = message.text[1:].split(maxsplit=1)[0] if len(message.text) > 1 else ""
+    name, _, addressed = word.partition("@")
+    if addressed and addressed.lower() != (context.bot.username or "").lower():
+        return  # meant for another bot in the group
+    name = name.lower()
+    ours = name in OUR_COMMANDS
+    casework: Casework = context.bot_data["casework"]
+    database: Database = context.bot_data["components"].database
+    async with database.transaction() as session:
+        if not await updates.claim(session, update_id=update.update_id):
+            return
+        staff.audit(
+            session,
+            actor_id=actor.user_id,
+            chat_id=actor.chat_id,
+            action="group.command",
+            subject=name[:64],
+            outcome="redirected" if ours else "ignored",
+            at=casework.clock(),
+        )
+    if not ours:
+        return
+    text = label(casework, "staffmsg.command_private", command=name, link=_start_link(context))
+    try:
         await context.bot.send_message(
             message.chat.id,
-            screen.text,
+            render(casework, Screen("staff/hint.html", {"text": text})).text,
             parse_mode=ParseMode.HTML,
             reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
         )
+    except TelegramError as exc:
+        log.warning("could not answer a command in a group: %s", exc)
 
 
 def _hint(casework: Casework, key: str) -> RenderedScreen:

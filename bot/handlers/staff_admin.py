@@ -17,7 +17,7 @@ from bot.casework import staffing
 from bot.casework.authorization import authorise
 from bot.casework.people import find_resident, locale_for
 from bot.flows.model import Screen
-from storage import staff
+from storage import staff, updates
 from storage.models import StaffRole
 
 Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
@@ -49,6 +49,8 @@ def _guarded(
             return
         args = list(context.args or [])
         async with app.database.transaction() as session:
+            if not await updates.claim(session, update_id=update.update_id):
+                return
             locale = locale_for(
                 await find_resident(session, telegram_user_id=user.id),
                 user.language_code,

@@ -205,3 +205,17 @@ async def test_photo_broadcast_and_caption_limit(fast: BotHarness) -> None:
     await drain(fast)
     (photo,) = [m for m in fast.telegram.chat_messages(FIRST) if m.from_bot]
     assert photo.photo and (photo.caption or "").startswith("短一点的通知")
+
+
+async def test_markup_typed_as_an_audience_is_shown_as_typed(fast: BotHarness) -> None:
+    await subscribe(fast, [Member(FIRST, town="baisha")])
+    admin = fast.person(ADMIN)
+    await admin.send("/broadcast")
+    await admin.send("正常的通知")
+    await admin.tap("➡️ 不配图")
+    for typed in ("town=<b", "town=</a>", "<b>town</b>=x"):
+        reply = await admin.send(typed)  # once "can't parse entities": no answer at all
+        assert "没看懂对象" in (reply.text or ""), typed
+        assert typed.split("=")[-1] in (reply.text or "") or "<b>town</b>" in (reply.text or "")
+    await admin.send("town=白沙")
+    assert any("✅ 确认发送" in m.button_texts for m in admin.messages[-3:])

@@ -148,16 +148,52 @@ async def test_details_are_unmasked_only_on_request_and_audited(desk: Desk) -> N
     await desk.bot.dispatch()
     alert = desk.last(STAFF_CHAT)
     assert "13812345678" not in (alert.text or "") and "138****5678" in (alert.text or "")
+    # 陈晓 has started the bot privately: the details go there, and only there.
+    await desk.bot.person(WINDOW).send("/start staff")
+    posted_before = len(desk.messages(STAFF_CHAT))
     await desk.press(WINDOW, STAFF_CHAT, "🔍 查看详情")
-    # 陈晓 never started the bot privately, so the details come as a reply in the staff chat.
-    details = desk.last(STAFF_CHAT)
+    details = desk.messages(WINDOW)[-1]
     assert "13812345678" in (details.text or "") and "360426199101010071" in (details.text or "")
-    assert details.reply_to_message_id == alert.message_id
+    assert len(desk.messages(STAFF_CHAT)) == posted_before
+    assert "私信" in desk.last_answer()
     rows = await desk.audit("personal_data.unmasked")
-    assert [(r.actor_id, r.outcome) for r in rows] == [(WINDOW, "allowed")]
+    assert [(r.actor_id, r.outcome, r.detail["sent_to"]) for r in rows] == [
+        (WINDOW, "allowed", WINDOW)
+    ]
     async with desk.database.transaction() as session:
         texts = [str(m.payload) for m in await session.scalars(select(OutboxMessage))]
     assert not any("13812345678" in text for text in texts)  # never stored in clear
+
+
+async def test_details_never_reach_a_group_without_a_private_chat(desk: Desk) -> None:
+    _, resident_id = await desk.resident(7010)
+    await desk.apply(resident_id)
+    await desk.bot.dispatch()
+    posted_before = len(desk.messages(STAFF_CHAT))
+    # 陈晓 never wrote to the bot privately: nothing is posted anywhere, the toast says why.
+    await desk.press(WINDOW, STAFF_CHAT, "🔍 查看详情")
+    toast = desk.last_answer()
+    assert "https://t.me/yimen_test_bot?start=staff" in toast and "没有发出任何内容" in toast
+    assert len(desk.messages(STAFF_CHAT)) == posted_before
+    assert desk.messages(WINDOW) == []
+    everywhere = [
+        m.text or ""
+        for chat in desk.bot.telegram.chats
+        for m in desk.bot.telegram.chat_messages(chat)
+    ]
+    assert not any("13812345678" in text for text in everywhere)
+    rows = await desk.audit("personal_data.unmasked")
+    assert [(r.outcome, r.detail["sent_to"]) for r in rows] == [("withheld", None)]
+
+    # Once they have stopped the bot, a press delivers nothing and is audited as such.
+    await desk.bot.person(WINDOW).send("/start staff")
+    press = desk.bot.telegram.make_update_press(WINDOW, STAFF_CHAT, "🔍 查看详情")
+    desk.bot.telegram.people[WINDOW].blocked_bot = True  # the private chat now answers 403
+    await desk.bot.feed(press)
+    assert "https://t.me/yimen_test_bot?start=staff" in desk.last_answer()
+    assert len(desk.messages(STAFF_CHAT)) == posted_before
+    outcomes = [r.outcome for r in await desk.audit("personal_data.unmasked")]
+    assert outcomes == ["withheld", "allowed", "not_delivered"]
 
 
 async def test_request_documents_asks_the_resident_with_a_clear_list(desk: Desk) -> None:

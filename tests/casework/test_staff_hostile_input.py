@@ -1,0 +1,52 @@
+"""Staff chats stay usable with careless or hostile input: commands typed in a group are
+answered or recorded, and invisible characters never reach a stored note."""
+
+from __future__ import annotations
+
+from storage.models import Application
+from tests.casework.conftest import STAFF_CHAT, WINDOW, Desk
+from tests.relay.helpers import audit_rows
+
+
+async def test_our_commands_typed_in_a_group_are_answered_and_recorded(desk: Desk) -> None:
+    bot = desk.bot
+    for command in ("/staff_add 7100 window", "/broadcast", "/start@yimen_test_bot"):
+        await desk.type(WINDOW, STAFF_CHAT, command)
+        answer = desk.last(STAFF_CHAT).text or ""
+        assert "私聊" in answer and "https://t.me/yimen_test_bot?start=staff" in answer, command
+    before = len(desk.messages(STAFF_CHAT))
+    await desk.type(WINDOW, STAFF_CHAT, "/help@another_bot")  # not ours: left alone
+    await desk.type(WINDOW, STAFF_CHAT, "/whatever")  # unknown: recorded only
+    assert len(desk.messages(STAFF_CHAT)) == before
+    rows = await audit_rows(bot, "group.command")
+    assert [(r.subject, r.outcome) for r in rows] == [
+        ("staff_add", "redirected"),
+        ("broadcast", "redirected"),
+        ("start", "redirected"),
+        ("whatever", "ignored"),
+    ]
+
+
+async def test_staff_notes_lose_their_invisible_characters(desk: Desk) -> None:
+    _, resident_id = await desk.resident(7301)
+    application_id = await desk.apply(resident_id)
+    await desk.bot.dispatch()
+    alert = desk.last(STAFF_CHAT)
+    await desk.press(WINDOW, STAFF_CHAT, "❌ 不予受理")
+    await desk.press(WINDOW, STAFF_CHAT, "不是本地户籍")
+    await desk.type(WINDOW, STAFF_CHAT, "户口在\u202e綦江区\u200b", reply_to=alert.message_id)
+    async with desk.database.transaction() as session:
+        application = await session.get(Application, application_id)
+        assert application is not None
+        assert application.rejection_reason == "not_local_hukou: 户口在綦江区"
+
+
+async def test_a_residents_button_forged_in_a_group_is_refused_and_recorded(desk: Desk) -> None:
+    _, resident_id = await desk.resident(7302)
+    await desk.apply(resident_id)
+    await desk.bot.dispatch()
+    alert = desk.last(STAFF_CHAT)
+    query_id = await desk.forge(WINDOW, STAFF_CHAT, alert.message_id, "s|answer")
+    assert "无效" in desk.answer(query_id)  # answered, not left spinning
+    rows = await audit_rows(desk.bot, "staff.forged_callback")
+    assert [r.detail["data"] for r in rows] == ["s|answer"]
