@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.cli_broadcast import broadcast_app, rescreen_app
+from bot.cli_outbox import outbox_app
 from bot.cli_staff import staff_app
 from bot.config import ConfigurationError, Settings, load_settings
 
@@ -24,6 +25,7 @@ app.add_typer(flows_app, name="flows")
 app.add_typer(staff_app, name="staff")
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(rescreen_app, name="rescreen")
+app.add_typer(outbox_app, name="outbox")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
