@@ -54,6 +54,8 @@ async def enqueue(
             select(OutboxMessage).where(
                 OutboxMessage.combine_key == combine_key,
                 OutboxMessage.status == OutboxStatus.PENDING,
+                # A message being sent again may have arrived already: news goes in a new one.
+                OutboxMessage.maybe_delivered.is_(False),
             )
         )
         # Telegram takes 4096 characters; a long combination starts a new message instead.

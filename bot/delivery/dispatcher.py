@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import httpx
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -300,7 +301,13 @@ class Dispatcher:
                 return Outcome(OutboxStatus.UNKNOWN, error=error)
             return self._retry_later(row, error, maybe_delivered=True)
         except NetworkError as exc:
-            return self._retry_later(row, exc.message, maybe_delivered=False)
+            # A connection that broke after the request left may hide a delivery; a refused
+            # connection or an error answer from Telegram (5xx) means nothing was sent.
+            cause = exc.__cause__
+            broken = isinstance(cause, httpx.TransportError) and not isinstance(
+                cause, httpx.ConnectError
+            )
+            return self._retry_later(row, exc.message, maybe_delivered=broken)
         return Outcome(OutboxStatus.SENT, message_id=message.message_id)
 
     def _retry_later(self, row: Claimed, error: str, *, maybe_delivered: bool) -> Outcome:

@@ -274,3 +274,66 @@ async def test_notices_in_a_short_window_are_combined(bot: BotHarness) -> None:
     await bot.dispatch()
     texts = [m.text for m in bot.telegram.chat_messages(chat) if m.from_bot]
     assert texts == ["民政局已受理\n\n医保局已受理"]
+
+
+class Failing:
+    """Telegram unreachable in the way given: ``cause`` is what httpx raised under PTB."""
+
+    def __init__(self, cause: Exception) -> None:
+        self.cause = cause
+
+    async def send_message(self, *args: object, **kwargs: object) -> None:
+        from telegram.error import NetworkError
+
+        raise NetworkError(f"httpx.{type(self.cause).__name__}") from self.cause
+
+
+async def test_only_a_connection_broken_after_sending_makes_a_possible_repeat(
+    bot: BotHarness,
+) -> None:
+    import httpx
+
+    bot.telegram.add_group(STAFF_CHAT, "窗口")
+    dispatcher = dispatcher_of(bot)
+    original = dispatcher.bot
+    outcomes = {}
+    for cause in (httpx.ConnectError("refused"), httpx.ReadError("reset by peer")):
+        row = await add(bot, STAFF_CHAT, type(cause).__name__, Priority.STAFF, "alert")
+        object.__setattr__(dispatcher, "bot", Failing(cause))
+        try:
+            await bot.dispatch()
+        finally:
+            object.__setattr__(dispatcher, "bot", original)
+        found = await row_of(bot, row)
+        outcomes[type(cause).__name__] = (found.status, found.maybe_delivered)
+        bot.clock.advance(seconds=2)
+        await bot.dispatch()
+    assert outcomes == {"ConnectError": ("pending", False), "ReadError": ("pending", True)}
+    assert bot_texts(bot, STAFF_CHAT) == ["ConnectError", f"{REPEAT_ZH}\nReadError"]
+
+
+async def test_news_never_joins_a_message_that_may_have_arrived(bot: BotHarness) -> None:
+    chat = resident(bot, 6010)
+    database = dispatcher_of(bot).database
+
+    async def notify(text: str) -> int:
+        async with database.transaction() as session:
+            row = await outbox.enqueue(
+                session,
+                chat_id=chat,
+                purpose="notice",
+                priority=Priority.RESIDENT,
+                text=text,
+                combine_key=f"notify:{chat}",
+                now=bot.clock(),
+            )
+            await session.flush()
+            return row.id
+
+    first = await notify("民政局已受理")
+    await claim_and_die(bot)
+    await dispatcher_of(bot).recover()
+    second = await notify("医保局已受理")
+    assert second != first
+    await bot.dispatch()
+    assert sorted(bot_texts(bot, chat)) == ["医保局已受理", "民政局已受理"]
