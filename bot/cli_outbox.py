@@ -16,6 +16,7 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.exc import OperationalError
 
+from bot.casework.services import CHINA
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.delivery.dispatcher import BLOCKED
 from storage import outbox, staff
@@ -25,7 +26,6 @@ from storage.outbox import FailedRow
 outbox_app = typer.Typer(help="Messages that could not be delivered.", no_args_is_help=True)
 
 T = TypeVar("T")
-CHINA_OFFSET = timedelta(hours=8)  # times are shown in China time, as staff read them
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -64,7 +64,8 @@ def _in_database(work: Callable[[Database], Awaitable[T]]) -> T:
 
 
 def _when(moment: datetime) -> str:
-    return (moment.astimezone(UTC) + CHINA_OFFSET).strftime("%Y-%m-%d %H:%M")
+    """China time, as staff read it."""
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def _line(row: FailedRow) -> str:

@@ -364,6 +364,13 @@ class Dispatcher:
 async def _write(session: AsyncSession, done: list[tuple[Claimed, Outcome]], now: datetime) -> None:
     if not done:
         return
+    for row, outcome in done:
+        if outcome.status is OutboxStatus.FAILED and row.at_least_once:
+            # Ids only: the text and the chat are personal. A 403 is a resident's choice.
+            level = logging.INFO if (outcome.error or "").startswith(BLOCKED) else logging.WARNING
+            log.log(
+                level, "outbox message %d failed (%s); `yimen outbox failed`", row.id, outcome.error
+            )
     await outbox.record_batch(session, [_result(row, outcome, now) for row, outcome in done])
     blocked = [
         row.chat_id

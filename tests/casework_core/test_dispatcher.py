@@ -95,6 +95,21 @@ async def test_a_receipt_cut_off_mid_send_is_sent_again_once(bot: BotHarness) ->
     assert len(bot_texts(bot, chat)) == 1
 
 
+async def test_an_unknown_receipt_left_by_an_older_version_is_sent_at_the_next_start(
+    bot: BotHarness,
+) -> None:
+    chat = resident(bot, 6011)
+    row = await add(bot, chat, "您的申请已受理")
+    async with dispatcher_of(bot).database.transaction() as session:
+        found = await session.get(OutboxMessage, row)
+        assert found is not None
+        found.status, found.attempts = OutboxStatus.UNKNOWN, 1
+    await bot.restart()
+    assert (await dispatcher_of(bot).recover()).resent == 1
+    await bot.dispatch()
+    assert bot_texts(bot, chat) == ["您的申请已受理"]
+
+
 async def test_a_staff_message_sent_again_says_it_may_be_a_repeat(bot: BotHarness) -> None:
     bot.telegram.add_group(STAFF_CHAT, "窗口")
     alert = await add(bot, STAFF_CHAT, "<b>新申请</b> BS-2026-0002", Priority.STAFF, "alert")
