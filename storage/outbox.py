@@ -290,28 +290,34 @@ async def failed_since(
 
 
 async def retry_failed(session: AsyncSession, *, message_id: int, now: datetime) -> FailedRow:
-    """Send one failed row again, with a fresh count of attempts.
+    """Send one failed row again, with a fresh count of attempts (its payload is not read).
 
     Raises ``LookupError`` for no such row and ``ValueError`` for one that has not failed or
     is a broadcast notice (sent at most once).
     """
-    row = await session.get(OutboxMessage, message_id)
-    if row is None:
+    found = (
+        await session.execute(
+            select(
+                OutboxMessage.purpose,
+                OutboxMessage.chat_id,
+                OutboxMessage.status,
+                OutboxMessage.attempts,
+                OutboxMessage.error,
+                func.coalesce(OutboxMessage.attempted_at, OutboxMessage.created_at).label("at"),
+            ).where(OutboxMessage.id == message_id)
+        )
+    ).one_or_none()
+    if found is None:
         raise LookupError(f"no outbox message {message_id}")
-    if row.status != OutboxStatus.FAILED:
-        raise ValueError(f"message {message_id} is {row.status}, not failed")
-    if not at_least_once(row.purpose):
+    if found.status != OutboxStatus.FAILED:
+        raise ValueError(f"message {message_id} is {found.status}, not failed")
+    if not at_least_once(found.purpose):
         raise ValueError(f"message {message_id} is a broadcast notice: those are sent at most once")
-    was = FailedRow(
-        row.id,
-        row.purpose,
-        row.chat_id,
-        row.attempts,
-        row.error,
-        row.attempted_at or row.created_at,
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.FAILED)
+        .values(status=OutboxStatus.PENDING, attempts=0, not_before=now, error=None)
     )
-    row.status = OutboxStatus.PENDING
-    row.attempts = 0
-    row.not_before = now
-    row.error = None
-    return was
+    return FailedRow(
+        message_id, found.purpose, found.chat_id, found.attempts, found.error, found.at
+    )
