@@ -147,7 +147,11 @@ def build_application(
         casework=components.casework,
         messenger=Messenger(application.bot),
         dispatcher=Dispatcher(
-            components.database, application.bot, components.clock, _limits(settings)
+            components.database,
+            application.bot,
+            components.clock,
+            _limits(settings),
+            repeat_notice=components.renderer.text(Label("delivery.repeat"), settings.locale),
         ),
         dispatch_in_background=dispatch_in_background,
         settings=settings,
@@ -229,6 +233,7 @@ def _limits(settings: Settings) -> Limits:
         private_per_second=settings.chat_rate,
         private_burst=settings.chat_burst,
         group_per_minute=settings.group_per_minute,
+        max_attempts=settings.send_attempts,
     )
 
 

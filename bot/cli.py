@@ -15,6 +15,7 @@ import typer
 
 from bot.cli_broadcast import broadcast_app, rescreen_command
 from bot.cli_keys import keys_app
+from bot.cli_outbox import outbox_app
 from bot.cli_resident import resident_app
 from bot.cli_staff import staff_app
 from bot.config import ConfigurationError, Settings, keyring_of, load_settings
@@ -30,6 +31,7 @@ app.add_typer(broadcast_app, name="broadcast")
 app.command("rescreen")(rescreen_command)
 app.add_typer(resident_app, name="resident")
 app.add_typer(keys_app, name="keys")
+app.add_typer(outbox_app, name="outbox")
 
 F = TypeVar("F", bound=Callable[..., Any])
 

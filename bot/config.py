@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     chat_rate: float = Field(default=1, gt=0)  # per private chat, per second
     chat_burst: int = Field(default=3, ge=1)  # a private chat may get this many at once
     group_per_minute: float = Field(default=20, gt=0)  # per group chat
+    # Tries of a message that times out or meets a network error (2 s, 4 s… up to 5 min
+    # apart) before it is failed and listed by `yimen outbox failed`.
+    send_attempts: int = Field(default=8, ge=1, le=20)
     # Broadcast recipients are written to the outbox this many at a time.
     broadcast_batch: int = Field(default=1000, ge=10, le=10_000)
     # A "talk to staff" thread with no message either way for this long is closed.

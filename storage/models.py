@@ -256,8 +256,10 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"  # claimed by a dispatcher; after a crash its outcome is unknown
     SENT = "sent"
-    FAILED = "failed"  # Telegram refused it for good
-    UNKNOWN = "unknown"  # the send may or may not have happened: never resent blindly
+    FAILED = "failed"  # refused for good, or out of attempts (`yimen outbox failed`)
+    # The send may or may not have happened: a broadcast row stays so (counted, never resent);
+    # any other row is sent again at the next start (storage.outbox.AT_MOST_ONCE).
+    UNKNOWN = "unknown"
     HELD = "held"  # a paused broadcast's row: not sent until the broadcast resumes
     CANCELLED = "cancelled"  # a cancelled broadcast's row that was never sent
 
@@ -295,6 +297,10 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When retention blanked the payload of this finished row (texts are not kept for long).
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # An earlier attempt may have reached the chat (cut off by a crash, or timed out): the row
+    # is sent again, and a staff chat is told that it may be a repeat.
+    maybe_delivered: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the latest claim
 
     __table_args__ = (
         Index("ix_outbox_due", "status", "priority", "not_before"),

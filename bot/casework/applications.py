@@ -221,6 +221,8 @@ async def alert_window_staff(
             OutboxMessage.chat_id == chat_id,
             OutboxMessage.purpose == "digest",
             OutboxMessage.status == OutboxStatus.PENDING,
+            # One being sent again is marked "may be a repeat": nothing new goes into it.
+            OutboxMessage.maybe_delivered.is_(False),
         )
     )
     if digest is not None and len(digest.payload.get("applications", [])) >= DIGEST_MAX:

@@ -1,9 +1,13 @@
 """Drains the outbox within Telegram's limits, most urgent first, and survives crashes.
 
-Each row moves pending -> sending -> sent / failed / unknown. Rows are marked `sending` and
+Each row moves pending -> sending -> sent / failed (/ unknown). Rows are marked `sending` and
 committed BEFORE their requests go out; if the process dies then, they are found in `sending`
-at the next start and become `unknown`: they may have been delivered, and Telegram has no
-idempotency key, so they are never sent twice. A timed-out send is `unknown` too.
+at the next start. They may have been delivered, and Telegram has no idempotency key, so what
+happens next depends on the row's guarantee (storage.outbox.AT_MOST_ONCE): a broadcast row
+becomes `unknown` and is never sent twice; every other row (receipts, alerts, digests, task
+cards, decisions, relayed messages) is sent again, and a staff chat reads that it may be a
+repeat. A timed-out send is the same question asked without a crash: a broadcast row becomes
+`unknown`, any other row is retried with backoff, up to ``max_attempts``, then `failed`.
 
 Volume: each tick claims as many rows as the overall limit allows right now (at most one per
 chat), sends them concurrently, and writes the outcomes of the previous tick in the same
@@ -14,13 +18,15 @@ broadcast of 100,000 waits at most one tick.
 
 A 429 names how long Telegram wants nothing sent: the whole dispatcher pauses that long (bulk
 sending hits the bot's overall limit, not one chat's), and the row goes back to `pending`.
-A 403 (blocked, deactivated) fails the row and ends the resident's notice subscription.
+A 403 (blocked, deactivated) fails the row for good (retrying would not change the answer)
+and ends the resident's notice subscription. Failed rows are listed by `yimen outbox failed`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import time
 import warnings
@@ -28,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import httpx
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -43,6 +50,8 @@ log = logging.getLogger(__name__)
 
 # The error text of a 403, so statistics can tell "blocked" from other failures.
 BLOCKED = "blocked: "
+MAX_TEXT = 4096  # Telegram's limits, in characters
+MAX_CAPTION = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +90,10 @@ class Outcome:
     message_id: int | None = None
     error: str | None = None
     retry_at: datetime | None = None
+    # The request may have reached Telegram (a timeout): the next try is a possible repeat.
+    maybe_delivered: bool = False
+    # No request was made (a pause, a 429): the attempt does not count towards the limit.
+    counted: bool = True
 
 
 class Dispatcher:
@@ -90,11 +103,14 @@ class Dispatcher:
         bot: Bot,
         clock: Callable[[], datetime],
         limits: Limits | None = None,
+        repeat_notice: str | None = None,
     ) -> None:
         self.database = database
         self.bot = bot
         self.clock = clock
         self.limits = limits or Limits()
+        # The first line of a message to staff that is sent again (staff locale, plain text).
+        self.repeat_notice = repeat_notice
         self.wake = asyncio.Event()
         self._overall = AsyncLimiter(self.limits.overall_per_second, 1)
         self._chats: dict[int, AsyncLimiter] = {}
@@ -106,18 +122,25 @@ class Dispatcher:
         self._done: list[tuple[Claimed, Outcome]] = []
         self._in_flight: set[asyncio.Task[None]] = set()
 
-    async def recover(self) -> int:
-        """Run once at start: rows left `sending` by a crash become `unknown`.
+    async def recover(self) -> outbox.Recovered:
+        """Run once at start: rows left `sending` by a crash are sent again, or become
+        `unknown` (broadcasts); see the module's docstring.
 
         The overall limiter starts full: a process restarted after a crash does not know what
         the last one just sent, and Telegram's counter still does.
         """
         await self._overall.acquire(self._overall.max_rate)
         async with self.database.transaction() as session:
-            count = await outbox.interrupted_to_unknown(session)
-        if count:
-            log.warning("%d outbox rows were interrupted mid-send; marked unknown", count)
-        return count
+            found = await outbox.recover_interrupted(session, max_attempts=self.limits.max_attempts)
+        if found.total:
+            log.warning(
+                "outbox rows interrupted mid-send: %d to send again, %d broadcast rows unknown,"
+                " %d out of attempts (failed)",
+                found.resent,
+                found.unknown,
+                found.failed,
+            )
+        return found
 
     async def run_once(self) -> int:
         """Claim what the limits allow now, send it all, record it; returns rows handled."""
@@ -254,7 +277,7 @@ class Dispatcher:
             await self._overall.acquire()
         if self._paused():
             assert self.paused_until is not None
-            return Outcome(OutboxStatus.PENDING, retry_at=self.paused_until)
+            return Outcome(OutboxStatus.PENDING, retry_at=self.paused_until, counted=False)
         try:
             message = await self._request(row)
         except RetryAfter as exc:
@@ -267,19 +290,37 @@ class Dispatcher:
             if self.paused_until is None or until > self.paused_until:
                 self.paused_until = until
                 log.warning("Telegram asked for a pause of %s s; pausing all sends", seconds)
-            return Outcome(OutboxStatus.PENDING, retry_at=until)
+            return Outcome(OutboxStatus.PENDING, retry_at=until, counted=False)
         except Forbidden as exc:
             return Outcome(OutboxStatus.FAILED, error=BLOCKED + exc.message)
         except BadRequest as exc:
             return Outcome(OutboxStatus.FAILED, error=exc.message)
         except TimedOut as exc:
-            return Outcome(OutboxStatus.UNKNOWN, error=f"timed out: {exc.message}")
+            error = f"timed out: {exc.message}"
+            if not row.at_least_once:
+                return Outcome(OutboxStatus.UNKNOWN, error=error)
+            return self._retry_later(row, error, maybe_delivered=True)
         except NetworkError as exc:
-            if row.attempts >= self.limits.max_attempts:
-                return Outcome(OutboxStatus.FAILED, error=exc.message)
-            backoff = timedelta(seconds=min(300, 2**row.attempts))
-            return Outcome(OutboxStatus.PENDING, error=exc.message, retry_at=self.clock() + backoff)
+            # A connection that broke after the request left may hide a delivery; a refused
+            # connection or an error answer from Telegram (5xx) means nothing was sent.
+            cause = exc.__cause__
+            broken = isinstance(cause, httpx.TransportError) and not isinstance(
+                cause, httpx.ConnectError
+            )
+            return self._retry_later(row, exc.message, maybe_delivered=broken)
         return Outcome(OutboxStatus.SENT, message_id=message.message_id)
+
+    def _retry_later(self, row: Claimed, error: str, *, maybe_delivered: bool) -> Outcome:
+        """Again after 2, 4, 8… seconds (at most 5 minutes), until the attempts run out."""
+        if row.attempts >= self.limits.max_attempts:
+            return Outcome(OutboxStatus.FAILED, error=error, maybe_delivered=maybe_delivered)
+        backoff = timedelta(seconds=min(300, 2**row.attempts))
+        return Outcome(
+            OutboxStatus.PENDING,
+            error=error,
+            retry_at=self.clock() + backoff,
+            maybe_delivered=maybe_delivered,
+        )
 
     async def _request(self, row: Claimed) -> Message:
         payload = row.payload
@@ -290,22 +331,46 @@ class Dispatcher:
         markup = InlineKeyboardMarkup.de_json(markup_data, self.bot) if markup_data else None
         parse_mode = str(payload.get("parse_mode") or "HTML")
         photo = payload.get("photo")
+        text = str(payload["text"])
         if photo:
             return await self.bot.send_photo(
                 row.chat_id,
                 str(photo),
-                caption=str(payload["text"]),
+                caption=self._marked(row, text, parse_mode, MAX_CAPTION),
                 parse_mode=parse_mode,
                 reply_markup=markup,
             )
         return await self.bot.send_message(
-            row.chat_id, str(payload["text"]), parse_mode=parse_mode, reply_markup=markup
+            row.chat_id,
+            self._marked(row, text, parse_mode, MAX_TEXT),
+            parse_mode=parse_mode,
+            reply_markup=markup,
         )
+
+    def _marked(self, row: Claimed, text: str, parse_mode: str, limit: int) -> str:
+        """A possible repeat to staff starts with a line saying so, so that nobody acts on an
+        application twice; residents get the message as it was (a second receipt is harmless,
+        a line about repeats would only puzzle them)."""
+        if not (row.maybe_delivered and row.to_staff and self.repeat_notice):
+            return text
+        line = self.repeat_notice
+        if parse_mode.upper() == "HTML":
+            line = f"<i>{html.escape(line, quote=False)}</i>"
+        if len(line) + 1 + len(text) > limit:
+            return text  # better the message without the line than no message
+        return f"{line}\n{text}"
 
 
 async def _write(session: AsyncSession, done: list[tuple[Claimed, Outcome]], now: datetime) -> None:
     if not done:
         return
+    for row, outcome in done:
+        if outcome.status is OutboxStatus.FAILED and row.at_least_once:
+            # Ids only: the text and the chat are personal. A 403 is a resident's choice.
+            level = logging.INFO if (outcome.error or "").startswith(BLOCKED) else logging.WARNING
+            log.log(
+                level, "outbox message %d failed (%s); `yimen outbox failed`", row.id, outcome.error
+            )
     await outbox.record_batch(session, [_result(row, outcome, now) for row, outcome in done])
     blocked = [
         row.chat_id
@@ -325,4 +390,7 @@ def _result(row: Claimed, outcome: Outcome, now: datetime) -> Result:
         error=outcome.error,
         message_id=outcome.message_id if sent else None,
         sent_at=now if sent else None,
+        # The claim counted an attempt; one that never reached Telegram is given back.
+        attempts=row.attempts if outcome.counted else row.attempts - 1,
+        maybe_delivered=row.maybe_delivered or outcome.maybe_delivered,
     )

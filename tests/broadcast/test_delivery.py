@@ -8,6 +8,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from bot.delivery.dispatcher import Dispatcher
@@ -214,3 +215,49 @@ async def test_killed_at_random_moments_nothing_is_lost_or_repeated(fast: BotHar
             assert delivered <= 1
     unknown = sum(r.status == OutboxStatus.UNKNOWN for r in rows)
     assert unknown <= kills * template.limits.batch
+
+
+async def test_a_crash_leaves_broadcast_rows_unknown_and_counted_but_resends_a_receipt(
+    fast: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most once for a broadcast, at least once for the rest, after the same crash."""
+    members = [Member(FIRST + n) for n in range(5)]
+    await subscribe(fast, members)
+    broadcast_id = await start_broadcast(fast)
+    receipt_chat = FIRST + 100
+    fast.telegram.add_user(receipt_chat, "居民")
+    fast.telegram.make_update_text(receipt_chat, "/start")
+    receipt = await notice(fast, receipt_chat, "您的申请已受理")
+    database, _, _ = parts(fast)
+    async with database.transaction() as session:
+        claimed = await outbox.claim_batch(session, now=fast.clock(), limit=3)
+    assert receipt in {c.id for c in claimed}  # with two broadcast rows, then the process dies
+    await fast.restart()
+    database, dispatcher, runner = parts(fast)
+    found = await dispatcher.recover()
+    assert (found.resent, found.unknown) == (1, 2)
+    await fast.dispatch()
+    await runner.step()
+    rows = await rows_of(fast, broadcast_id)
+    unknown = {r.chat_id for r in rows if r.status == OutboxStatus.UNKNOWN}
+    assert len(unknown) == 2
+    for m in members:  # never sent twice, never sent again when unknown
+        assert len(received(fast, m.user_id)) == (0 if m.user_id in unknown else 1)
+    assert received(fast, receipt_chat) == ["您的申请已受理"]
+    async with database.transaction() as session:
+        done = await session.get(Broadcast, broadcast_id)
+        assert done is not None and done.status == BroadcastStatus.FINISHED
+        assert done.stats["unknown"] == 2 and done.stats["sent"] == 3
+    # The administrator's status line reports them.
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    monkeypatch.setenv("YIMEN_DATABASE_URL", str(fast.settings.database_url))
+    monkeypatch.setenv("YIMEN_ADMIN_IDS", "9001")
+    monkeypatch.setenv("YIMEN_SECRET_KEY", fast.settings.secret_key.get_secret_value())
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["broadcast", "status", "--admin", "9001", str(broadcast_id)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "sent 3" in result.output and "unknown 2" in result.output

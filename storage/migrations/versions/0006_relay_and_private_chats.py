@@ -13,7 +13,7 @@ from alembic import op
 import storage.types
 
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
