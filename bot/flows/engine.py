@@ -153,6 +153,8 @@ class FlowEngine(CollectingSteps):
             self._drop_answers_off_path(state, turn)
         if step.kind is StepKind.END:
             state.active = False
+            if step.forget:
+                state.answers, state.history = {}, []
         events.append(Event("entered", name))
         return self._show(state, turn, fresh=fresh, events=events)
 

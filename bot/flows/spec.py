@@ -109,6 +109,8 @@ class Step:
     max_bytes: int = DEFAULT_MAX_BYTES
     # An `end` step that hands the conversation over to another flow.
     then: str | None = None
+    # An `end` step after which nothing the resident said is kept (someone who may not go on).
+    forget: bool = False
 
     @property
     def is_question(self) -> bool:
@@ -192,6 +194,7 @@ def _parse_step(name: str, body: Mapping[str, Any]) -> Step:
         accept=tuple(str(kind) for kind in body.get("accept", DEFAULT_ACCEPT)),
         max_bytes=int(max_bytes),
         then=None if body.get("then") is None else str(body["then"]),
+        forget=bool(body.get("forget", False)),
     )
 
 
@@ -272,6 +275,8 @@ def _check_step(step: Step, names: set[str], sources: frozenset[str] = frozenset
         problems.append(f"step {step.name!r} ends the flow but has `next`")
     if step.then is not None and step.kind is not StepKind.END:
         problems.append(f"step {step.name!r}: only an `end` step can hand over (`then`)")
+    if step.forget and step.kind is not StepKind.END:
+        problems.append(f"step {step.name!r}: only an `end` step can forget the answers")
     if step.kind is StepKind.CHOICE and not step.options:
         problems.append(f"step {step.name!r} is a choice without options")
     if step.kind is StepKind.AMOUNT and not step.ranges:

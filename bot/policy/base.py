@@ -99,6 +99,10 @@ def parse_text(
         value = raw.get(locale)
         if not isinstance(value, str) or not value.strip():
             raise ProfileError(f"{where}: missing locale '{locale}'")
+    for key in raw:
+        if key not in locales:
+            # Often an unquoted text cut at a comma inside {zh-CN: ..., en: ...}.
+            raise ProfileError(f"{where}: unexpected key '{key}' (quote a text that has a comma)")
     texts = {str(k): str(v) for k, v in raw.items()}
     if placeholders is not None:
         for locale, template in texts.items():
@@ -113,3 +117,13 @@ def _placeholders(template: str, where: str) -> list[str]:
         return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as error:  # an unbalanced brace
         raise ProfileError(f"{where}: {error}") from None
+
+
+# Words in a `source` that say the figure or rule was not confirmed against its document.
+UNVERIFIED_MARKERS: Final = ("unverified", "not found", "placeholder", "illustrative")
+
+
+def unverified(source: str) -> bool:
+    """Whether a source admits it was not confirmed: such a figure is never shown as an amount."""
+    lowered = source.lower()
+    return not lowered.strip() or any(marker in lowered for marker in UNVERIFIED_MARKERS)
