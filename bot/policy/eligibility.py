@@ -90,13 +90,15 @@ def _judge(programme: Programme, s: _Situation) -> ProgrammeResult:
         verdict, wanted = Verdict.LIKELY, (True,)
     else:  # what is still open first, then what already holds
         verdict, wanted = Verdict.POSSIBLE, (None, True)
-    reasons = tuple(
+    found = (
         text
         for want in wanted
         for rule, outcome in outcomes
         if outcome is want
         for text in explain(rule, outcome, s) or [s.render(s.profile.unknown_reason, None)]
     )
+    # The same fact can decide two conditions ("age not yet known"): say it once.
+    reasons = tuple({text.text(DEFAULT_LOCALE): text for text in found}.values())
     applies = all(outcome is not False for _, outcome in outcomes[: len(programme.audience)])
     return ProgrammeResult(programme, verdict, reasons, applies)
 

@@ -292,7 +292,9 @@ def test_elder_care_subsidy_from_2026() -> None:
     assert result.verdict is POSSIBLE
     assert "能力评估" in result.summary.text("zh-CN")
     # Its amount is not confirmed, so none is shown.
-    assert not any("800" in reason.text(locale) for reason in result.reasons for locale in ("zh-CN", "en"))
+    assert not any(
+        "800" in reason.text(locale) for reason in result.reasons for locale in ("zh-CN", "en")
+    )
 
 
 def test_results_ordered_by_verdict_then_profile_order() -> None:
