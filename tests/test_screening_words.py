@@ -144,3 +144,30 @@ def test_self_check_templates_use_plain_words(locale: str) -> None:
             assert word not in text, (template.name, word)
         if locale == "zh-CN":
             assert not re.search("你(?!们)", text), template.name  # 您, always
+
+
+async def test_the_household_answer_can_be_changed_from_the_results(bot: BotHarness) -> None:
+    parent = bot.person(3007)
+    await parent.send("/start")
+    for _, label in START_EN[1:]:
+        await parent.tap(label)
+    for kind, value in [
+        ("tap", "None of these, go on"),
+        ("tap", "🙋 Myself"),
+        ("say", "38"),
+        ("say", "Shuangfu"),
+        ("tap", "3"),
+        ("say", "1200"),
+        ("tap", "Almost nothing"),
+        ("tap", "Neither"),
+        ("say", "7"),  # none of these
+        ("tap", "None"),
+        ("tap", "A stable, safe home"),
+    ]:
+        await (parent.send(value) if kind == "say" else parent.tap(value))
+    assert "📋" in parent.screen and "Childcare subsidy" not in parent.screen
+    await parent.tap("✏️ Change an answer")
+    await parent.tap("The rest of the household")
+    await parent.tap("⬜ 1. 👶 A child under 3")
+    await parent.tap("✅ Done")
+    assert "📋" in parent.screen and "Childcare subsidy" in parent.screen

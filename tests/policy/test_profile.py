@@ -203,6 +203,11 @@ def drop_fails_reason(data: Any) -> None:
     del programme(data, "disaster")["rules"][0]["fails"]
 
 
+def name_cut_at_a_comma(data: Any) -> None:
+    # What YAML makes of {zh-CN: ..., en: Community elder care (day care, meals)} unquoted.
+    programme(data, "dibao")["name"]["meals)"] = None
+
+
 def set_department(data: Any) -> None:
     programme(data, "dibao")["department"] = "welfare_office"
 
@@ -242,6 +247,11 @@ def unknown_document(data: Any) -> None:
             "programmes.yaml",
             drop_english_name,
             r"programmes\.yaml: programme dibao: name: missing locale 'en'",
+        ),
+        (
+            "programmes.yaml",
+            name_cut_at_a_comma,
+            r"programme dibao: name: unexpected key 'meals\)' \(quote a text that has a comma\)",
         ),
         (
             "programmes.yaml",
@@ -291,3 +301,11 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
     (folder / "towns.yaml").unlink()
     with pytest.raises(ProfileError, match=r"towns\.yaml: cannot read"):
         load_profile(folder)
+
+
+def test_names_are_whole_in_every_locale() -> None:
+    elder_care = PROFILE.programme("community_elder_care")
+    assert elder_care is not None
+    assert elder_care.name.text("en") == "Community elder care (day care, meals)"
+    vouchers = PROFILE.programme("elder_care_subsidy")
+    assert vouchers is not None and "服务消费补贴" in vouchers.name.text("zh-CN")
