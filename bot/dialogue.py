@@ -387,6 +387,13 @@ class ResidentDialogue:
                 state.answers, state.history = {}, []
         elif state is None or state.flow != self.engine.flow.name:
             return
+        elif event.kind == "entered" and self.engine.flow.step(event.step).forget:
+            # Someone who may not go on (a child alone): a screening stored before an answer
+            # was changed goes too, so nothing they said is kept.
+            screening_id = state.view.pop("screening_id", None)
+            screening = await session.get(Screening, screening_id) if screening_id else None
+            if screening is not None and screening.resident_id == resident.id:
+                await session.delete(screening)
         elif event.kind == "entered" and event.step == "result":
             await self._store_screening(session, resident, state)
         elif event.kind == "action" and event.value == "apply":

@@ -62,6 +62,21 @@ async def test_a_child_cannot_screen_alone(
     assert await count(bot, Screening) == 0
 
 
+async def test_changing_ones_age_to_under_14_forgets_the_stored_screening(
+    bot: BotHarness,
+) -> None:
+    resident = bot.person(3008)
+    for kind, value in alone_on_a_small_pension("76"):
+        await (resident.send(value) if kind == "say" else resident.tap(value))
+    assert await count(bot, Screening) == 1
+    await resident.tap("✏️ 修改回答")
+    await resident.tap("年龄")
+    await resident.send("12")
+    assert "不满 14 岁" in resident.screen
+    assert await count(bot, Screening) == 0
+    assert await conversation_answers(bot) == {}
+
+
 async def test_a_grown_up_screening_for_a_child_goes_on(bot: BotHarness) -> None:
     grandmother = bot.person(3002)
     await grandmother.send("/start")
