@@ -343,7 +343,8 @@ def test_fact_vocabulary_matches_the_screening_flow() -> None:
     steps = yaml.safe_load(flow.read_text(encoding="utf-8"))["steps"]
     for name, spec in FACTS.items():
         step = steps.get(name)
-        if spec.kind is FactKind.CHOICE and not spec.derived and step and "options" in step:
+        listed = spec.kind in (FactKind.CHOICE, FactKind.SET)
+        if listed and not spec.derived and step and "options" in step:
             assert set(step["options"]) == spec.choices, name
 
 
