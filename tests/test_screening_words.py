@@ -131,7 +131,7 @@ async def test_an_older_person_alone_is_not_told_child_programmes_are_not_for_no
     for kind, value in alone_on_a_small_pension("76"):
         await (elder.send(value) if kind == "say" else elder.tap(value))
     assert "📋" in elder.screen
-    for child_programme in ("事实无人抚养", "孤儿", "困境儿童", "育儿补贴"):
+    for child_programme in ("事实无人抚养", "孤儿", "困境儿童", "育儿补贴", "就业救助"):
         assert child_programme not in elder.screen, child_programme
     assert "暂不符合" in elder.screen  # programmes that could apply but do not are still listed
 
