@@ -362,6 +362,15 @@ CASES = [
         "孩子未满 3 岁",
         "The child is under 3",
     ),
+    Case(
+        "education assistance: a 20-year-old alone on a low income may be at university",
+        answers(for_whom="self", age=20, household_size=1, income=exact(300)),
+        "education",
+        POSSIBLE,
+        "大学",
+        "university",
+        "社会救助暂行办法 Art. 33 (普通高等教育)",
+    ),
     # --- work -------------------------------------------------------------------------------
     Case(
         "employment assistance: a parent out of work in a household below the line",
@@ -403,7 +412,15 @@ def test_verdict(case: Case) -> None:
         (
             "an older person living alone is not offered child programmes",
             answers(age=68, household_size=1, income=exact(400)),
-            {"unsupported_child", "orphan", "child_in_difficulty", "childcare_subsidy"},
+            {
+                "unsupported_child",
+                "orphan",
+                "child_in_difficulty",
+                "childcare_subsidy",
+                "dibao_single",  # someone alone applies for dibao itself
+                "education",  # nobody in the household is at school
+                "employment",  # not of working age, and nobody else
+            },
             {"dibao", "community_elder_care"},
         ),
         (
