@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import string
+from collections.abc import Iterator
+from datetime import date
+
 from bot.config import Settings
+from bot.flows.paths import longest
 from bot.flows.registry import FLOW_LOADERS
 from bot.flows.spec import Flow, FlowError, StepKind
-from bot.policy import ProfileError, load_profile
+from bot.policy import LocalText, Profile, ProfileError, load_profile
+from bot.policy.base import unverified
+from bot.policy.rules import AllOf, AnyOf, Compare, Not, Proxy, Rule
 from bot.render import LOCALES, Renderer, load_catalogue
+
+# The screening is a short self-check: nobody answers more than this many questions.
+SCREENING_QUESTION_LIMIT = 12
+# Words that must never reach a resident: a note to ourselves left in a profile text.
+_DRAFT_WORDS = ("占位", "placeholder", "TODO")
 
 COMMON_TEMPLATES = (
     "question.html",
@@ -19,12 +31,14 @@ COMMON_TEMPLATES = (
 )
 
 
-def check_everything(settings: Settings) -> list[str]:
+def check_everything(settings: Settings, on: date | None = None) -> list[str]:
     problems: list[str] = []
     try:
-        load_profile(settings.profile)
+        profile = load_profile(settings.profile)
     except ProfileError as exc:
         problems.append(f"policy profile: {exc}")
+    else:
+        problems.extend(check_figures_shown(profile, on or date.today()))
     flows: list[Flow] = []
     for name, loader in FLOW_LOADERS.items():
         try:
@@ -33,7 +47,89 @@ def check_everything(settings: Settings) -> list[str]:
             problems.append(f"flow {name}: {exc}")
     problems.extend(check_hand_overs(flows))
     problems.extend(check_templates(flows))
+    problems.extend(check_screening_length(flows))
     return problems
+
+
+def check_screening_length(flows: list[Flow], limit: int = SCREENING_QUESTION_LIMIT) -> list[str]:
+    """No route through the screening asks more than `limit` questions."""
+    problems = []
+    for flow in flows:
+        if flow.name != "screening":
+            continue
+        route = longest(flow)
+        if route is not None and len(route.questions) > limit:
+            asked = ", ".join(route.questions)
+            problems.append(
+                f"flow screening: a route asks {len(route.questions)} questions (limit {limit}): "
+                f"{asked}"
+            )
+    return problems
+
+
+def check_figures_shown(profile: Profile, on: date) -> list[str]:
+    """Every figure a resident can read has a confirmed source in the standards in force from
+    `on` onwards, and no draft note reaches a resident."""
+    problems = []
+    current = profile.standards_in_force(on)
+    versions = [v for v in profile.standards_versions if v.effective >= current.effective]
+    for programme in profile.programmes:
+        where = f"policy profile: programme {programme.id}"
+        texts = [programme.name, programme.criteria, *_rule_texts(programme.audience)]
+        texts.extend(_rule_texts(programme.rules))
+        if not unverified(programme.time_limit.source):  # shown only when confirmed
+            texts.append(programme.time_limit.note)
+        shown = {name for text in texts for name in _placeholders(text)}
+        shown |= {
+            c.threshold
+            for c in _compares((*programme.audience, *programme.rules))
+            if isinstance(c.threshold, str)
+        }
+        for name in sorted(shown):
+            for figure in profile.area_figures.get(name, {}).values() or [name]:
+                for version in versions:
+                    found = version.figures.get(figure)
+                    if found is not None and unverified(found.source):
+                        problems.append(
+                            f"{where}: shows figure {figure} whose source in standards "
+                            f"{version.version} is not confirmed ({found.source.strip()}); "
+                            "source it or do not show it as an amount"
+                        )
+        for text in texts:
+            for locale, words in text.texts.items():
+                if any(draft in words for draft in _DRAFT_WORDS):
+                    problems.append(f"{where}: a draft note reaches residents ({locale}): {words}")
+    return problems
+
+
+def _rule_texts(rules: tuple[Rule, ...]) -> Iterator[LocalText]:
+    for rule in rules:
+        for text in (rule.reasons.holds, rule.reasons.fails, rule.reasons.unknown):
+            if text is not None:
+                yield text
+        if isinstance(rule, AnyOf | AllOf):
+            yield from _rule_texts(rule.items)
+        elif isinstance(rule, Not | Proxy):
+            yield from _rule_texts((rule.item,))
+
+
+def _compares(rules: tuple[Rule, ...]) -> Iterator[Compare]:
+    for rule in rules:
+        if isinstance(rule, Compare):
+            yield rule
+        elif isinstance(rule, AnyOf | AllOf):
+            yield from _compares(rule.items)
+        elif isinstance(rule, Not | Proxy):
+            yield from _compares((rule.item,))
+
+
+def _placeholders(text: LocalText) -> set[str]:
+    return {
+        name
+        for words in text.texts.values()
+        for _, name, _, _ in string.Formatter().parse(words)
+        if name
+    }
 
 
 def required_templates(flow: Flow) -> list[str]:

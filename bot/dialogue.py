@@ -407,6 +407,13 @@ class ResidentDialogue:
             if not granted and state is not None:
                 # A refusal is the only thing we keep.
                 state.answers, state.history = {}, []
+        elif event.kind == "forgot":
+            # Someone who may not go on (a child alone): the screening this conversation
+            # stored (before an answer was changed, or before /apply) goes too.
+            screening_id = event.value.get("screening_id") if event.value else None
+            screening = await session.get(Screening, screening_id) if screening_id else None
+            if screening is not None and screening.resident_id == resident.id:
+                await session.delete(screening)
         elif state is None or state.flow != self.engine.flow.name:
             return
         elif event.kind == "entered" and event.step == "result":

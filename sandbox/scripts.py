@@ -24,7 +24,7 @@ def alone_on_a_small_pension(age: str) -> list[Step]:
         ("say", "四百"),
         ("tap", "几乎没有"),
         ("tap", "都没有"),
-        ("tap", "独自居住"),
+        ("tap", "生活能自理"),
         ("tap", "没有"),
         ("tap", "有稳定安全的住处"),
     ]
@@ -43,10 +43,9 @@ WANG_FANG: list[Step] = [
     ("say", "about 1200"),
     ("tap", "Almost nothing"),
     ("tap", "Neither"),
-    ("tap", "Children in school"),
+    ("say", "2 3"),  # the household: a child at school, someone out of work
     ("tap", "None"),
     ("tap", "Renting, cannot afford the rent"),
-    ("tap", "✅ Yes"),
 ]
 # 李师傅 stopped halfway, at the income question: the bot will offer to continue.
 LI_SHIFU: list[Step] = [
@@ -70,10 +69,9 @@ FAMILY_AFTER_FIRE: list[Step] = [
     ("say", "一千五"),
     ("tap", "几乎没有"),
     ("tap", "都没有"),
-    ("tap", "有孩子在上学"),
-    ("tap", "🔥 火灾、洪水等灾害"),
+    ("say", "2"),  # the household: a child at school
+    ("tap", "🔥 火灾、车祸等意外，或突发重病"),
     ("tap", "房子危险或损坏"),
-    ("say", "是"),
 ]
 
 

@@ -152,6 +152,8 @@ class FlowEngine(CollectingSteps):
             state.view.pop("editing", None)
             self._drop_answers_off_path(state, turn)
         if step.forget:
+            # The host learns what the view referred to (a stored screening) to forget it too.
+            events.append(Event("forgot", name, state.view))
             state.answers = _system_answers(self.flow, state.answers)
             state.history, state.view = [], {}
         if step.kind is StepKind.END:

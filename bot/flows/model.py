@@ -95,7 +95,7 @@ class Screen:
 class Event:
     """Something the host must record in the update's transaction."""
 
-    kind: str  # answered | entered | action | restarted | cancelled | locale
+    kind: str  # answered | entered | action | restarted | cancelled | locale | forgot
     step: str = ""
     value: Any = None
 

@@ -10,6 +10,7 @@ from bot.flows.host import ProfileHost
 from bot.flows.model import Button, DialogState, Label, Screen
 from bot.flows.spec import Flow, Step, load_flow
 from bot.policy import Evaluation, Verdict, evaluate, income_near_line
+from bot.policy.base import unverified
 
 FLOW_FILE = Path(__file__).parent / "screening.yaml"
 # Facts about the resident (not the answers) that the screening flow reads.
@@ -50,8 +51,11 @@ class ScreeningHost(ProfileHost):
             {
                 "likely": evaluation.by_verdict(Verdict.LIKELY),
                 "possible": evaluation.by_verdict(Verdict.POSSIBLE),
-                "unlikely": evaluation.by_verdict(Verdict.UNLIKELY),
+                # A programme for someone else entirely (a child's, for an older person) is
+                # left out rather than listed as "not for now".
+                "unlikely": tuple(r for r in evaluation.by_verdict(Verdict.UNLIKELY) if r.applies),
                 "urgent": state.answers.get("urgent") not in (None, "none"),
+                "for_whom": state.answers.get("for_whom"),
                 "standards_version": evaluation.standards_version,
             },
             tuple(rows),
@@ -65,7 +69,12 @@ class ScreeningHost(ProfileHost):
         v = state.version
         return Screen(
             "screening/programme.html",
-            {"result": result, "standards_version": evaluation.standards_version},
+            {
+                "result": result,
+                "standards_version": evaluation.standards_version,
+                # An unconfirmed time limit is not shown as a number of days.
+                "time_limit_known": not unverified(result.programme.time_limit.source),
+            },
             (
                 (Button(Label.of("button.apply"), f"{v}|x|apply"),),
                 (Button(Label.of("button.back_to_results"), f"{v}|x|results"),),

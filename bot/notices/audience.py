@@ -40,21 +40,30 @@ def _over_60(answers: Mapping[str, Any]) -> bool:
     return age is not None and age >= 60
 
 
+def _household(answers: Mapping[str, Any]) -> set[str]:
+    """What the screening's household question ticked (older screenings asked `children`)."""
+    ticked = answers.get("household")
+    return {str(t) for t in ticked} if isinstance(ticked, list) else set()
+
+
 def _children(answers: Mapping[str, Any]) -> bool:
     age = _age(answers)
     return (
         answers.get("children") in ("in_school", "not_in_school")
+        or bool(_household(answers) & {"under_3", "in_school"})
         or (age is not None and age < 18)
         or answers.get("child_situation") not in (None, "none")
     )
 
 
 def _disability(answers: Mapping[str, Any]) -> bool:
-    return str(answers.get("health", "")).startswith("disability")
+    return str(answers.get("health", "")).startswith("disability") or bool(
+        _household(answers) & {"member_severe_disability", "member_disability"}
+    )
 
 
 def _unemployed(answers: Mapping[str, Any]) -> bool:
-    return answers.get("employment") == "yes"
+    return answers.get("employment") == "yes" or "jobless" in _household(answers)
 
 
 # Screening facts an audience can ask for; each reads the resident's latest screening.

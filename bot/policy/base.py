@@ -121,3 +121,13 @@ def _placeholders(template: str, where: str) -> list[str]:
         return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
     except ValueError as error:  # an unbalanced brace
         raise ProfileError(f"{where}: {error}") from None
+
+
+# Words in a `source` that say the figure or rule was not confirmed against its document.
+UNVERIFIED_MARKERS: Final = ("unverified", "not found", "placeholder", "illustrative")
+
+
+def unverified(source: str) -> bool:
+    """Whether a source admits it was not confirmed: such a figure is never shown as an amount."""
+    lowered = source.lower()
+    return not lowered.strip() or any(marker in lowered for marker in UNVERIFIED_MARKERS)

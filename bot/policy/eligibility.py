@@ -23,6 +23,9 @@ class ProgrammeResult:
     programme: Programme
     verdict: Verdict
     reasons: tuple[LocalText, ...]  # the facts that decided it, the most telling first
+    # False when the programme is not for this person at all (a child's programme for an
+    # older person): not listed among what is "not for now".
+    applies: bool = True
 
     @property
     def summary(self) -> LocalText:
@@ -79,7 +82,7 @@ def income_near_line(profile: Profile, answers: Mapping[str, object], on: date) 
 
 
 def _judge(programme: Programme, s: _Situation) -> ProgrammeResult:
-    outcomes = [(rule, truth(rule, s)) for rule in programme.rules]
+    outcomes = [(rule, truth(rule, s)) for rule in (*programme.audience, *programme.rules)]
     wanted: tuple[Truth, ...]
     if any(outcome is False for _, outcome in outcomes):
         verdict, wanted = Verdict.UNLIKELY, (False,)
@@ -87,14 +90,17 @@ def _judge(programme: Programme, s: _Situation) -> ProgrammeResult:
         verdict, wanted = Verdict.LIKELY, (True,)
     else:  # what is still open first, then what already holds
         verdict, wanted = Verdict.POSSIBLE, (None, True)
-    reasons = tuple(
+    found = (
         text
         for want in wanted
         for rule, outcome in outcomes
         if outcome is want
         for text in explain(rule, outcome, s) or [s.render(s.profile.unknown_reason, None)]
     )
-    return ProgrammeResult(programme, verdict, reasons)
+    # The same fact can decide two conditions ("age not yet known"): say it once.
+    reasons = tuple({text.text(DEFAULT_LOCALE): text for text in found}.values())
+    applies = all(outcome is not False for _, outcome in outcomes[: len(programme.audience)])
+    return ProgrammeResult(programme, verdict, reasons, applies)
 
 
 class _Situation:
@@ -164,11 +170,16 @@ def _facts(profile: Profile, answers: Mapping[str, object]) -> dict[str, FactVal
             choices = {t.id for t in profile.towns} if name == "town" else spec.choices
             if isinstance(value, str) and value in choices and value not in spec.unknown:
                 facts[name] = value
+        elif spec.kind is FactKind.SET:
+            if isinstance(value, list | tuple):
+                facts[name] = frozenset(v for v in value if v in spec.choices)
         elif spec.kind is FactKind.NUMBER:
             if _whole(value) and value >= (1 if name == "household_size" else 0):
                 facts[name] = value
         elif (amount := _amount(value)) is not None:
             facts[name] = amount
+    if facts.get("household_size") == 1 and "household" not in facts:
+        facts["household"] = frozenset()  # nobody else lives in it
     town = profile.town(str(facts.get("town", "")))
     if town is not None:
         facts["area"] = town.kind.value
@@ -204,6 +215,8 @@ def _amount(value: object) -> Amount | None:
 
 
 def _format_fact(value: FactValue) -> str:
+    if isinstance(value, frozenset):
+        return ", ".join(sorted(value))
     if isinstance(value, Amount):
         if value.high is None:
             return f"≥{format_number(value.low)}"

@@ -71,6 +71,9 @@ class Programme:
     # children), and whether an approval sets an amount and a start month.
     public_notice: bool = False
     pays: bool = False
+    # Who the programme is for (a child, an older person): when one of these fails the
+    # programme is not for this person at all, rather than "not for now".
+    audience: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +323,7 @@ def _programmes(
             item,
             f"programmes.yaml: programme {n}",
             ("id", "kind", "name", "department", "criteria", "documents", "time_limit", "rules"),
-            ("source", "public_notice", "pays"),
+            ("source", "public_notice", "pays", "audience"),
         )
         for n, item in enumerate(_list(data["programmes"], "programmes.yaml: programmes"), 1)
     ]
@@ -353,6 +356,11 @@ def _programmes(
                 source=str(item.get("source", "")),
                 public_notice=_flag(item, "public_notice", where),
                 pays=_flag(item, "pays", where),
+                audience=(
+                    parse_rules(item["audience"], vocabulary, f"{where}: audience")
+                    if "audience" in item
+                    else ()
+                ),
             )
         )
     return tuple(programmes)
@@ -388,7 +396,8 @@ def _evaluation_order(programmes: tuple[Programme, ...]) -> tuple[Programme, ...
             cycle = " -> ".join((*path[path.index(programme.id) :], programme.id))
             where = f"programmes.yaml: programme {programme.id}"
             raise ProfileError(f"{where}: dependency cycle {cycle}")
-        for needed in sorted(frozenset().union(*(dependencies(r) for r in programme.rules))):
+        rules = (*programme.audience, *programme.rules)
+        for needed in sorted(frozenset().union(*(dependencies(r) for r in rules))):
             visit(by_id[needed], (*path, programme.id))
         done[programme.id] = programme
 

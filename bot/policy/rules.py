@@ -9,13 +9,19 @@ false, and *possible* otherwise. Forms:
     {fact: health, in: [...], unsure: [x]}     `unsure` lists answers that leave it unknown
     {fact: age, at_least: 60}                  number and amount facts: `at_least`, `below`,
     {fact: per_capita_income, below: dibao_line}   or `equals` (numbers only); a name is a
-                                               standard figure, resolved for the date and area
+                                               standard figure, resolved for the date and area;
+    {fact: ..., below: dibao_line, times: 1.5}  `times` multiplies the threshold
+    {fact: household, in: [member_illness]}    set facts (several answers ticked): true when
+                                               any listed answer is ticked
     {programme: dibao, at_least: possible}     another programme: true when it is likely, false
                                                when it is below `at_least`, unknown otherwise
     {in_force: elder_care_subsidy_max}         the figure exists in the standards in force
     {any: [...]}  {all: [...]}  {not: ...}
     {proxy: ...}                               weak evidence: true when the inner condition holds,
                                                otherwise unknown — never false (what we do not ask)
+    {open: care_assessment, unknown: ...}      what only the window can decide (an assessment, a
+                                               check of medical costs): always unknown, so the
+                                               programme is never more than "possible"
 
 Any condition may carry `holds`, `fails` and `unknown` reasons ({zh-CN: ..., en: ...}); the
 conditions of a programme must be able to explain holding and failing, by their own text or their
@@ -42,6 +48,7 @@ class FactKind(StrEnum):
     NUMBER = "number"  # a whole number: age, household size
     AMOUNT = "amount"  # yuan a month, possibly a range
     CHOICE = "choice"  # one of a fixed set of answers
+    SET = "set"  # several of a fixed set of answers, ticked together
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,17 +74,49 @@ FACTS: Final[Mapping[str, FactSpec]] = MappingProxyType(
         "household_size": FactSpec(FactKind.NUMBER),
         "income": FactSpec(FactKind.AMOUNT),
         "assets": _choice("none", "modest", "substantial", "unsure", unknown=["unsure"]),
+        # Disability grades as the certificate gives them, split where a rule differs by kind:
+        # 特困 counts intellectual or mental grades 1–3, physical 1–2 and visual 1 as unable to
+        # work; the care subsidy counts every grade 1–2.
         "health": _choice(
             "none",
             "illness",
-            "disability_1",
-            "disability_2",
-            "disability_3_4",
+            "disability_1",  # grade 1: physical, intellectual, mental or visual
+            "disability_2",  # grade 2: physical, intellectual or mental
+            "disability_12_other",  # grade 1–2 hearing or speech, or grade 2 visual
+            "disability_3_mental",  # grade 3 intellectual or mental
+            "disability_3_4",  # any other grade 3 or 4
             "disability_uncertified",
+            "disability_unsure",  # disabled, grade or kind not known to the one answering
         ),
-        "child_situation": _choice("parents_unable", "orphan", "difficulty", "in_school", "none"),
-        "elder": _choice("alone", "needs_care", "alone_needs_care", "neither"),
-        "children": _choice("none", "in_school", "not_in_school"),
+        # The parents of a child, in the words of 民发〔2019〕62号: "unable" is severe
+        # disability, serious illness, prison or detention, compulsory drug rehabilitation,
+        # other restriction of liberty, lost contact, guardianship revoked, deported.
+        "child_situation": _choice(
+            "parents_unable",  # both parents unable
+            "one_gone_other_unable",  # one dead or missing, the other unable
+            "one_unable",  # one unable, the other bringing the child up
+            "orphan",  # both dead or declared missing
+            "difficulty",  # other difficulty: parents far away, nobody looking after the child
+            "unsure",
+            "none",
+            unknown=["unsure"],
+        ),
+        "elder": _choice("needs_care", "neither", "unsure", unknown=["unsure"]),
+        # The rest of the household, ticked together (asked when more than one person lives in it).
+        "household": FactSpec(
+            FactKind.SET,
+            frozenset(
+                {
+                    "under_3",
+                    "in_school",
+                    "jobless",
+                    "member_severe_disability",
+                    "member_disability",
+                    "member_illness",
+                    "none",
+                }
+            ),
+        ),
         "hardship": _choice("none", "disaster", "accident_illness", "other"),
         "housing": _choice("stable", "unsafe", "rent_hard", "no_home"),
         "employment": _choice("yes", "no"),
@@ -95,7 +134,7 @@ class Amount:
     high: Decimal | None
 
 
-FactValue: TypeAlias = int | str | Amount
+FactValue: TypeAlias = int | str | Amount | frozenset[str]
 
 
 class Situation(Protocol):
@@ -139,6 +178,7 @@ class Compare:
     op: str  # at_least | below | equals
     threshold: int | Decimal | str  # a str names a standard figure
     reasons: Reasons = field(default_factory=Reasons)
+    times: Decimal | int = 1  # the threshold is this many times the figure
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +191,14 @@ class ProgrammeTest:
 @dataclass(frozen=True, slots=True)
 class InForce:
     figure: str
+    reasons: Reasons = field(default_factory=Reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class Open:
+    """Something only the window can decide: always unknown."""
+
+    what: str
     reasons: Reasons = field(default_factory=Reasons)
 
 
@@ -178,7 +226,9 @@ class Proxy:
     reasons: Reasons = field(default_factory=Reasons)
 
 
-Rule: TypeAlias = ChoiceTest | Compare | ProgrammeTest | InForce | AnyOf | AllOf | Not | Proxy
+Rule: TypeAlias = (
+    ChoiceTest | Compare | ProgrammeTest | InForce | Open | AnyOf | AllOf | Not | Proxy
+)
 
 
 # --- evaluation ---------------------------------------------------------------------------
@@ -187,9 +237,15 @@ Rule: TypeAlias = ChoiceTest | Compare | ProgrammeTest | InForce | AnyOf | AllOf
 def truth(rule: Rule, s: Situation) -> Truth:
     if isinstance(rule, ChoiceTest):
         value = s.fact(rule.fact)
+        if isinstance(value, frozenset):  # ticked answers: any listed one will do
+            if value & rule.values:
+                return True
+            return None if value & rule.unsure else False
         if not isinstance(value, str) or value in rule.unsure:
             return None
         return value in rule.values
+    if isinstance(rule, Open):
+        return None
     if isinstance(rule, Compare):
         return _compare(rule, s)
     if isinstance(rule, ProgrammeTest):
@@ -229,7 +285,7 @@ def kleene_all(values: Iterable[Truth]) -> Truth:
 
 def _compare(rule: Compare, s: Situation) -> Truth:
     value = s.fact(rule.fact)
-    if value is None or isinstance(value, str):
+    if value is None or isinstance(value, str | frozenset):
         return None
     low, high = (value.low, value.high) if isinstance(value, Amount) else (value, value)
     lines = _thresholds(rule, s)
@@ -239,7 +295,8 @@ def _compare(rule: Compare, s: Situation) -> Truth:
 
 
 def _thresholds(rule: Compare, s: Situation) -> tuple[Decimal | int, ...]:
-    return s.figures(rule.threshold) if isinstance(rule.threshold, str) else (rule.threshold,)
+    lines = s.figures(rule.threshold) if isinstance(rule.threshold, str) else (rule.threshold,)
+    return lines if rule.times == 1 else tuple(line * rule.times for line in lines)
 
 
 def _against(op: str, low: Decimal | int, high: Decimal | int | None, line: Decimal | int) -> Truth:
@@ -287,7 +344,7 @@ def explainable(rule: Rule, outcome: bool) -> bool:
         return explainable(rule.item, not outcome)
     if isinstance(rule, Proxy):
         return not outcome or explainable(rule.item, outcome)  # a proxy never fails
-    return False
+    return isinstance(rule, Open)  # never true or false, so nothing to explain
 
 
 def dependencies(rule: Rule) -> frozenset[str]:
@@ -319,7 +376,7 @@ class Vocabulary:
 
 
 _REASON_KEYS: Final = ("holds", "fails", "unknown")
-_FORMS: Final = ("fact", "programme", "in_force", "any", "all", "not", "proxy")
+_FORMS: Final = ("fact", "programme", "in_force", "open", "any", "all", "not", "proxy")
 _FACT_OPS: Final = ("equals", "in", "at_least", "below")
 
 
@@ -367,6 +424,12 @@ def parse_rule(raw: object, vocabulary: Vocabulary, where: str) -> Rule:
             raise ProfileError(f"{where}: `at_least` must be likely or possible")
         return ProgrammeTest(str(value), Verdict(at_least), reasons)
     _only(body, {form}, where)
+    if form == "open":
+        if reasons.unknown is None:
+            raise ProfileError(
+                f"{where}: `open` needs an `unknown` reason (what the window decides)"
+            )
+        return Open(str(value), reasons)
     if form == "in_force":
         return InForce(_figure(value, vocabulary, where), reasons)
     if form in ("any", "all"):
@@ -391,8 +454,9 @@ def _parse_fact(
     if len(ops) != 1:
         raise ProfileError(f"{where}: fact '{name}' needs exactly one of {', '.join(_FACT_OPS)}")
     op = ops[0]
-    _only(body, {"fact", op} | ({"unsure"} if spec.kind is FactKind.CHOICE else set()), where)
-    if spec.kind is FactKind.CHOICE:
+    listed = spec.kind in (FactKind.CHOICE, FactKind.SET)
+    _only(body, {"fact", op} | ({"unsure"} if listed else {"times"}), where)
+    if listed:
         if op not in ("equals", "in"):
             raise ProfileError(f"{where}: fact '{name}' is a choice: use equals or in, not {op}")
         choices = vocabulary.towns if name == "town" else spec.choices
@@ -402,12 +466,16 @@ def _parse_fact(
     if op == "in" or (op == "equals" and spec.kind is FactKind.AMOUNT):
         raise ProfileError(f"{where}: fact '{name}' is an amount: use at_least or below")
     threshold = body[op]
+    times = _number(body.get("times", 1), f"{where}: `times`")
     if isinstance(threshold, str):
-        return Compare(name, op, _figure(threshold, vocabulary, where), reasons)
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
-        raise ProfileError(f"{where}: `{op}` needs a number or a standard figure name")
-    number = threshold if isinstance(threshold, int) else Decimal(str(threshold))
-    return Compare(name, op, number, reasons)
+        return Compare(name, op, _figure(threshold, vocabulary, where), reasons, times)
+    return Compare(name, op, _number(threshold, f"{where}: `{op}`"), reasons, times)
+
+
+def _number(raw: object, where: str) -> int | Decimal:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ProfileError(f"{where} needs a number or a standard figure name")
+    return raw if isinstance(raw, int) else Decimal(str(raw))
 
 
 def _values(raw: object, choices: frozenset[str], fact: str, where: str) -> frozenset[str]:

@@ -28,10 +28,10 @@ GRANDMOTHER_SCREENING = [
     ("tap", "1000–1999 元"),
     ("tap", "几乎没有"),
     ("tap", "都没有"),
-    ("tap", "父母都无法照顾（重残、重病、服刑、失联等）"),
+    ("tap", "父母两人都不能抚养"),
+    ("say", "2"),  # the household: a child at school
     ("tap", "没有"),
     ("tap", "有稳定安全的住处"),
-    ("tap", "❌ 否"),
 ]
 
 

@@ -30,7 +30,7 @@ from tests.conftest import BotHarness
 
 PEOPLE = [
     Member(1, "baisha", answers={"age": 72, "health": "none"}),
-    Member(2, "jijiang", answers={"age": 40, "children": "in_school", "employment": "yes"}),
+    Member(2, "jijiang", answers={"age": 40, "household": ["in_school", "jobless"]}),
     Member(3, "baisha", topics=("older",), answers={"age": 66, "health": "disability_1"}),
     Member(4, "baisha", topics=("children",), answers={"age": 35, "children": "not_in_school"}),
     Member(5, "jijiang", town_only=True, answers={"age": 61}),

@@ -23,7 +23,7 @@ NEAR_THE_LINE = {
     "age": 50,
     "town": "baisha",
     "household_size": 1,
-    "income": 700,
+    "income": 1000,  # above 1.5 × the rural line of 630: unlikely until the line rises
     "assets": "none",
     "health": "illness",
     "hardship": "none",
@@ -35,7 +35,7 @@ NEW_VERSION = """
   - version: "2026-03-01"
     effective: 2026-03-01
     figures:
-      dibao_rural: {value: 800, source: "synthetic test standard, not a real policy"}
+      dibao_rural: {value: 1500, source: "synthetic test standard, not a real policy"}
 """
 
 

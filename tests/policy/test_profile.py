@@ -60,7 +60,8 @@ def test_programmes_are_complete() -> None:
     relief = {"dibao", "tekun", "disaster", "medical", "education", "housing", "employment"}
     relief |= {"temporary", "disability"}
     elder = {"home_care_bed", "aging_modification", "community_elder_care", "elder_care_subsidy"}
-    child = {"unsupported_child", "orphan", "child_in_difficulty"}
+    relief |= {"dibao_single"}
+    child = {"unsupported_child", "orphan", "child_in_difficulty", "childcare_subsidy"}
     assert ids == relief | elder | child
     for kind, members in (
         (ProgrammeKind.RELIEF, relief),
@@ -173,7 +174,8 @@ def programme(data: Any, programme_id: str) -> Any:
 
 def set_first_rule(**changes: object) -> Mutation:
     def mutate(data: Any) -> None:
-        programme(data, "dibao")["rules"][0] = {**programme(data, "dibao")["rules"][0], **changes}
+        rules = programme(data, "disaster")["rules"]
+        rules[0] = {**rules[0], **changes}
 
     return mutate
 
@@ -194,11 +196,11 @@ def drop_english_name(data: Any) -> None:
 
 
 def drop_english_reason(data: Any) -> None:
-    programme(data, "dibao")["rules"][0]["fails"] = {"zh-CN": "不符合"}
+    programme(data, "disaster")["rules"][0]["fails"] = {"zh-CN": "不符合"}
 
 
 def drop_fails_reason(data: Any) -> None:
-    del programme(data, "dibao")["rules"][0]["fails"]
+    del programme(data, "disaster")["rules"][0]["fails"]
 
 
 def set_department(data: Any) -> None:
@@ -228,12 +230,12 @@ def unknown_document(data: Any) -> None:
         (
             "programmes.yaml",
             set_first_rule(fact="salary"),
-            r"programmes\.yaml: programme dibao: rule 1: unknown fact 'salary'",
+            r"programmes\.yaml: programme disaster: rule 1: unknown fact 'salary'",
         ),
         (
             "programmes.yaml",
-            set_first_rule(below="dibao_line_2030"),
-            r"programmes\.yaml: programme dibao: rule 1: unknown standard figure 'dibao_line_2030'",
+            add_rule("dibao", fact="per_capita_income", below="dibao_line_2030"),
+            r"programmes\.yaml: programme dibao: rule 3: unknown standard figure 'dibao_line_2030'",
         ),
         (
             "programmes.yaml",
@@ -258,9 +260,14 @@ def unknown_document(data: Any) -> None:
         (
             "programmes.yaml",
             drop_english_reason,
-            r"programme dibao: rule 1: fails: missing locale 'en'",
+            r"programme disaster: rule 1: fails: missing locale 'en'",
         ),
-        ("programmes.yaml", drop_fails_reason, r"programme dibao: rule 1: no 'fails' reason"),
+        (
+            "programmes.yaml",
+            drop_english_reason,
+            r"programme disaster: rule 1: fails: missing locale 'en'",
+        ),
+        ("programmes.yaml", drop_fails_reason, r"programme disaster: rule 1: no 'fails' reason"),
         (
             "programmes.yaml",
             add_rule("dibao", programme="medical"),
@@ -284,7 +291,7 @@ def unknown_document(data: Any) -> None:
         (
             "programmes.yaml",
             set_first_rule(holds={"zh-CN": "月薪", "en": "a salary of {salary}"}),
-            r"programme dibao: rule 1: holds \(en\): unknown placeholder '\{salary\}'",
+            r"programme disaster: rule 1: holds \(en\): unknown placeholder '\{salary\}'",
         ),
         ("programmes.yaml", unknown_document, r"programme tekun: unknown document 'passport'"),
         ("standards.yaml", unsourced_figure, r"standards\.yaml: .*dibao_urban: .*needs a source"),
@@ -303,3 +310,11 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
     (folder / "towns.yaml").unlink()
     with pytest.raises(ProfileError, match=r"towns\.yaml: cannot read"):
         load_profile(folder)
+
+
+def test_names_are_whole_in_every_locale() -> None:
+    elder_care = PROFILE.programme("community_elder_care")
+    assert elder_care is not None
+    assert elder_care.name.text("en") == "Community elder care (day care, meals)"
+    vouchers = PROFILE.programme("elder_care_subsidy")
+    assert vouchers is not None and "服务消费补贴" in vouchers.name.text("zh-CN")

@@ -38,11 +38,10 @@ SCREENING: list[tuple[str, str]] = [
     ("tap", "2"),
     ("say", "1,000元"),
     ("tap", "几乎没有"),
-    ("tap", "♿ 残疾一级"),
-    ("tap", "没有未满18岁的孩子"),
+    ("tap", "♿ 残疾一级（肢体、智力、精神或视力）"),
+    ("say", "7"),  # the rest of the household: none of these
     ("tap", "没有"),
     ("tap", "有稳定安全的住处"),
-    ("say", "否"),
 ]
 
 
