@@ -1,8 +1,8 @@
 """Submitting the unified application: one transaction creates everything it implies.
 
-The application, one department task per programme (with its due date counted in working
-days), the first status events, the documents received, the resident's receipt listing every
-missing document at once (一次性告知) and the window-staff alert — all written in the caller's
+The application, one department task per programme (its time limit starts only when the
+window accepts), the first status events, the documents received, the resident's submission
+receipt listing every missing document at once (一次性告知) and the window-staff alert — all written in the caller's
 transaction, so either all of it exists or none of it does.
 """
 

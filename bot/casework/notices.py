@@ -94,7 +94,11 @@ def receipt(
     tasks: Sequence[DepartmentTask],
     missing: Sequence[str],
 ) -> tuple[str, Markup]:
-    """The written acceptance notice: number, programmes, departments, every missing document."""
+    """The submission receipt (提交回执): number, programmes, every missing document at once.
+
+    Not an acceptance: the acceptance notice (受理通知) follows when the window accepts, and
+    the time limits start then (window.py).
+    """
     profile = casework.profile
     screen = Screen(
         "casework/receipt.html",

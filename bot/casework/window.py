@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework import department
+from bot.casework import clock, department
 from bot.casework.authorization import authorise
 from bot.casework.notices import (
     Actor,
@@ -37,7 +37,6 @@ from bot.casework.notices import (
 from bot.casework.notifications import DEFAULT_COMBINE, Reason, notify
 from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import TaskAction, TaskState, next_state
-from bot.casework.workdays import due_date
 from bot.flows.model import Button, Label, Screen
 from bot.render import RenderedScreen
 from storage import outbox, staff
@@ -188,17 +187,14 @@ async def typed(
 async def _accept(view: _View, combine_within: timedelta) -> StaffReply:
     """Accepted: every task goes to its department (the time limit starts now), resident told."""
     session, casework, application = view.session, view.casework, view.application
-    now, today = casework.clock(), casework.today()
+    now = casework.clock()
     forwarded: list[DepartmentTask] = []
     for task in view.tasks:
         if task.state != TaskState.AT_WINDOW:
             continue
         task.state = str(next_state(task.state, TaskAction.FORWARD, needs_public_notice=False))
-        programme = casework.profile.programme(task.programme_id)
-        if programme is not None:
-            # Statutory limits count from acceptance (受理), not from the online submission.
-            limit = programme.time_limit
-            task.due_on = due_date(today, limit.days, working_days=limit.working_days)
+        # Statutory limits count from acceptance (受理), not from the online submission.
+        clock.start(casework, task)
         task.updated_at = now
         session.add(_event(view, "forward", task=task))
         forwarded.append(task)

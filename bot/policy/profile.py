@@ -48,12 +48,29 @@ class Document:
     name: LocalText
 
 
+# What may stop a task's clock, as the rule says (time_limit `pauses`), by plain name.
+PAUSES: Final = frozenset({"public_notice", "documents"})
+
+
 @dataclass(frozen=True, slots=True)
 class TimeLimit:
     days: int
     working_days: bool
     note: LocalText
     source: str = ""
+    # Once, with a reason recorded: the limit may grow to this many days (same unit).
+    extended_days: int | None = None
+    # The clock stops while the task is in these stages (PAUSES), where the rule says so.
+    pauses: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class NoticePeriod:
+    """How long the public notice (公示) stays up, in full days after the day it is posted."""
+
+    days: int
+    working_days: bool
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +88,8 @@ class Programme:
     # children), and whether an approval sets an amount and a start month.
     public_notice: bool = False
     pays: bool = False
+    # The rule requires a home visit (入户调查) before the town's opinion.
+    home_visit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +134,7 @@ class Profile:
     unknown_value: LocalText  # a placeholder whose fact nobody answered
     # Programmes with the ones they depend on first, so one pass evaluates them all.
     evaluation_order: tuple[Programme, ...] = field(repr=False)
+    public_notice: NoticePeriod = NoticePeriod(7, False, "")
 
     def town(self, town_id: str) -> Town | None:
         return next((t for t in self.towns if t.id == town_id), None)
@@ -140,7 +160,7 @@ def load_profile(path: Path) -> Profile:
         _read(path, "profile.yaml"),
         "profile.yaml",
         required=("id", "name", "locales", "administrative_code", "application_prefix"),
-        optional=("screening", "reasons", "urgent_guidance"),
+        optional=("screening", "reasons", "urgent_guidance", "public_notice"),
     )
     locales = meta["locales"]
     if not isinstance(locales, list) or not locales or not all(isinstance(x, str) for x in locales):
@@ -173,6 +193,7 @@ def load_profile(path: Path) -> Profile:
             reasons["unknown_value"], loc, "profile.yaml: reasons: unknown_value"
         ),
         evaluation_order=_evaluation_order(programmes),
+        public_notice=_notice_period(meta.get("public_notice")),
     )
 
 
@@ -289,7 +310,7 @@ def _programmes(
             item,
             f"programmes.yaml: programme {n}",
             ("id", "kind", "name", "department", "criteria", "documents", "time_limit", "rules"),
-            ("source", "public_notice", "pays"),
+            ("source", "public_notice", "pays", "home_visit"),
         )
         for n, item in enumerate(_list(data["programmes"], "programmes.yaml: programmes"), 1)
     ]
@@ -322,6 +343,7 @@ def _programmes(
                 source=str(item.get("source", "")),
                 public_notice=_flag(item, "public_notice", where),
                 pays=_flag(item, "pays", where),
+                home_visit=_flag(item, "home_visit", where),
             )
         )
     return tuple(programmes)
@@ -335,14 +357,49 @@ def _flag(item: Mapping[str, object], name: str, where: str) -> bool:
 
 
 def _time_limit(raw: object, loc: tuple[str, ...], where: str) -> TimeLimit:
-    limit = _mapping(raw, where, ("days", "working_days", "note", "source"))
-    days, working = limit["days"], limit["working_days"]
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ProfileError(f"{where}: days must be a positive whole number")
+    limit = _mapping(
+        raw, where, ("days", "working_days", "note", "source"), ("extended_days", "pauses")
+    )
+    days, working = _days(limit["days"], where), limit["working_days"]
     if not isinstance(working, bool):
         raise ProfileError(f"{where}: working_days must be true or false")
     note = parse_text(limit["note"], loc, f"{where}: note")
-    return TimeLimit(days, working, note, str(limit["source"]))
+    extended = limit.get("extended_days")
+    if extended is not None and _days(extended, f"{where}: extended_days") <= days:
+        raise ProfileError(f"{where}: extended_days must be more than days")
+    pauses = _list(limit.get("pauses", []), f"{where}: pauses")
+    unknown = sorted(str(p) for p in pauses if p not in PAUSES)
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown pause {', '.join(unknown)} (known: {', '.join(sorted(PAUSES))})"
+        )
+    return TimeLimit(
+        days,
+        working,
+        note,
+        str(limit["source"]),
+        extended_days=extended if isinstance(extended, int) else None,
+        pauses=frozenset(str(p) for p in pauses),
+    )
+
+
+def _days(raw: object, where: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise ProfileError(f"{where}: days must be a positive whole number")
+    return raw
+
+
+def _notice_period(raw: object) -> NoticePeriod:
+    where = "profile.yaml: public_notice"
+    if raw is None:
+        raise ProfileError(f"{where}: missing (how long the public notice stays up, with source)")
+    notice = _mapping(raw, where, ("days", "working_days", "source"))
+    working, source = notice["working_days"], notice["source"]
+    if not isinstance(working, bool):
+        raise ProfileError(f"{where}: working_days must be true or false")
+    if not isinstance(source, str) or not source.strip():
+        raise ProfileError(f"{where}: the notice period needs a source")
+    return NoticePeriod(_days(notice["days"], where), working, source)
 
 
 def _evaluation_order(programmes: tuple[Programme, ...]) -> tuple[Programme, ...]:
