@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -624,7 +625,11 @@ class _Card:
 
     def buttons(self) -> Keyboard:
         t = self.task
-        conditions = clock.conditions(self.casework, t)
+        # The calendar is left out here: a card stays up for days, so "visit made" and "notice
+        # ended" are shown and a press before their day is refused with the date.
+        conditions = replace(
+            clock.conditions(self.casework, t), visit_day_reached=True, notice_over=True
+        )
         actions = [str(a) for a in allowed_actions(t.state, conditions=conditions)]
         if t.state == TaskState.DOCUMENTS_NEEDED:
             # Paper documents handed in at the window count too: the department can say so.
