@@ -2,8 +2,8 @@
 
 The application, one department task per programme (its time limit starts only when the
 window accepts), the first status events, the documents received, the resident's submission
-receipt listing every missing document at once (一次性告知) and the window-staff alert — all written in the caller's
-transaction, so either all of it exists or none of it does.
+receipt listing every missing document at once (一次性告知) and the window-staff alert — all
+written in the caller's transaction, so either all of it exists or none of it does.
 """
 
 from __future__ import annotations

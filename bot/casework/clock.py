@@ -53,7 +53,9 @@ def _counted(since: date, until: date, *, working_days: bool) -> int:
         return 0
     if not working_days:
         return (until - since).days
-    return sum(1 for n in range(1, (until - since).days + 1) if is_working_day(since + timedelta(n)))
+    return sum(
+        1 for n in range(1, (until - since).days + 1) if is_working_day(since + timedelta(n))
+    )
 
 
 def effective_due(casework: Casework, task: DepartmentTask) -> date:
@@ -62,9 +64,7 @@ def effective_due(casework: Casework, task: DepartmentTask) -> date:
     if limit is None or task.paused_since is None or task.clock_started_on is None:
         return task.due_on
     standing = _counted(task.paused_since, casework.today(), working_days=limit.working_days)
-    return _due(
-        limit, task.clock_started_on, task.paused_days + standing, extended=task.extended
-    )
+    return _due(limit, task.clock_started_on, task.paused_days + standing, extended=task.extended)
 
 
 def after(casework: Casework, task: DepartmentTask, before: str, action: str) -> None:
