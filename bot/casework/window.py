@@ -364,7 +364,7 @@ class _View:
         return cls(session, casework, application, actor, tasks, received)
 
     def checklist(self) -> list[str]:
-        return checklist(self.casework, [t.programme_id for t in self.tasks])
+        return checklist(self.casework, [t.programme_id for t in self.tasks], self.application)
 
     async def screen(
         self, *, prompt: str | None = None, keyboard: Keyboard | None = None

@@ -48,6 +48,24 @@ class Document:
     name: LocalText
 
 
+# Who a person-level document is for (`documents: - {id: …, someone: …}` in programmes.yaml).
+SOMEONE: Final = frozenset({"disabled", "ill"})
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentNeed:
+    """When a programme asks for a document, read against the application's facts.
+
+    Plain: always. ``someone``: one copy for each person in the application who is disabled
+    (or ill), none when nobody is. ``not_applying_for``: not when the same application asks
+    for one of these programmes (no proof of 低保 status from someone applying for 低保).
+    """
+
+    document: Document
+    someone: str | None = None
+    not_applying_for: frozenset[str] = frozenset()
+
+
 # What may stop a task's clock, as the rule says (time_limit `pauses`), by plain name.
 PAUSES: Final = frozenset({"public_notice", "documents"})
 
@@ -80,7 +98,7 @@ class Programme:
     name: LocalText
     department: Department
     criteria: LocalText
-    documents: tuple[Document, ...]
+    documents: tuple[Document, ...]  # every document it may ask for
     time_limit: TimeLimit
     rules: tuple[Rule, ...]
     source: str = ""  # where the criteria come from
@@ -90,6 +108,8 @@ class Programme:
     pays: bool = False
     # The rule requires a home visit (入户调查) before the town's opinion.
     home_visit: bool = False
+    # When each document applies (bot/casework/checklist.py builds the list from the facts).
+    needs: tuple[DocumentNeed, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -325,11 +345,11 @@ def _programmes(
         department = departments.get(str(item["department"]))
         if department is None:
             raise ProfileError(f"{where}: unknown department '{item['department']}'")
-        needed = []
-        for doc_id in _list(item["documents"], f"{where}: documents"):
-            if doc_id not in documents:
-                raise ProfileError(f"{where}: unknown document '{doc_id}'")
-            needed.append(documents[doc_id])
+        needs = [
+            _document_need(entry, documents, frozenset(ids), where)
+            for entry in _list(item["documents"], f"{where}: documents")
+        ]
+        needed = [need.document for need in needs]
         programmes.append(
             Programme(
                 id=programme_id,
@@ -344,9 +364,38 @@ def _programmes(
                 public_notice=_flag(item, "public_notice", where),
                 pays=_flag(item, "pays", where),
                 home_visit=_flag(item, "home_visit", where),
+                needs=tuple(needs),
             )
         )
     return tuple(programmes)
+
+
+def _document_need(
+    raw: object, documents: Mapping[str, Document], programmes: frozenset[str], where: str
+) -> DocumentNeed:
+    """`id`, or `{id: …, someone: disabled|ill}`, or `{id: …, not_applying_for: [ids]}`."""
+    entry = (
+        {"id": raw}
+        if isinstance(raw, str)
+        else _mapping(raw, where, ("id",), ("someone", "not_applying_for"))
+    )
+    doc_id = entry["id"]
+    if not isinstance(doc_id, str) or doc_id not in documents:
+        raise ProfileError(f"{where}: unknown document '{doc_id}'")
+    someone = entry.get("someone")
+    if someone is not None and someone not in SOMEONE:
+        raise ProfileError(
+            f"{where}: {doc_id}: someone must be one of {', '.join(sorted(SOMEONE))}"
+        )
+    others = _list(entry.get("not_applying_for", []), f"{where}: {doc_id}: not_applying_for")
+    unknown = sorted(str(p) for p in others if p not in programmes)
+    if unknown:
+        raise ProfileError(f"{where}: {doc_id}: unknown programme {', '.join(unknown)}")
+    return DocumentNeed(
+        documents[doc_id],
+        str(someone) if someone is not None else None,
+        frozenset(str(p) for p in others),
+    )
 
 
 def _flag(item: Mapping[str, object], name: str, where: str) -> bool:
