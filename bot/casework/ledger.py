@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import clock
 from bot.casework.relay import talk_to_staff_button
 from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import FINAL, TaskAction, TaskState
@@ -170,21 +171,23 @@ def _task_view(
     limit = programme.time_limit if programme is not None else None
     working = limit.working_days if limit is not None else True
     final = task.state in {str(state) for state in FINAL}
+    # As the statutory clock has it today: extended once, or stopped during the notice.
+    due = clock.effective_due(casework, task)
     if final:
         days_left = None
     elif working:
-        days_left = working_days_left(today, task.due_on)
+        days_left = working_days_left(today, due)
     else:
-        days_left = (task.due_on - today).days
+        days_left = (due - today).days
     return TaskView(
         programme_id=task.programme_id,
         programme=programme,
         department=casework.profile.departments.get(task.department_id),
         state=task.state if task.state in {str(s) for s in TaskState} else "other",
         final=final,
-        limit_days=limit.days if limit is not None else None,
+        limit_days=clock.days_allowed(limit, extended=task.extended) if limit else None,
         working_days=working,
-        due_on=task.due_on,
+        due_on=due,
         days_left=days_left,
         lines=tuple(lines),
     )

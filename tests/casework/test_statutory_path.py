@@ -27,6 +27,7 @@ RESIDENT_TEXTS = {
         "notice": ["公示 7 天", "到 2026-03-12 为止", "不会提前结束"],
         "objection": ["异议", "重新调查核实", "重新公示"],
         "extended": ["延长", "45 个工作日", "需要核对申请人在外地的房产", "2026-05-22"],
+        "my": ["45 个工作日", "2026-05-22", "延长办理时限", "公示期间有人提出异议"],
     },
     "en": {
         "receipt": ["Submission receipt", "not accepted yet", "acceptance notice"],
@@ -40,6 +41,7 @@ RESIDENT_TEXTS = {
         "notice": ["7 full days", "until 2026-03-12", "never ended early"],
         "objection": ["objection", "look into your household's situation again", "new public"],
         "extended": ["extended", "45 working days", "需要核对申请人在外地的房产", "2026-05-22"],
+        "my": ["45 working days", "2026-05-22", "Time limit extended", "An objection during"],
     },
 }
 
@@ -127,6 +129,8 @@ async def test_dibao_from_acceptance_to_approval_held_by_the_clock(
     assert has(person.messages[-1].text, texts["extended"]), person.messages[-1].text
     task = await _task(desk)
     assert (task.extended, task.due_on.isoformat()) == (True, "2026-05-22")
+    mine = (await person.send("/my")).text or ""
+    assert has(mine, texts["my"]), mine
     card = desk.last(CIVIL_CHAT)
     assert "⏳ 延长办理时限" not in card.button_texts
     query = await desk.forge(CIVIL, CIVIL_CHAT, card.message_id, "t|1|extend")
