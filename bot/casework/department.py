@@ -162,7 +162,7 @@ async def press(
             return forged(session, casework, actor, data)
         return await apply(card, action, visit_on=day, combine_within=combine_within)
     if verb in (A.NEED_DOCUMENTS, "nt", "nc"):
-        items = checklist(casework, [task.programme_id], card.application)
+        items = checklist(casework, [task.programme_id], card.application, for_staff=True)
         mask = 0 if verb == A.NEED_DOCUMENTS else parse_mask(args[0], len(items))
         if mask is None or (verb == "nt" and not (args[1].isdigit() and int(args[1]) < len(items))):
             return forged(session, casework, actor, data)

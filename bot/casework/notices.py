@@ -190,16 +190,33 @@ def document_name(casework: Casework, document_id: str, locale: str | None = Non
 
 
 def checklist(
-    casework: Casework, programme_ids: Sequence[str], application: Application | None = None
+    casework: Casework,
+    programme_ids: Sequence[str],
+    application: Application | None = None,
+    *,
+    for_staff: bool = False,
 ) -> list[str]:
     """The documents the programmes ask of this application (its facts and household), once
-    each, in the profile's order; without an application, only those that always apply."""
-    return documents_needed.items(
+    each, in the profile's order; without an application, only those that always apply.
+
+    ``for_staff``: staff picking what to ask for also see the programmes' other documents
+    after these (what the resident told us may be incomplete; staff may know better).
+    """
+    items = documents_needed.items(
         casework.profile,
         programme_ids,
         facts=application.facts if application is not None else {},
         household=application.household if application is not None else (),
     )
+    if for_staff:
+        shown = {documents_needed.split(item)[0] for item in items}
+        for programme_id in programme_ids:
+            programme = casework.profile.programme(programme_id)
+            for document in programme.documents if programme is not None else ():
+                if document.id not in shown:
+                    shown.add(document.id)
+                    items.append(document.id)
+    return items
 
 
 def picked(items: Sequence[str], mask: int) -> list[str]:

@@ -105,10 +105,10 @@ async def press(
     if verb == "accept":
         return await _accept(view, combine_within)
     if verb == "documents":
-        items = view.checklist()
+        items = view.checklist(for_staff=True)
         return await view.documents_picker(mask_of(items, view.missing))
     if verb in ("dt", "dc"):
-        items = view.checklist()
+        items = view.checklist(for_staff=True)
         mask = parse_mask(args[0], len(items))
         if mask is None or (verb == "dt" and not _index_ok(args[1], len(items))):
             return forged(session, casework, actor, data)
@@ -363,8 +363,13 @@ class _View:
         )
         return cls(session, casework, application, actor, tasks, received)
 
-    def checklist(self) -> list[str]:
-        return checklist(self.casework, [t.programme_id for t in self.tasks], self.application)
+    def checklist(self, *, for_staff: bool = False) -> list[str]:
+        return checklist(
+            self.casework,
+            [t.programme_id for t in self.tasks],
+            self.application,
+            for_staff=for_staff,
+        )
 
     async def screen(
         self, *, prompt: str | None = None, keyboard: Keyboard | None = None
@@ -427,7 +432,7 @@ class _View:
         return label(casework, "window.outcome.rejected", who=who, when=when, reason=text)
 
     async def documents_picker(self, mask: int) -> StaffReply:
-        a, items = self.application.id, self.checklist()
+        a, items = self.application.id, self.checklist(for_staff=True)
         rows = document_picker(self.casework, f"w|{a}|dt", items, mask)
         rows += (
             (
