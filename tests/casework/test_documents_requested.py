@@ -16,7 +16,10 @@ MISSING = {
         "Statement or proof of household income",
     ],
 }
-NOT_ASKED = {"zh-CN": ["医院诊断证明", "居民身份证"], "en": ["Hospital diagnosis", "Resident ID card"]}
+NOT_ASKED = {
+    "zh-CN": ["医院诊断证明", "居民身份证"],
+    "en": ["Hospital diagnosis", "Resident ID card"],
+}
 
 
 @pytest.mark.parametrize(("locale", "language_code"), [("zh-CN", "zh-hans"), ("en", "en")])
