@@ -15,12 +15,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework import clock
+from bot.casework import checklist, clock
 from bot.casework.relay import talk_to_staff_button
 from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import FINAL, TaskAction, TaskState
 from bot.casework.workdays import working_days_left
 from bot.flows.model import Button, Label, Screen
+from bot.policy.base import LocalText
 from bot.policy.profile import Department, Document, Programme
 from bot.render import DEFAULT_LOCALE, RenderedScreen, Renderer
 from storage.models import Application, ApplicationStatus, DepartmentTask, StatusEvent
@@ -161,6 +162,16 @@ def _documents(casework: Casework, wanted: Sequence[str]) -> tuple[Document, ...
         for d in programme.documents
         if d.id in wanted
     }
+    # A household member's copy ("…@1.spouse.62") is named with whose it is.
+    profile, renderer = casework.profile, casework.renderer
+    for item in wanted:
+        if item not in found and checklist.split(item)[0] in {
+            d.id for p in profile.programmes for d in p.documents
+        }:
+            names = {
+                loc: checklist.item_name(profile, renderer, item, loc) for loc in profile.locales
+            }
+            found[item] = Document(item, LocalText(names))
     return tuple(found[w] for w in wanted if w in found)
 
 

@@ -48,3 +48,5 @@ async def test_the_window_asks_for_what_is_missing_for_each_person(
     notice = person.messages[-1].text or ""
     assert all(word in notice for word in MISSING[locale]), notice
     assert not any(word in notice for word in NOT_ASKED[locale]), notice
+    mine = (await person.send("/my")).text or ""
+    assert MISSING[locale][-2] in mine, mine  # the member's copy, named in the ledger too
