@@ -24,7 +24,12 @@ RESIDENT_TEXTS = {
     "zh-CN": {
         "receipt": ["提交回执", "不是受理", "受理通知"],
         "accepted": ["受理通知", "已受理", "30 个工作日", "2026-04-14", "公示的日子不算在内"],
-        "notice": ["公示 7 天", "到 2026-03-12 为止", "不会提前结束"],
+        "notice": [
+            "公示 7 天",
+            "到 2026-03-12 为止",
+            "不会提前结束",
+            "公示的日子不计算在内，时限暂停",
+        ],
         "objection": ["异议", "重新调查核实", "重新公示"],
         "extended": ["延长", "45 个工作日", "需要核对申请人在外地的房产", "2026-05-22"],
         "my": ["45 个工作日", "2026-05-22", "延长办理时限", "公示期间有人提出异议"],
@@ -38,7 +43,7 @@ RESIDENT_TEXTS = {
             "2026-04-14",
             "public notice days do not count",
         ],
-        "notice": ["7 full days", "until 2026-03-12", "never ended early"],
+        "notice": ["7 full days", "until 2026-03-12", "never ended early", "the clock is stopped"],
         "objection": ["objection", "look into your household's situation again", "new public"],
         "extended": ["extended", "45 working days", "需要核对申请人在外地的房产", "2026-05-22"],
         "my": ["45 working days", "2026-05-22", "Time limit extended", "An objection during"],
