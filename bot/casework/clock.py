@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.casework.services import Casework
+from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import Conditions, TaskAction, TaskState
 from bot.casework.workdays import due_date, is_working_day
 from bot.policy.profile import NoticePeriod, TimeLimit
@@ -74,16 +74,19 @@ def after(casework: Casework, task: DepartmentTask, before: str, action: str) ->
         task.visited_on = today
     if action == TaskAction.START_NOTICE:
         task.notice_started_on = today
-    if limit is None or task.clock_started_on is None:
+    if action == TaskAction.EXTEND:
+        task.extended = True  # once: the machine allows no second extension
+    if limit is None:
         return
+    if task.clock_started_on is None:
+        # A task accepted before the clock was kept: count from the day it was created.
+        task.clock_started_on = task.created_at.astimezone(CHINA).date()
     pausing = {PAUSING_STATES[p] for p in limit.pauses}
     if task.state in pausing and before not in pausing:
         task.paused_since = today
     elif before in pausing and task.state not in pausing and task.paused_since is not None:
         task.paused_days += _counted(task.paused_since, today, working_days=limit.working_days)
         task.paused_since = None
-    if action == TaskAction.EXTEND:
-        task.extended = True
     task.due_on = _due(limit, task.clock_started_on, task.paused_days, extended=task.extended)
 
 
