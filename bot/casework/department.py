@@ -1,9 +1,11 @@
 """A department's task card and its actions on the statutory path, one transaction per press.
 
-The card's buttons come from the task machine (``allowed_actions``); a press the machine
-refuses (a stale card, a forged button) is answered with the reason and changes nothing.
-Actions that need a value — the home visit date, the amount and start month, the reason, the
-department to refer to — ask for it on the card itself; typed answers are replies to the card.
+The card's buttons come from the task machine (``allowed_actions``), told by the statutory
+clock what the rules and the calendar allow (``clock.conditions``); a press the machine refuses
+(a stale card, a forged button, a notice ended before its last day) is answered with the reason
+and changes nothing. Actions that need a value — the home visit date, the amount and start
+month, the reason, the department to refer to, why the time limit is extended — ask for it on
+the card itself; typed answers are replies to the card.
 """
 
 from __future__ import annotations
