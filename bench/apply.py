@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from bench.screening import Runner, start_echo
 from bot.app import build_application
+from bot.casework.services import CHINA
 from bot.config import load_settings
 from sandbox.botapi import BotApiState
 from sandbox.request import FakeRequest
@@ -183,10 +184,13 @@ def forged_tap(telegram: BotApiState, user: int, chat: int, data: str) -> dict[s
     return telegram._new_update("callback_query", payload)
 
 
-async def staff_decide(bench: Bench, departments: dict[str, int], officer: dict[str, int]) -> int:
+async def staff_decide(
+    bench: Bench, departments: dict[str, int], officer: dict[str, int], clock: Clock
+) -> int:
     ours = bench.ours
     assert ours.application is not None
     database = ours.application.bot_data["components"].database
+    profile = ours.application.bot_data["components"].casework.profile
     async with database.transaction() as session:
         application_ids = sorted(
             set((await session.scalars(select(DepartmentTask.application_id))).all())
@@ -197,15 +201,32 @@ async def staff_decide(bench: Bench, departments: dict[str, int], officer: dict[
     await bench.dispatch()
     async with database.transaction() as session:
         tasks = (await session.scalars(select(DepartmentTask).order_by(DepartmentTask.id))).all()
-        work = [(t.id, t.department_id, t.needs_public_notice) for t in tasks]
-    decided = 0
-    for task_id, department, notice in work:
+        work = [
+            (t.id, t.department_id, t.needs_public_notice, profile.programme(t.programme_id))
+            for t in tasks
+        ]
+
+    async def tap_all(task_id: int, department: str, actions: list[str]) -> None:
         chat, user = departments[department], officer[department]
-        # The statutory path: 低保 and 特困 go through the economic check and a public notice.
-        steps = ["accept", "check_done", "start_notice", "end_notice"] if notice else ["accept"]
-        for action in [*steps, "approve"]:
+        for action in actions:
             tap = forged_tap(bench.telegram, user, chat, f"t|{task_id}|{action}")
             await bench.both(tap, user, "tap")
+
+    # The statutory path: 低保 and 特困 need the home visit (booked for today and made) and the
+    # economic check first, then a public notice that runs its 7 full days before it ends.
+    today = clock().astimezone(CHINA).date()
+    for task_id, department, notice, programme in work:
+        steps = ["accept"]
+        if programme is not None and programme.home_visit:
+            steps += [f"vd|{today:%Y%m%d}", "visit_done", "check_done"]
+        elif notice:
+            steps += ["check_done"]
+        await tap_all(task_id, department, [*steps, "start_notice"] if notice else steps)
+    clock.skip(days=profile.public_notice.days + 1)
+    decided = 0
+    for task_id, department, notice, _ in work:
+        await tap_all(task_id, department, ["end_notice", "approve"] if notice else ["approve"])
+        chat, user = departments[department], officer[department]
         card = card_of(bench.telegram, chat, f"t|{task_id}|")
         update = bench.telegram.make_update_text(
             user, "800 2026-04", chat, reply_to_message_id=card
@@ -292,7 +313,7 @@ async def main() -> None:
         resident_updates = len(ours.latencies)
         clock.skip(minutes=2)  # busy alerts wait a minute to be gathered into digests
         await bench.dispatch()
-        decided = await staff_decide(bench, departments, officer)
+        decided = await staff_decide(bench, departments, officer, clock)
     finally:
         await application.shutdown()
         await echo.application.shutdown()

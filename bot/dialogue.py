@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework import relay
+from bot.casework import checklist, relay
 from bot.casework.applications import open_duplicates, submit
 from bot.casework.services import Casework
 from bot.flows.application import FLOW_NAME as APPLICATION
@@ -76,6 +76,7 @@ class ResidentDialogue:
         # The application flow shares the screening's profile and clock; its machine is built
         # once here, like the screening's.
         self.application_host = ApplicationHost(host.profile, host.today)
+        self.application_host.renderer = renderer
         self.application = FlowEngine(load_application_flow(), self.application_host)
         self.engines = {engine.flow.name: engine, APPLICATION: self.application}
         self.default_locale = default_locale
@@ -255,6 +256,11 @@ class ResidentDialogue:
         assert outcome.state is not None
         if screening is not None:
             outcome.state.view["screening_id"] = screening.id
+            # The checklist asks for a certificate only from someone who has the condition.
+            answers = _facts(screening)
+            outcome.state.view["facts"] = {
+                k: answers[k] for k in checklist.FACTS_READ if k in answers
+            }
         return outcome
 
     async def _screening_of(

@@ -6,7 +6,18 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.crypto import EncryptedJson, EncryptedText
@@ -208,6 +219,14 @@ class DepartmentTask(Base):
     visit_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The statutory clock (bot/casework/clock.py): it starts when the window accepts, stops
+    # where the rule says (paused_since), and due_on follows from these and the profile.
+    clock_started_on: Mapped[date | None] = mapped_column(Date)
+    paused_since: Mapped[date | None] = mapped_column(Date)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    extended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    visited_on: Mapped[date | None] = mapped_column(Date)
+    notice_started_on: Mapped[date | None] = mapped_column(Date)
 
 
 class StatusEvent(Base):

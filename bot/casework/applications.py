@@ -1,9 +1,9 @@
 """Submitting the unified application: one transaction creates everything it implies.
 
-The application, one department task per programme (with its due date counted in working
-days), the first status events, the documents received, the resident's receipt listing every
-missing document at once (一次性告知) and the window-staff alert — all written in the caller's
-transaction, so either all of it exists or none of it does.
+The application, one department task per programme (its time limit starts only when the
+window accepts), the first status events, the documents received, the resident's submission
+receipt listing every missing document at once (一次性告知) and the window-staff alert — all
+written in the caller's transaction, so either all of it exists or none of it does.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import checklist
 from bot.casework.drafts import ApplicationDraft
 from bot.casework.notices import receipt, staff_alert, staff_digest
 from bot.casework.services import Casework
@@ -182,8 +183,11 @@ async def submit(session: AsyncSession, draft: ApplicationDraft, casework: Casew
                     received_at=now,
                 )
             )
-    needed = [d.id for t in tasks for d in profile.programme(t.programme_id).documents]  # type: ignore[union-attr]
-    missing = tuple(doc for doc in dict.fromkeys(needed) if doc not in received)
+    # Only the documents that apply to these people (一次性告知: exactly what is missing).
+    needed = checklist.items(
+        profile, [t.programme_id for t in tasks], facts=draft.facts, household=draft.household
+    )
+    missing = tuple(doc for doc in needed if doc not in received)
     resident = await session.get(Resident, draft.resident_id)
     if resident is not None:
         text, markup = receipt(casework, application, tasks, missing)

@@ -61,6 +61,8 @@ class DeadlineWatch:
                     .where(
                         DepartmentTask.state.in_(DECIDING),
                         DepartmentTask.due_on < today,
+                        # A stopped clock (the public notice) is not overdue.
+                        DepartmentTask.paused_since.is_(None),
                         or_(
                             DepartmentTask.reminded_on.is_(None), DepartmentTask.reminded_on < today
                         ),

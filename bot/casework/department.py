@@ -1,21 +1,25 @@
 """A department's task card and its actions on the statutory path, one transaction per press.
 
-The card's buttons come from the task machine (``allowed_actions``); a press the machine
-refuses (a stale card, a forged button) is answered with the reason and changes nothing.
-Actions that need a value — the home visit date, the amount and start month, the reason, the
-department to refer to — ask for it on the card itself; typed answers are replies to the card.
+The card's buttons come from the task machine (``allowed_actions``), told by the statutory
+clock what the rules and the calendar allow (``clock.conditions``); a press the machine refuses
+(a stale card, a forged button, a notice ended before its last day) is answered with the reason
+and changes nothing. Actions that need a value — the home visit date, the amount and start
+month, the reason, the department to refer to, why the time limit is extended — ask for it on
+the card itself; typed answers are replies to the card.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import clock
 from bot.casework.authorization import authorise
 from bot.casework.notices import (
     Actor,
@@ -44,7 +48,7 @@ from bot.casework.tasks import (
     allowed_actions,
     next_state,
 )
-from bot.casework.workdays import due_date, is_working_day
+from bot.casework.workdays import is_working_day
 from bot.flows.model import Button, Label, Screen
 from bot.flows.parsing import normalise, parse_number, strip_invisible
 from bot.render import RenderedScreen
@@ -68,9 +72,18 @@ REASONS = (
 )
 # Taken at once; the others ask for a value first.
 DIRECT = frozenset(
-    {A.ACCEPT, A.CHECK_DONE, A.START_NOTICE, A.END_NOTICE, A.START_PAYMENT, A.DOCUMENTS_RECEIVED}
+    {
+        A.ACCEPT,
+        A.CHECK_DONE,
+        A.START_NOTICE,
+        A.END_NOTICE,
+        A.START_PAYMENT,
+        A.DOCUMENTS_RECEIVED,
+        A.VISIT_DONE,
+        A.OBJECTION,
+    }
 )
-ASKING = frozenset({A.SCHEDULE_VISIT, A.NEED_DOCUMENTS, A.APPROVE, A.REJECT, A.REFER})
+ASKING = frozenset({A.SCHEDULE_VISIT, A.NEED_DOCUMENTS, A.APPROVE, A.REJECT, A.REFER, A.EXTEND})
 # Second steps: verb -> (the task action it completes, number of arguments).
 STEPS = {
     "vd": (A.SCHEDULE_VISIT, 1),  # visit date YYYYMMDD
@@ -138,7 +151,7 @@ async def press(
     if verb in ("card", "x"):
         return StaffReply(edit=await card.screen())
     try:
-        next_state(task.state, action, needs_public_notice=task.needs_public_notice)
+        next_state(task.state, action, conditions=clock.conditions(casework, task))
     except InvalidAction as exc:
         return await _invalid(card, action, exc)
     if action in DIRECT and verb == action:
@@ -151,7 +164,7 @@ async def press(
             return forged(session, casework, actor, data)
         return await apply(card, action, visit_on=day, combine_within=combine_within)
     if verb in (A.NEED_DOCUMENTS, "nt", "nc"):
-        items = checklist(casework, [task.programme_id])
+        items = checklist(casework, [task.programme_id], card.application, for_staff=True)
         mask = 0 if verb == A.NEED_DOCUMENTS else parse_mask(args[0], len(items))
         if mask is None or (verb == "nt" and not (args[1].isdigit() and int(args[1]) < len(items))):
             return forged(session, casework, actor, data)
@@ -175,6 +188,8 @@ async def press(
         return await apply(
             card, action, amount=amount, start_month=month, combine_within=combine_within
         )
+    if verb == A.EXTEND:
+        return await card.ask_extension_reason()
     if verb == A.REJECT:
         return await card.reasons()
     if verb in ("rr", "rn"):
@@ -204,7 +219,12 @@ async def typed(
     """Text typed as a reply to a card asking for a value (``waiting``: its cancel button)."""
     task = await session.get(DepartmentTask, task_id)
     kind = waiting[0] if waiting else ""
-    action = {"visit": A.SCHEDULE_VISIT, "amount": A.APPROVE, "rj": A.REJECT}.get(kind)
+    action = {
+        "visit": A.SCHEDULE_VISIT,
+        "amount": A.APPROVE,
+        "rj": A.REJECT,
+        "ext": A.EXTEND,
+    }.get(kind)
     if action is None:
         return forged(session, casework, actor, "|".join(waiting))
     card = await _authorised_card(
@@ -214,9 +234,15 @@ async def typed(
         return card
     task = card.task
     try:
-        next_state(task.state, action, needs_public_notice=task.needs_public_notice)
+        next_state(task.state, action, conditions=clock.conditions(casework, task))
     except InvalidAction as exc:
         return await _invalid(card, action, exc)
+    if action == A.EXTEND:
+        # The rule allows the longer limit only with a reason on record: no reason, no change.
+        why = " ".join(text.split())[:MAX_NOTE]
+        if not why:
+            return StaffReply(reply=hint(casework, "staffmsg.hint_note"))
+        return await apply(card, action, note=why, combine_within=combine_within)
     if action == A.SCHEDULE_VISIT:
         day = parse_date(text, casework.today())
         if day is None or not _visit_day_ok(casework, day):
@@ -249,6 +275,7 @@ async def apply(
     start_month: str | None = None,
     reason: Reason | None = None,
     referred_to: str | None = None,
+    note: str | None = None,
     combine_within: timedelta = DEFAULT_COMBINE,
 ) -> StaffReply:
     """The task moves on: its row, a ledger line and the resident's notice, in one transaction."""
@@ -267,6 +294,7 @@ async def apply(
         start_month=start_month,
         reason=reason,
         referred_to=referred_to,
+        note=note,
         combine_within=combine_within,
     )
     return StaffReply(
@@ -289,6 +317,7 @@ async def record(
     start_month: str | None = None,
     reason: Reason | None = None,
     referred_to: str | None = None,
+    note: str | None = None,
     combine_within: timedelta = DEFAULT_COMBINE,
 ) -> None:
     """Apply ``action`` to ``task`` (InvalidAction when the machine refuses it).
@@ -296,10 +325,11 @@ async def record(
     Also the entry point for the resident side: documents uploaded into a task call this with
     ``DOCUMENTS_RECEIVED`` and ``actor_kind="resident"``.
     """
-    task.state = str(next_state(task.state, action, needs_public_notice=task.needs_public_notice))
+    before = task.state
+    task.state = str(next_state(task.state, action, conditions=clock.conditions(casework, task)))
+    clock.after(casework, task, before, action)
     now = casework.clock()
     task.updated_at = now
-    note: str | None = None
     if visit_on is not None:
         task.visit_on, note = visit_on, visit_on.isoformat()
     if documents:
@@ -334,6 +364,7 @@ async def record(
         documents=documents,
         reason=reason,
         referred_to=target_name,
+        note=note if action == A.EXTEND else None,
         combine_within=combine_within,
     )
     if referred_to is not None:
@@ -375,22 +406,18 @@ async def _hand_over(
     department_id: str,
 ) -> None:
     """A referral: the other department gets its own task, with a fresh time limit and a card."""
-    now, today = casework.clock(), casework.today()
-    programme = casework.profile.programme(task.programme_id)
-    due = task.due_on
-    if programme is not None:
-        limit = programme.time_limit
-        due = due_date(today, limit.days, working_days=limit.working_days)
+    now = casework.clock()
     successor = DepartmentTask(
         application_id=application.id,
         programme_id=task.programme_id,
         department_id=department_id,
         state=str(TaskState.RECEIVED),
         needs_public_notice=task.needs_public_notice,
-        due_on=due,
+        due_on=task.due_on,
         created_at=now,
         updated_at=now,
     )
+    clock.start(casework, successor)  # a fresh time limit from the day it is handed over
     session.add(successor)
     await session.flush()
     session.add(
@@ -447,12 +474,26 @@ async def _invalid(card: _Card, action: TaskAction, exc: InvalidAction) -> Staff
 def invalid_text(casework: Casework, task: DepartmentTask, action: str, exc: InvalidAction) -> str:
     """The machine's reason, in the staff's language."""
     state = label(casework, f"task_state.{task.state}")
-    if task.state in FINAL:
+    if exc.code == "final":
         return label(casework, "dept.invalid.final", state=state)
-    if action == A.APPROVE and task.needs_public_notice:
-        return label(casework, "dept.invalid.approve_notice")
-    if action == A.START_NOTICE and not task.needs_public_notice:
-        return label(casework, "dept.invalid.no_notice")
+    if exc.code == "notice_running" and task.notice_started_on is not None:
+        ends = clock.notice_ends_on(casework.profile.public_notice, task.notice_started_on)
+        return label(
+            casework,
+            "dept.invalid.notice_running",
+            days=casework.profile.public_notice.days,
+            ends=ends.isoformat(),
+            resume=(ends + timedelta(days=1)).isoformat(),
+        )
+    if exc.code == "visit_day" and task.visit_on is not None:
+        return label(casework, "dept.invalid.visit_day", day=task.visit_on.isoformat())
+    if exc.code == "extend":
+        limit = clock.limit_of(casework, task)
+        if limit is not None and limit.extended_days is not None:
+            return label(casework, "dept.invalid.extended_once", days=limit.extended_days)
+        return label(casework, "dept.invalid.no_extension")
+    if exc.code in ("approve_notice", "approve_check", "no_notice", "visit_first", "objection"):
+        return label(casework, f"dept.invalid.{exc.code}")
     return label(
         casework,
         "dept.invalid.sequence",
@@ -550,6 +591,13 @@ def _month(text: str) -> str | None:
     return f"{text[:4]}-{text[4:]}"
 
 
+def _notice_ends(casework: Casework, task: DepartmentTask) -> str | None:
+    """The notice's last full day while it is up (shown on the card), else None."""
+    if task.state != TaskState.NOTICE_STARTED or task.notice_started_on is None:
+        return None
+    return clock.notice_ends_on(casework.profile.public_notice, task.notice_started_on).isoformat()
+
+
 def _pays(casework: Casework, task: DepartmentTask) -> bool:
     programme = casework.profile.programme(task.programme_id)
     return programme is not None and programme.pays
@@ -579,9 +627,12 @@ class _Card:
 
     def buttons(self) -> Keyboard:
         t = self.task
-        actions = [
-            str(a) for a in allowed_actions(t.state, needs_public_notice=t.needs_public_notice)
-        ]
+        # The calendar is left out here: a card stays up for days, so "visit made" and "notice
+        # ended" are shown and a press before their day is refused with the date.
+        conditions = replace(
+            clock.conditions(self.casework, t), visit_day_reached=True, notice_over=True
+        )
+        actions = [str(a) for a in allowed_actions(t.state, conditions=conditions)]
         if t.state == TaskState.DOCUMENTS_NEEDED:
             # Paper documents handed in at the window count too: the department can say so.
             actions.insert(0, str(A.DOCUMENTS_RECEIVED))
@@ -606,6 +657,9 @@ class _Card:
                 "state": Label.of(f"task_state.{task.state}"),
                 "days_left": days_left,
                 "working_days": working,
+                "due_on": clock.effective_due(casework, task),
+                "notice_days": profile.public_notice.days,
+                "notice_ends": _notice_ends(casework, task),
                 "deciding": task.state not in FINAL and task.state != TaskState.APPROVED,
                 "reason": await self._reason(),
                 "outcome": await self.outcome(),
@@ -681,6 +735,13 @@ class _Card:
                 prompt=label(self.casework, "dept.prompt.documents"), keyboard=rows
             )
         )
+
+    async def ask_extension_reason(self) -> StaffReply:
+        limit = clock.limit_of(self.casework, self.task)
+        days = limit.extended_days if limit is not None else None
+        rows = ((Button(Label.of("staff.cancel"), f"t|{self.task.id}|x|ext"),),)
+        prompt = label(self.casework, "dept.prompt.extend", days=days)
+        return StaffReply(edit=await self.screen(prompt=prompt, keyboard=rows))
 
     async def ask_amount(self) -> StaffReply:
         rows = ((Button(Label.of("staff.cancel"), f"t|{self.task.id}|x|amount"),),)

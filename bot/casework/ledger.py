@@ -15,11 +15,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import checklist, clock
 from bot.casework.relay import talk_to_staff_button
 from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import FINAL, TaskAction, TaskState
 from bot.casework.workdays import working_days_left
 from bot.flows.model import Button, Label, Screen
+from bot.policy.base import LocalText
 from bot.policy.profile import Department, Document, Programme
 from bot.render import DEFAULT_LOCALE, RenderedScreen, Renderer
 from storage.models import Application, ApplicationStatus, DepartmentTask, StatusEvent
@@ -160,6 +162,16 @@ def _documents(casework: Casework, wanted: Sequence[str]) -> tuple[Document, ...
         for d in programme.documents
         if d.id in wanted
     }
+    # A household member's copy ("…@1.spouse.62") is named with whose it is.
+    profile, renderer = casework.profile, casework.renderer
+    for item in wanted:
+        if item not in found and checklist.split(item)[0] in {
+            d.id for p in profile.programmes for d in p.documents
+        }:
+            names = {
+                loc: checklist.item_name(profile, renderer, item, loc) for loc in profile.locales
+            }
+            found[item] = Document(item, LocalText(names))
     return tuple(found[w] for w in wanted if w in found)
 
 
@@ -170,21 +182,23 @@ def _task_view(
     limit = programme.time_limit if programme is not None else None
     working = limit.working_days if limit is not None else True
     final = task.state in {str(state) for state in FINAL}
+    # As the statutory clock has it today: extended once, or stopped during the notice.
+    due = clock.effective_due(casework, task)
     if final:
         days_left = None
     elif working:
-        days_left = working_days_left(today, task.due_on)
+        days_left = working_days_left(today, due)
     else:
-        days_left = (task.due_on - today).days
+        days_left = (due - today).days
     return TaskView(
         programme_id=task.programme_id,
         programme=programme,
         department=casework.profile.departments.get(task.department_id),
         state=task.state if task.state in {str(s) for s in TaskState} else "other",
         final=final,
-        limit_days=limit.days if limit is not None else None,
+        limit_days=clock.days_allowed(limit, extended=task.extended) if limit else None,
         working_days=working,
-        due_on=task.due_on,
+        due_on=due,
         days_left=days_left,
         lines=tuple(lines),
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import checklist as documents_needed
 from bot.casework.personal_data import mask_id_number, mask_name, mask_phone
 from bot.casework.services import Casework
 from bot.flows.model import Button, Label, Screen
@@ -99,7 +100,11 @@ def receipt(
     tasks: Sequence[DepartmentTask],
     missing: Sequence[str],
 ) -> tuple[str, Markup]:
-    """The written acceptance notice: number, programmes, departments, every missing document."""
+    """The submission receipt (提交回执): number, programmes, every missing document at once.
+
+    Not an acceptance: the acceptance notice (受理通知) follows when the window accepts, and
+    the time limits start then (window.py).
+    """
     profile = casework.profile
     screen = Screen(
         "casework/receipt.html",
@@ -196,23 +201,42 @@ def staff_digest(
 
 
 def document_name(casework: Casework, document_id: str, locale: str | None = None) -> str:
-    for programme in casework.profile.programmes:
-        for document in programme.documents:
-            if document.id == document_id:
-                return document.name.text(locale or casework.staff_locale)
+    """The document's name; for a household member's copy, whose it is."""
     if document_id == UNNAMED_DOCUMENT:
         return casework.renderer.text(Label("upload.unnamed"), locale or casework.staff_locale)
-    return document_id
+    return documents_needed.item_name(
+        casework.profile, casework.renderer, document_id, locale or casework.staff_locale
+    )
 
 
-def checklist(casework: Casework, programme_ids: Sequence[str]) -> list[str]:
-    """Every document the programmes ask for, once each, in the profile's order."""
-    wanted: dict[str, None] = {}
-    for programme_id in programme_ids:
-        programme = casework.profile.programme(programme_id)
-        if programme is not None:
-            wanted.update(dict.fromkeys(d.id for d in programme.documents))
-    return list(wanted)
+def checklist(
+    casework: Casework,
+    programme_ids: Sequence[str],
+    application: Application | None = None,
+    *,
+    for_staff: bool = False,
+) -> list[str]:
+    """The documents the programmes ask of this application (its facts and household), once
+    each, in the profile's order; without an application, only those that always apply.
+
+    ``for_staff``: staff picking what to ask for also see the programmes' other documents
+    after these (what the resident told us may be incomplete; staff may know better).
+    """
+    items = documents_needed.items(
+        casework.profile,
+        programme_ids,
+        facts=application.facts if application is not None else {},
+        household=application.household if application is not None else (),
+    )
+    if for_staff:
+        shown = {documents_needed.split(item)[0] for item in items}
+        for programme_id in programme_ids:
+            programme = casework.profile.programme(programme_id)
+            for document in programme.documents if programme is not None else ():
+                if document.id not in shown:
+                    shown.add(document.id)
+                    items.append(document.id)
+    return items
 
 
 def picked(items: Sequence[str], mask: int) -> list[str]:

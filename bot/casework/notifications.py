@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework import clock
 from bot.casework.notices import as_markup, document_name
 from bot.casework.services import Casework
 from bot.casework.tasks import FINAL, TaskState
@@ -44,13 +45,16 @@ class Reason:
 
 
 def time_left(casework: Casework, task: DepartmentTask) -> tuple[int, bool]:
-    """Days left until the task's due date, and whether they are working days."""
+    """Days left until the task's due date, and whether they are working days.
+
+    While the clock is stopped (the public notice of 低保) the days left stand still.
+    """
     programme = casework.profile.programme(task.programme_id)
     working = programme.time_limit.working_days if programme is not None else True
-    today = casework.today()
+    today, due = casework.today(), clock.effective_due(casework, task)
     if working:
-        return working_days_left(today, task.due_on), True
-    return (task.due_on - today).days, False
+        return working_days_left(today, due), True
+    return (due - today).days, False
 
 
 def is_deciding(task: DepartmentTask) -> bool:
@@ -69,6 +73,7 @@ async def notify(
     documents: Sequence[str] = (),
     reason: Reason | None = None,
     referred_to: str | None = None,
+    note: str | None = None,
     combine_within: timedelta = DEFAULT_COMBINE,
 ) -> None:
     """Queue the resident's notice about ``kind`` in their language, combined with others."""
@@ -83,11 +88,13 @@ async def notify(
         "town": profile.town(application.town_id),
         "documents": [document_name(casework, d, locale) for d in documents],
         "reason": Label.of(f"reason.{reason.code}") if reason else None,
-        "note": reason.note if reason else None,
+        "note": reason.note if reason else note,
         "district": profile.name.text(locale),
         "tasks": [_task_view(casework, t) for t in tasks],
         "task": _task_view(casework, task) if task is not None else None,
         "referred_to": referred_to,
+        "notice_days": profile.public_notice.days,
+        "notice_ends": _notice_ends(casework, task),
     }
     text, markup = as_markup(Screen("casework/notice.html", context), casework, locale)
     await outbox.enqueue(
@@ -103,6 +110,12 @@ async def notify(
     )
 
 
+def _notice_ends(casework: Casework, task: DepartmentTask | None) -> str | None:
+    if task is None or task.notice_started_on is None:
+        return None
+    return clock.notice_ends_on(casework.profile.public_notice, task.notice_started_on).isoformat()
+
+
 @dataclass(frozen=True, slots=True)
 class TaskView:
     """What a notice shows about one task, already in plain values."""
@@ -113,10 +126,25 @@ class TaskView:
     days_left: int
     working_days: bool
     deciding: bool
+    days_allowed: int  # the time limit in force (the extended one once extended)
+    paused: bool  # the clock is stopped (the public notice does not count)
+    due_on: object  # the due date as it stands today
 
 
 def _task_view(casework: Casework, task: DepartmentTask) -> TaskView:
     programme = casework.profile.programme(task.programme_id)
     department = casework.profile.departments.get(task.department_id)
     days, working = time_left(casework, task)
-    return TaskView(task, programme, department, days, working, is_deciding(task))
+    limit = clock.limit_of(casework, task)
+    allowed = clock.days_allowed(limit, extended=task.extended) if limit else 0
+    return TaskView(
+        task,
+        programme,
+        department,
+        days,
+        working,
+        is_deciding(task),
+        allowed,
+        task.paused_since is not None,
+        clock.effective_due(casework, task),
+    )

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework import department
+from bot.casework import clock, department
 from bot.casework.authorization import authorise
 from bot.casework.notices import (
     Actor,
@@ -38,7 +38,6 @@ from bot.casework.notices import (
 from bot.casework.notifications import DEFAULT_COMBINE, Reason, notify
 from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import TaskAction, TaskState, next_state
-from bot.casework.workdays import due_date
 from bot.flows.model import Button, Label, Screen
 from bot.flows.parsing import strip_invisible
 from bot.render import RenderedScreen
@@ -109,10 +108,10 @@ async def press(
     if verb == "accept":
         return await _accept(view, combine_within)
     if verb == "documents":
-        items = view.checklist()
+        items = view.checklist(for_staff=True)
         return await view.documents_picker(mask_of(items, view.missing))
     if verb in ("dt", "dc"):
-        items = view.checklist()
+        items = view.checklist(for_staff=True)
         mask = parse_mask(args[0], len(items))
         if mask is None or (verb == "dt" and not _index_ok(args[1], len(items))):
             return forged(session, casework, actor, data)
@@ -191,17 +190,14 @@ async def typed(
 async def _accept(view: _View, combine_within: timedelta) -> StaffReply:
     """Accepted: every task goes to its department (the time limit starts now), resident told."""
     session, casework, application = view.session, view.casework, view.application
-    now, today = casework.clock(), casework.today()
+    now = casework.clock()
     forwarded: list[DepartmentTask] = []
     for task in view.tasks:
         if task.state != TaskState.AT_WINDOW:
             continue
         task.state = str(next_state(task.state, TaskAction.FORWARD, needs_public_notice=False))
-        programme = casework.profile.programme(task.programme_id)
-        if programme is not None:
-            # Statutory limits count from acceptance (受理), not from the online submission.
-            limit = programme.time_limit
-            task.due_on = due_date(today, limit.days, working_days=limit.working_days)
+        # Statutory limits count from acceptance (受理), not from the online submission.
+        clock.start(casework, task)
         task.updated_at = now
         session.add(_event(view, "forward", task=task))
         forwarded.append(task)
@@ -385,8 +381,13 @@ class _View:
         )
         return cls(session, casework, application, actor, tasks, received)
 
-    def checklist(self) -> list[str]:
-        return checklist(self.casework, [t.programme_id for t in self.tasks])
+    def checklist(self, *, for_staff: bool = False) -> list[str]:
+        return checklist(
+            self.casework,
+            [t.programme_id for t in self.tasks],
+            self.application,
+            for_staff=for_staff,
+        )
 
     async def screen(
         self, *, prompt: str | None = None, keyboard: Keyboard | None = None
@@ -449,7 +450,7 @@ class _View:
         return label(casework, "window.outcome.rejected", who=who, when=when, reason=text)
 
     async def documents_picker(self, mask: int) -> StaffReply:
-        a, items = self.application.id, self.checklist()
+        a, items = self.application.id, self.checklist(for_staff=True)
         rows = document_picker(self.casework, f"w|{a}|dt", items, mask)
         rows += (
             (

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bot.casework import checklist as documents_needed
 from bot.casework.drafts import ApplicationDraft, DocumentDraft
 from bot.flows.host import ProfileHost
 from bot.flows.identity import age_on
 from bot.flows.model import DialogState, Screen
 from bot.flows.screening import RESIDENT_FACTS
 from bot.flows.spec import Flow, Step, load_flow
+from bot.render import Renderer
 
 FLOW_FILE = Path(__file__).parent / "application.yaml"
 FLOW_NAME = "application"
@@ -39,6 +41,9 @@ def load_application_flow() -> Flow:
 class ApplicationHost(ProfileHost):
     """Connects the application flow to a policy profile and to today's date."""
 
+    # Names a household member's copy of a document ("…（家庭成员 2：配偶，62 岁）").
+    renderer: Renderer | None = None
+
     # ---- what the flow reads ---------------------------------------------------------------
 
     def context(self, state: DialogState) -> Mapping[str, bool]:
@@ -60,7 +65,7 @@ class ApplicationHost(ProfileHost):
     def choices(self, source: str, state: DialogState, locale: str) -> Mapping[str, str]:
         if source == "programmes":
             return {p.id: p.name.text(locale) for p in self.profile.programmes}
-        return self.checklist(self.programmes(state), locale)
+        return self.checklist(self.programmes(state), locale, state)
 
     # ---- what the screens show -------------------------------------------------------------
 
@@ -83,22 +88,24 @@ class ApplicationHost(ProfileHost):
                 town_name=self.towns(locale).get(str(state.answers.get("town")), ""),
                 documents_sent=[
                     name
-                    for item, name in self.checklist(chosen, locale).items()
+                    for item, name in self.checklist(chosen, locale, state).items()
                     if documents.get(item)
                 ],
                 documents_later=[
                     name
-                    for item, name in self.checklist(chosen, locale).items()
+                    for item, name in self.checklist(chosen, locale, state).items()
                     if not documents.get(item)
                 ],
             )
         if step.name == "submitted":
             submission = state.view.get("submission") or {}
             missing = submission.get("missing", [])
-            every = self.checklist(self.profile_programmes(), locale)
             context.update(
                 number=submission.get("number", ""),
-                missing_names=[every.get(item, item) for item in missing],
+                missing_names=[
+                    documents_needed.item_name(self.profile, self.renderer, item, locale)
+                    for item in missing
+                ],
             )
         return context
 
@@ -113,14 +120,21 @@ class ApplicationHost(ProfileHost):
     def profile_programmes(self) -> list[str]:
         return [p.id for p in self.profile.programmes]
 
-    def checklist(self, programmes: list[str], locale: str) -> dict[str, str]:
-        """Every document the chosen programmes need, each once, in the order first needed."""
-        items: dict[str, str] = {}
-        for programme_id in programmes:
-            programme = self.profile.programme(programme_id)
-            for document in programme.documents if programme else ():
-                items.setdefault(document.id, document.name.text(locale))
-        return items
+    def checklist(self, programmes: list[str], locale: str, state: DialogState) -> dict[str, str]:
+        """The documents the chosen programmes need for these people (the household answered
+        here, the health from the self-check), each once, in the order first needed."""
+        facts = state.view.get("facts")
+        household = state.answers.get("household")
+        items = documents_needed.items(
+            self.profile,
+            programmes,
+            facts=facts if isinstance(facts, dict) else {},
+            household=household if isinstance(household, list) else [],
+        )
+        return {
+            item: documents_needed.item_name(self.profile, self.renderer, item, locale)
+            for item in items
+        }
 
     def subject_id_number(self, state: DialogState) -> str | None:
         """The ID number of the person the application is for, once it is known."""
@@ -187,7 +201,7 @@ class ApplicationHost(ProfileHost):
         programmes = self.programmes(state)
         sent = answers.get("documents") or {}
         documents = tuple(
-            _document(item, sent.get(item)) for item in self.checklist(programmes, "zh-CN")
+            _document(item, sent.get(item)) for item in self.checklist(programmes, "zh-CN", state)
         )
         relationship = {"family": answers.get("relationship"), "in_care": answers.get("role")}
         guardian_name, guardian_relationship, guardian_consent = self.guardian(state)

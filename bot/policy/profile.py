@@ -48,12 +48,49 @@ class Document:
     name: LocalText
 
 
+# Who a person-level document is for (`documents: - {id: …, someone: …}` in programmes.yaml).
+SOMEONE: Final = frozenset({"disabled", "ill"})
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentNeed:
+    """When a programme asks for a document, read against the application's facts.
+
+    Plain: always. ``someone``: one copy for each person in the application who is disabled
+    (or ill), none when nobody is. ``not_applying_for``: not when the same application asks
+    for one of these programmes (no proof of 低保 status from someone applying for 低保).
+    """
+
+    document: Document
+    someone: str | None = None
+    not_applying_for: frozenset[str] = frozenset()
+
+
+# What may stop a task's clock, as the rule says (time_limit `pauses`), by plain name.
+PAUSES: Final = frozenset({"public_notice", "documents"})
+
+
 @dataclass(frozen=True, slots=True)
 class TimeLimit:
     days: int
     working_days: bool
     note: LocalText
     source: str = ""
+    # Once, with a reason recorded: the limit may grow to this many days (same unit).
+    extended_days: int | None = None
+    # The clock stops while the task is in these stages (PAUSES), where the rule says so.
+    pauses: frozenset[str] = frozenset()
+    # What is still unconfirmed about details (never shown; the figure itself is sourced).
+    caveat: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NoticePeriod:
+    """How long the public notice (公示) stays up, in full days after the day it is posted."""
+
+    days: int
+    working_days: bool
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +100,7 @@ class Programme:
     name: LocalText
     department: Department
     criteria: LocalText
-    documents: tuple[Document, ...]
+    documents: tuple[Document, ...]  # every document it may ask for
     time_limit: TimeLimit
     rules: tuple[Rule, ...]
     source: str = ""  # where the criteria come from
@@ -74,6 +111,10 @@ class Programme:
     # Who the programme is for (a child, an older person): when one of these fails the
     # programme is not for this person at all, rather than "not for now".
     audience: tuple[Rule, ...] = ()
+    # The rule requires a home visit (入户调查) before the town's opinion.
+    home_visit: bool = False
+    # When each document applies (bot/casework/checklist.py builds the list from the facts).
+    needs: tuple[DocumentNeed, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +176,7 @@ class Profile:
     evaluation_order: tuple[Programme, ...] = field(repr=False)
     # Closed applications are kept this long, then anonymised (README, "Privacy").
     archive: ArchivePeriod = DEFAULT_ARCHIVE
+    public_notice: NoticePeriod = NoticePeriod(7, False, "")
 
     def town(self, town_id: str) -> Town | None:
         return next((t for t in self.towns if t.id == town_id), None)
@@ -160,7 +202,7 @@ def load_profile(path: Path) -> Profile:
         _read(path, "profile.yaml"),
         "profile.yaml",
         required=("id", "name", "locales", "administrative_code", "application_prefix"),
-        optional=("screening", "reasons", "urgent_guidance", "archive"),
+        optional=("screening", "reasons", "urgent_guidance", "archive", "public_notice"),
     )
     locales = meta["locales"]
     if not isinstance(locales, list) or not locales or not all(isinstance(x, str) for x in locales):
@@ -194,6 +236,7 @@ def load_profile(path: Path) -> Profile:
         ),
         evaluation_order=_evaluation_order(programmes),
         archive=_archive(meta.get("archive")),
+        public_notice=_notice_period(meta.get("public_notice")),
     )
 
 
@@ -323,7 +366,7 @@ def _programmes(
             item,
             f"programmes.yaml: programme {n}",
             ("id", "kind", "name", "department", "criteria", "documents", "time_limit", "rules"),
-            ("source", "public_notice", "pays", "audience"),
+            ("source", "public_notice", "pays", "audience", "home_visit"),
         )
         for n, item in enumerate(_list(data["programmes"], "programmes.yaml: programmes"), 1)
     ]
@@ -338,11 +381,11 @@ def _programmes(
         department = departments.get(str(item["department"]))
         if department is None:
             raise ProfileError(f"{where}: unknown department '{item['department']}'")
-        needed = []
-        for doc_id in _list(item["documents"], f"{where}: documents"):
-            if doc_id not in documents:
-                raise ProfileError(f"{where}: unknown document '{doc_id}'")
-            needed.append(documents[doc_id])
+        needs = [
+            _document_need(entry, documents, frozenset(ids), where)
+            for entry in _list(item["documents"], f"{where}: documents")
+        ]
+        needed = [need.document for need in needs]
         programmes.append(
             Programme(
                 id=programme_id,
@@ -361,9 +404,39 @@ def _programmes(
                     if "audience" in item
                     else ()
                 ),
+                home_visit=_flag(item, "home_visit", where),
+                needs=tuple(needs),
             )
         )
     return tuple(programmes)
+
+
+def _document_need(
+    raw: object, documents: Mapping[str, Document], programmes: frozenset[str], where: str
+) -> DocumentNeed:
+    """`id`, or `{id: …, someone: disabled|ill}`, or `{id: …, not_applying_for: [ids]}`."""
+    entry = (
+        {"id": raw}
+        if isinstance(raw, str)
+        else _mapping(raw, where, ("id",), ("someone", "not_applying_for"))
+    )
+    doc_id = entry["id"]
+    if not isinstance(doc_id, str) or doc_id not in documents:
+        raise ProfileError(f"{where}: unknown document '{doc_id}'")
+    someone = entry.get("someone")
+    if someone is not None and someone not in SOMEONE:
+        raise ProfileError(
+            f"{where}: {doc_id}: someone must be one of {', '.join(sorted(SOMEONE))}"
+        )
+    others = _list(entry.get("not_applying_for", []), f"{where}: {doc_id}: not_applying_for")
+    unknown = sorted(str(p) for p in others if p not in programmes)
+    if unknown:
+        raise ProfileError(f"{where}: {doc_id}: unknown programme {', '.join(unknown)}")
+    return DocumentNeed(
+        documents[doc_id],
+        str(someone) if someone is not None else None,
+        frozenset(str(p) for p in others),
+    )
 
 
 def _flag(item: Mapping[str, object], name: str, where: str) -> bool:
@@ -374,14 +447,55 @@ def _flag(item: Mapping[str, object], name: str, where: str) -> bool:
 
 
 def _time_limit(raw: object, loc: tuple[str, ...], where: str) -> TimeLimit:
-    limit = _mapping(raw, where, ("days", "working_days", "note", "source"))
-    days, working = limit["days"], limit["working_days"]
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-        raise ProfileError(f"{where}: days must be a positive whole number")
+    limit = _mapping(
+        raw,
+        where,
+        ("days", "working_days", "note", "source"),
+        # caveat: what is still unconfirmed about details the figure does not depend on (a
+        # local text not found); for the reader of the profile, never shown to residents.
+        ("extended_days", "pauses", "caveat"),
+    )
+    days, working = _days(limit["days"], where), limit["working_days"]
     if not isinstance(working, bool):
         raise ProfileError(f"{where}: working_days must be true or false")
     note = parse_text(limit["note"], loc, f"{where}: note")
-    return TimeLimit(days, working, note, str(limit["source"]))
+    extended = limit.get("extended_days")
+    if extended is not None and _days(extended, f"{where}: extended_days") <= days:
+        raise ProfileError(f"{where}: extended_days must be more than days")
+    pauses = _list(limit.get("pauses", []), f"{where}: pauses")
+    unknown = sorted(str(p) for p in pauses if p not in PAUSES)
+    if unknown:
+        raise ProfileError(
+            f"{where}: unknown pause {', '.join(unknown)} (known: {', '.join(sorted(PAUSES))})"
+        )
+    return TimeLimit(
+        days,
+        working,
+        note,
+        str(limit["source"]),
+        extended_days=extended if isinstance(extended, int) else None,
+        pauses=frozenset(str(p) for p in pauses),
+        caveat=str(limit.get("caveat") or ""),
+    )
+
+
+def _days(raw: object, where: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise ProfileError(f"{where}: days must be a positive whole number")
+    return raw
+
+
+def _notice_period(raw: object) -> NoticePeriod:
+    where = "profile.yaml: public_notice"
+    if raw is None:
+        raise ProfileError(f"{where}: missing (how long the public notice stays up, with source)")
+    notice = _mapping(raw, where, ("days", "working_days", "source"))
+    working, source = notice["working_days"], notice["source"]
+    if not isinstance(working, bool):
+        raise ProfileError(f"{where}: working_days must be true or false")
+    if not isinstance(source, str) or not source.strip():
+        raise ProfileError(f"{where}: the notice period needs a source")
+    return NoticePeriod(_days(notice["days"], where), working, source)
 
 
 def _evaluation_order(programmes: tuple[Programme, ...]) -> tuple[Programme, ...]:

@@ -53,7 +53,7 @@ async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: Bo
     await grandmother.send("李秀芳")
     await grandmother.send(GRANDMOTHER)
     await grandmother.send("13698765432")
-    assert "申请对象" in grandmother.screen
+    assert "您替他（她）申请的这个人" in grandmother.screen
     await grandmother.send("李小明")
     await grandmother.send(GRANDSON)
     # Under 14 (from the ID number's birth date): the guardian consents, not the child; a

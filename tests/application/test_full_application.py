@@ -74,7 +74,7 @@ async def test_a_full_application_after_a_screening_in_chinese(bot: BotHarness) 
     assert "家庭月收入" not in review
     await resident.tap("📨 确认提交申请")
     assert "申请已提交" in resident.screen
-    assert "JJ-2026-000001" in resident.screen and "受理回执" in resident.screen
+    assert "JJ-2026-000001" in resident.screen and "提交回执" in resident.screen
     assert "户口簿" not in resident.screen.split("补交")[-1]  # sent, so not listed as missing
 
     [application] = await applications(bot)

@@ -47,8 +47,13 @@ async def test_the_public_notice_path_and_a_home_visit_date(desk: Desk) -> None:
     await desk.type(CIVIL, CIVIL_CHAT, "明天吧", reply_to=card.message_id)
     assert "没看懂这个日期" in (desk.last(CIVIL_CHAT).text or "")
     await desk.type(CIVIL, CIVIL_CHAT, "3月5日", reply_to=card.message_id)
-    for label in ("🔎 经济状况核对完成", "📢 开始公示", "📢 公示结束", "🎉 批准"):
+    desk.bot.clock.advance(days=3)  # 2026-03-05: the visit is made
+    for label in ("🏠 入户调查已完成", "🔎 经济状况核对完成", "📢 开始公示"):
         await desk.press(CIVIL, CIVIL_CHAT, label)
+    desk.bot.clock.advance(days=8)  # the notice's 7 full days have run
+    for label in ("📢 公示结束", "🎉 批准"):
+        await desk.press(CIVIL, CIVIL_CHAT, label)
+    card = desk.last(CIVIL_CHAT)
     await desk.type(CIVIL, CIVIL_CHAT, "770 2026-04", reply_to=card.message_id)
     async with desk.database.transaction() as session:
         task = await session.get(DepartmentTask, task_id)

@@ -94,7 +94,7 @@ async def test_submit_creates_application_tasks_events_documents_and_outbox(
     await bot.dispatch()
     staff = bot.telegram.chat_messages(STAFF_CHAT)
     assert any("JJ-2026-000001" in (m.text or "") for m in staff)
-    assert any("受理回执" in (m.text or "") for m in bot.telegram.chat_messages(5001))
+    assert any("提交回执" in (m.text or "") for m in bot.telegram.chat_messages(5001))
 
 
 async def test_an_open_application_is_shown_not_duplicated(bot: BotHarness) -> None:

@@ -24,9 +24,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "部门要求补交材料：医院诊断证明、医疗费用票据和医保结算单",
         ],
         "next": "下一步：请补交部门要求的材料",
-        "dibao_left": "还剩 30 天",
+        "dibao_left": "还剩 30 个工作日",
         "medical_left": "还剩 20 个工作日",
-        "dibao_soon": "还剩 1 天",
+        "dibao_soon": "还剩 9 个工作日",
         "overdue": "已超过时限 1 个工作日",
         "sorry": "抱歉让您久等",
         "open": "📄 查看 JJ-2026-000001",
@@ -42,9 +42,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "The department asked for documents: Hospital diagnosis, Medical bills and insurance",
         ],
         "next": "Next: Please send the documents the department asked for",
-        "dibao_left": "30 days left",
+        "dibao_left": "30 working days left",
         "medical_left": "20 working days left",
-        "dibao_soon": "1 day left",
+        "dibao_soon": "9 working days left",
         "overdue": "1 working day past the limit",
         "sorry": "We are sorry for the wait",
         "open": "📄 Open JJ-2026-000001",
@@ -115,7 +115,8 @@ async def test_my_lists_ledger_next_step_and_days_left(
     assert expect["dibao_left"] in screen and expect["medical_left"] in screen
     assert expect["open"] in person.buttons
 
-    # Four weeks on: medical's 20 working days have run out, dibao's 30 days nearly.
+    # Four weeks on: medical's 20 working days have run out; dibao has 30 working days
+    # (Qingming, 2026-04-06, is not one of them).
     clock.advance(days=29)
     screen = (await person.send("/my")).text or ""
     assert expect["overdue"] in screen and expect["sorry"] in screen

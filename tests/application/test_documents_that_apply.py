@@ -1,0 +1,73 @@
+"""The documents step asks only for what applies to this household, per person, both languages.
+
+王秀英-like cases through the real conversation: a healthy applicant whose husband is disabled is
+asked for his disability certificate (named as his), never for her own or for a diagnosis.
+"""
+
+from __future__ import annotations
+
+from tests.application.conftest import (
+    BAISHA_SCREENING_ZH,
+    SHUANGFU_SCREENING_EN,
+    id_number,
+    play,
+)
+from tests.conftest import BotHarness, Person
+
+
+async def _documents_asked(person: Person, skip: str) -> str:
+    """Every document screen until the review, skipping each: what the resident was asked."""
+    asked = []
+    while skip in person.buttons:
+        asked += [line for line in person.screen.splitlines() if line.startswith("📎")]
+        await person.tap(skip)
+    return "\n".join(asked)
+
+
+async def test_a_disabled_husband_is_asked_for_his_certificate_only_zh(bot: BotHarness) -> None:
+    resident = bot.person(5101)
+    await play(resident, BAISHA_SCREENING_ZH)
+    await resident.tap("📝 申请这些帮助")
+    await resident.tap("✅ 同意，开始填写")
+    await resident.tap("✅ 选好了")
+    await resident.tap("🙋 我自己")
+    await resident.send("张桂兰")
+    await resident.send(id_number("19500301", "022"))
+    await resident.send("13823456789")
+    await resident.send("白沙")
+    await resident.send("黄荆村")
+    await resident.tap("➕ 添加一位家庭成员")
+    await resident.tap("配偶")
+    await resident.send("78")
+    await resident.tap("✅ 是")  # disability
+    await resident.tap("✅ 就这些，继续")
+    await resident.tap("✅ 同意授权核对")
+    asked = await _documents_asked(resident, "⏭️ 先跳过，以后再交")
+    assert "残疾人证（家庭成员 1：配偶，78 岁）" in asked, asked
+    assert "医院诊断证明" not in asked
+    assert asked.count("残疾人证") == 1  # not one for her as well
+
+
+async def test_a_disabled_husband_is_asked_for_his_certificate_only_en(bot: BotHarness) -> None:
+    resident = bot.person(5102, "en")
+    await play(resident, SHUANGFU_SCREENING_EN)
+    await resident.tap("📝 Apply for these")
+    await resident.tap("✅ I agree, start the form")
+    await resident.send("done")
+    await resident.tap("🙋 Myself")
+    await resident.send("Wang Fang")
+    await resident.send("120103198806018241")
+    await resident.send("13912345678")
+    await resident.send("Shuangfu")
+    await resident.send("Xinglong Community")
+    await resident.tap("➕ Add a household member")
+    await resident.tap("Spouse")
+    await resident.send("40")
+    await resident.tap("✅ Yes")  # disability
+    await resident.tap("✅ Yes")  # working
+    await resident.tap("✅ That's everyone, go on")
+    await resident.tap("✅ I authorise the check")
+    asked = await _documents_asked(resident, "⏭️ Skip, send it later")
+    assert "Disability certificate (household member 1: Spouse, 40)" in asked, asked
+    assert "Hospital diagnosis" not in asked
+    assert asked.count("Disability certificate") == 1
