@@ -43,7 +43,7 @@ async def test_declining_keeps_only_the_refusal(fast: BotHarness) -> None:
     resident = fast.person(5102)
     await resident.send("/notices")
     screen = await resident.tap("❌ 不用了")
-    assert "不会给你发通知" in (screen.text or "")
+    assert "不会给您发通知" in (screen.text or "")
     assert await subscription(fast, 5102) is None
 
 
