@@ -56,11 +56,9 @@ APPLY: list[tuple[str, str]] = [
     ("tap", "📝 申请这些帮助"),
     ("tap", "✅ 同意，开始填写"),
     ("tap", "✅ 选好了"),
-    ("tap", "🙋 我自己"),
-    ("say", "张桂兰"),
+    ("say", "张桂兰"),  # for herself, in Baisha: said in the screening
     ("say", "{id_number}"),
     ("say", "13823456789"),
-    ("say", "白沙"),
     ("say", "黄荆村"),
     ("tap", "✅ 没有其他家庭成员"),
     ("tap", "✅ 同意授权核对"),

@@ -35,6 +35,8 @@ PRIVACY_NOTICE_VERSION = "2026-11"
 # The application's own notice: sensitive data, and passing it to the deciding departments.
 APPLICATION_NOTICE = "application_notice"
 APPLICATION_NOTICE_VERSION = "2026-11"
+# Screening answers the application takes as given (its `reused` steps), shown for review.
+REUSED_ANSWERS = ("for_whom", "town")
 # Answers of the flows that are about consent, not about the resident's situation.
 CONSENT_STEPS = {"consent": PRIVACY_NOTICE, "notice": APPLICATION_NOTICE}
 # Where the application learns the person's ID or the programmes: check for an open one then.
@@ -246,13 +248,18 @@ class ResidentDialogue:
     async def _begin_application(
         self, session: AsyncSession, resident: Resident, state: DialogState | None, turn: Turn
     ) -> Outcome:
-        """The application flow, its programmes pre-selected from the resident's screening."""
+        """The application flow, its programmes pre-selected from the resident's screening, and
+        who it is for and where they live taken from it (never asked twice)."""
         screening = await self._screening_of(session, resident, state)
         chosen: list[str] = []
+        reused: dict[str, Any] = {}
         if screening is not None:
             chosen = list(screening.chosen_programmes or _hopeful(screening))
+            reused = {k: screening.answers[k] for k in REUSED_ANSWERS if k in screening.answers}
         kept = {k: v for k, v in (state.answers if state else {}).items() if k == "language"}
-        outcome = self.application.begin(turn, answers={**kept, "programmes": chosen})
+        outcome = self.application.begin(
+            turn, answers={**kept, **reused, "programmes": chosen}, given=reused
+        )
         assert outcome.state is not None
         if screening is not None:
             outcome.state.view["screening_id"] = screening.id

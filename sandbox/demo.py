@@ -20,10 +20,8 @@ log = logging.getLogger(__name__)
 
 # 张阿姨 applies and the window and the district civil affairs bureau take it on; Wang Fang
 # applies and her application waits at the window; 李师傅 stops halfway through his screening.
-ZHANG_APPLIES = application_zh("张桂兰", "500381195003010227", "13823456789", "白沙", "黄荆村")
-WANG_APPLIES = application_en(
-    "Wang Fang", "500116198803150020", "13987654321", "Shuangfu", "Xinglong"
-)
+ZHANG_APPLIES = application_zh("张桂兰", "500381195003010227", "13823456789", "黄荆村")
+WANG_APPLIES = application_en("Wang Fang", "500116198803150020", "13987654321", "Xinglong")
 DEMO: dict[int, list[Step]] = {
     7001: [*ZHANG_AYI, *ZHANG_APPLIES],
     7003: [*WANG_FANG, *WANG_APPLIES],

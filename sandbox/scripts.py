@@ -75,17 +75,15 @@ FAMILY_AFTER_FIRE: list[Step] = [
 ]
 
 
-def application_zh(name: str, id_number: str, phone: str, town: str, village: str) -> list[Step]:
+def application_zh(name: str, id_number: str, phone: str, village: str) -> list[Step]:
     """After a screening: apply for everything found, skipping every document for now."""
     return [
         ("tap", "📝 申请这些帮助"),
         ("tap", "✅ 同意，开始填写"),
         ("tap", "✅ 选好了"),
-        ("tap", "🙋 我自己"),
-        ("say", name),
+        ("say", name),  # for oneself and the town: said in the screening
         ("say", id_number),
         ("say", phone),
-        ("say", town),
         ("say", village),
         ("tap", "✅ 没有其他家庭成员"),
         ("tap", "✅ 同意授权核对"),
@@ -94,16 +92,14 @@ def application_zh(name: str, id_number: str, phone: str, town: str, village: st
     ]
 
 
-def application_en(name: str, id_number: str, phone: str, town: str, village: str) -> list[Step]:
+def application_en(name: str, id_number: str, phone: str, village: str) -> list[Step]:
     return [
         ("tap", "📝 Apply for these"),
         ("tap", "✅ I agree, start the form"),
         ("tap", "✅ Done"),
-        ("tap", "🙋 Myself"),
-        ("say", name),
+        ("say", name),  # for oneself and the town: said in the screening
         ("say", id_number),
         ("say", phone),
-        ("say", town),
         ("say", village),
         ("tap", "✅ No other household members"),
         ("tap", "✅ I authorise the check"),

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,11 @@ from sqlalchemy.types import TypeDecorator
 
 KEY_ID_LENGTH = 8
 DIGEST_KEY_BYTES = 32
+# Decrypted values kept per keyring, newest used last (a few megabytes at most).
+DECRYPTED_KEPT = 4096
+# Stored as they are: an empty text or document says nothing about anyone, and a conversation
+# row's view is empty at most updates (an encryption and a decryption saved each time).
+PLAIN_EMPTIES = ("", "{}", "[]")
 _DIALECT_ATTRIBUTE = "yimen_keyring"
 
 
@@ -83,6 +89,9 @@ class Keyring:
         self.key_id = next(iter(self._fernets))
         self._current = self._fernets[self.key_id]
         self._digest_key: bytes | None = None
+        # The same stored value is read again and again (an application's row at every staff
+        # press): decrypted once, kept by its ciphertext, in a bounded cache of this process.
+        self._opened: OrderedDict[str, str] = OrderedDict()
 
     @classmethod
     def parse(cls, keys: str) -> Keyring:
@@ -101,11 +110,19 @@ class Keyring:
         return f"{self.key_id}:{self._current.encrypt(value.encode()).decode()}"
 
     def decrypt(self, token: str) -> str:
+        opened = self._opened.get(token)
+        if opened is not None:
+            self._opened.move_to_end(token)
+            return opened
         kid = key_id_of(token)
         fernet = self._fernets.get(kid)
         if fernet is None:
             raise UnknownKeyError(kid or "(none)")
-        return fernet.decrypt(token[KEY_ID_LENGTH + 1 :].encode()).decode()
+        opened = fernet.decrypt(token[KEY_ID_LENGTH + 1 :].encode()).decode()
+        self._opened[token] = opened
+        if len(self._opened) > DECRYPTED_KEPT:
+            self._opened.popitem(last=False)
+        return opened
 
     # ---- the digest key ------------------------------------------------------------------------
 
@@ -155,13 +172,15 @@ class EncryptedText(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
+        if value is None or value == "":
+            return value
         return keyring_of(dialect).encrypt(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
+        if value == "":
+            return ""
         return keyring_of(dialect).decrypt(str(value))
 
 
@@ -175,9 +194,13 @@ class EncryptedJson(TypeDecorator[Any]):
         if value is None:
             return None
         document = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        if document in PLAIN_EMPTIES:
+            return document
         return keyring_of(dialect).encrypt(document)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Any:
         if value is None:
             return None
+        if value in PLAIN_EMPTIES:
+            return json.loads(value)
         return json.loads(keyring_of(dialect).decrypt(str(value)))

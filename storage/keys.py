@@ -14,6 +14,7 @@ from sqlalchemy import Column, Table, Text, and_, column, func, select, table, u
 
 from storage.crypto import (
     KEY_ID_LENGTH,
+    PLAIN_EMPTIES,
     EncryptedJson,
     EncryptedText,
     KeyProblem,
@@ -67,8 +68,9 @@ async def census(database: Database) -> list[KeyCount]:
         for target in encrypted_columns():
             _, value = _raw(target)
             kid = func.substr(value, 1, KEY_ID_LENGTH)
+            stored = and_(value.is_not(None), value.not_in(PLAIN_EMPTIES))
             rows = await session.execute(
-                select(kid, func.count()).where(value.is_not(None)).group_by(kid).order_by(kid)
+                select(kid, func.count()).where(stored).group_by(kid).order_by(kid)
             )
             counts.extend(KeyCount(target.name, str(k), int(n)) for k, n in rows.all())
     return counts
@@ -91,7 +93,11 @@ async def rotate(
     total = 0
     for target in encrypted_columns():
         raw, value = _raw(target)
-        stale = and_(value.is_not(None), func.substr(value, 1, len(prefix)) != prefix)
+        stale = and_(
+            value.is_not(None),
+            value.not_in(PLAIN_EMPTIES),
+            func.substr(value, 1, len(prefix)) != prefix,
+        )
         async with database.sessions() as session:
             left = int(await session.scalar(select(func.count()).where(stale)) or 0)
         done = 0

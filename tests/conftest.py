@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +16,7 @@ from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import Settings, load_settings
+from bot.render import RenderedScreen, Renderer
 from sandbox.botapi import BotApiState
 from sandbox.models import StoredMessage
 from sandbox.request import FakeRequest
@@ -41,6 +44,58 @@ DEPARTMENT_CHATS = {
     "disabled_federation": -1002000000107,
     "health": -1002000000108,
 }
+
+
+# A sentence ending where the next begins with no space ("them.One form", "first.(This"),
+# and a doubled blank line: what templates do when a block tag eats a newline.
+_GLUED = re.compile(r"[a-z]{2,}[.!?;][A-Z(“\"]")
+_DOUBLE_BLANK = re.compile(r"\n[ \t]*\n[ \t]*\n")
+_TAG = re.compile(r"<[^>]+>")
+
+
+def whitespace_problems(text: str, locale: str) -> list[str]:
+    """What is wrong with the spacing of a rendered text (an empty list when nothing is)."""
+    plain = _TAG.sub("", text)
+    problems = []
+    if locale == "en":
+        problems += [
+            f"glued: …{plain[max(0, m.start() - 15) : m.end() + 15]}…"
+            for m in _GLUED.finditer(plain)
+        ]
+    match = _DOUBLE_BLANK.search(plain)
+    if match is not None:
+        problems.append(f"blank lines: …{plain[max(0, match.start() - 30) : match.end()]!r}")
+    return problems
+
+
+def _strings(value: Any) -> set[str]:
+    """Every text with a line break inside a screen's context (typed by someone)."""
+    if isinstance(value, str):
+        return {value} if "\n" in value else set()
+    if isinstance(value, dict):
+        return set().union(*(_strings(v) for v in value.values())) if value else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return set()
+
+
+@pytest.fixture(autouse=True)
+def check_whitespace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every screen rendered anywhere in the suite is checked for glued sentences and
+    doubled blank lines, with the real data of the test that rendered it."""
+    render = Renderer.render
+
+    def checked(self: Renderer, screen: Any, locale: str) -> RenderedScreen:
+        rendered = render(self, screen, locale)
+        # What people typed (a relayed text, a note) is theirs: only the template is checked.
+        text = rendered.text
+        for typed in sorted(_strings(screen.context), key=len, reverse=True):
+            text = text.replace(html.escape(typed), "\u2060").replace(typed, "\u2060")
+        problems = whitespace_problems(text, locale)
+        assert not problems, f"{locale}/{screen.template}: {problems}"
+        return rendered
+
+    monkeypatch.setattr(Renderer, "render", checked)
 
 
 @pytest.fixture(autouse=True)

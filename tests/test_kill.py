@@ -46,7 +46,7 @@ REPEAT = "（重发：此消息可能已收到过）"
 SUBMIT = "📨 确认提交申请"
 JOURNEY = [
     *alone_on_a_small_pension("72岁"),
-    *application_zh("李秀英", gb11643("50038119480315002"), "13823450001", "白沙", "黄荆村"),
+    *application_zh("李秀英", gb11643("50038119480315002"), "13823450001", "黄荆村"),
 ]
 assert JOURNEY[-1] == ("tap", SUBMIT)
 

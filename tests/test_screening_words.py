@@ -190,3 +190,21 @@ async def test_the_household_answer_can_be_changed_from_the_results(bot: BotHarn
     await parent.tap("⬜ 1. 👶 A child under 3")
     await parent.tap("✅ Done")
     assert "📋" in parent.screen and "Childcare subsidy" in parent.screen
+
+
+async def test_every_not_for_now_has_its_reasons_a_tap_away(bot: BotHarness) -> None:
+    elder = bot.person(3008)
+    for kind, value in alone_on_a_small_pension("76"):
+        await (elder.send(value) if kind == "say" else elder.tap(value))
+    not_now = elder.screen.split("暂不符合</b>：")[-1].split("暂不符合：")[-1].split("\n")[0]
+    names = [n for n in not_now.split("、") if n]
+    assert names, elder.screen
+    why = [b for b in elder.buttons if b.startswith("❔ ") and b.endswith("：为什么暂不符合")]
+    assert sorted(b.removeprefix("❔ ").removesuffix("：为什么暂不符合") for b in why) == sorted(
+        names
+    )
+    await elder.tap(why[0])
+    assert "判断：暂不符合" in elder.screen.replace("<b>", "").replace("</b>", "")
+    assert "仍然可以到镇街便民服务窗口申请" in elder.screen
+    await elder.tap("⬅️ 返回结果")
+    assert "📋" in elder.screen

@@ -803,7 +803,8 @@ async def documents_received(
     actor_id: int | None = None,
     combine_within: timedelta = DEFAULT_COMBINE,
 ) -> None:
-    """For the resident side: the documents a department asked for have arrived."""
+    """For the resident side: the documents a department asked for have arrived; the
+    department gets the task card again, with what it can do next."""
     application = await session.get(Application, task.application_id)
     if application is None:
         return
@@ -817,6 +818,7 @@ async def documents_received(
         actor_id=actor_id,
         combine_within=combine_within,
     )
+    await send_card(session, casework, application, task)
 
 
 def document_names(

@@ -258,7 +258,8 @@ async def relay_to_staff(
         "number": latest.number if latest else None,
         "thread": thread.id,
     }
-    header = _staff_screen(casework, thread, {**who, "text": "", "part": "99/99"})[0]
+    # The frame around a part, measured with a one-character text (counted against the part).
+    header = _staff_screen(casework, thread, {**who, "text": "·", "part": "99/99"})[0]
     pieces = split_for_telegram(text, MESSAGE_LIMIT - _units(header) - 8)
     held = False
     for index, piece in enumerate(pieces, start=1):
@@ -465,7 +466,7 @@ async def answer_resident(
     button = close_button() if still_open else talk_to_staff_button()
     locale = resident.locale or default_locale
     values = {"open": still_open, "part": "99/99"}
-    header = casework.renderer.render(Screen("relay/answer.html", {**values, "text": ""}), locale)
+    header = casework.renderer.render(Screen("relay/answer.html", {**values, "text": "·"}), locale)
     # A reply near Telegram's limit would not fit with our header: it goes in parts.
     pieces = split_for_telegram(strip_invisible(text), MESSAGE_LIMIT - _units(header.text) - 8)
     for index, piece in enumerate(pieces, start=1):

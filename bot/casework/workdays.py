@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
 log = logging.getLogger(__name__)
+# Years already reported as beyond the library's calendar: said once per process, not per day.
+_UNKNOWN_YEARS: set[int] = set()
 
 
+@lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
+    """Whether ``day`` is a working day; deadlines and days left ask this of every day in
+    between, at every staff press, so each day is looked up once."""
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
-        # Beyond the calendar the library knows: count Monday to Friday, and say so.
-        log.warning("no official holiday calendar for %s; counting Monday-Friday", day.year)
+        # Beyond the calendar the library knows: count Monday to Friday, and say so (once).
+        if day.year not in _UNKNOWN_YEARS:
+            _UNKNOWN_YEARS.add(day.year)
+            log.warning(
+                "no official holiday calendar for %s; counting Monday-Friday (update the "
+                "chinese-calendar package when the State Council publishes the year)",
+                day.year,
+            )
         return day.weekday() < 5
 
 

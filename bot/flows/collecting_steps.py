@@ -101,7 +101,12 @@ class CollectingSteps:
 
     def _collecting_typed(self, state: DialogState, step: Step, text: str, turn: Turn) -> Move:
         if step.kind is StepKind.ID_NUMBER:
-            return collecting.read_id(text, turn.now.date())
+            move = collecting.read_id(text, turn.now.date())
+            other = state.answers.get(step.differs_from) if step.differs_from else None
+            if move.complete and other is not None and move.answer == other:
+                # Someone applying for another person typed their own number by mistake.
+                return collecting.hint("hint.id_same_as_applicant")
+            return move
         if step.kind is StepKind.PHONE:
             return collecting.read_phone(text)
         if step.kind is StepKind.MULTI:

@@ -7,7 +7,7 @@ touches no database, so the host can commit first and deliver after.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
@@ -38,6 +38,8 @@ from bot.flows.spec import START, Flow, Step, StepKind
 
 # The longest text we try to read as an answer; anything longer is surely not one.
 MAX_ANSWER_CHARS = 200
+# View key: answers the flow was started with that its `reused` steps take unasked, once.
+GIVEN = "given"
 
 
 class _Cursor:
@@ -125,9 +127,19 @@ class FlowEngine(CollectingSteps):
             finally:
                 self._cursor = None
 
-    def begin(self, turn: Turn, *, answers: Mapping[str, Any] | None = None) -> Outcome:
+    def begin(
+        self,
+        turn: Turn,
+        *,
+        answers: Mapping[str, Any] | None = None,
+        given: Iterable[str] = (),
+    ) -> Outcome:
+        """Start the flow with ``answers``; those named in ``given`` (said elsewhere, e.g. in
+        the screening) settle their `reused` steps once, unasked."""
         state = DialogState(flow=self.flow.name, step=START, answers=dict(answers or {}))
         state.updated_at = turn.now
+        if given:
+            state.view[GIVEN] = [name for name in given if name in state.answers]
         return self._go_next(state, turn, fresh=True, events=[Event("restarted")])
 
     def _go_next(
@@ -162,8 +174,14 @@ class FlowEngine(CollectingSteps):
         return self._show(state, turn, fresh=fresh, events=events)
 
     def _settled(self, state: DialogState, step: Step, turn: Turn) -> Any:
-        """A documents step with nothing left to ask (its checklist covered by what was sent
-        before a change of programmes, or empty) is answered at once; None otherwise."""
+        """A step answered at once, or None: a reused answer the flow was started with, and a
+        documents step with nothing left to ask (its checklist covered by what was sent before
+        a change of programmes, or empty)."""
+        given = state.view.get(GIVEN) or []
+        if step.reused and step.name in given and step.name in state.answers:
+            # Taken once: going back to it, or changing it from the review, asks as usual.
+            state.view[GIVEN] = [name for name in given if name != step.name]
+            return state.answers[step.name]
         if step.kind is not StepKind.DOCUMENTS:
             return None
         checklist = self._choices(state, step, turn)

@@ -38,10 +38,17 @@ class ScreeningHost(ProfileHost):
         evaluation = self.evaluate(state)
         v = state.version
         hopeful = [r for r in evaluation.results if r.verdict is not Verdict.UNLIKELY]
+        # A programme for someone else entirely (a child's, for an older person) is left out
+        # rather than listed as "not for now"; every other "no" has its reasons a tap away.
+        not_now = tuple(r for r in evaluation.by_verdict(Verdict.UNLIKELY) if r.applies)
         rows = [
             (Button(Label(f"programme.{r.programme.id}"), f"{v}|d|{r.programme.id}"),)
             for r in hopeful
         ]
+        rows.extend(
+            (Button(Label(f"why_not.{r.programme.id}"), f"{v}|d|{r.programme.id}"),)
+            for r in not_now
+        )
         if hopeful:
             rows.append((Button(Label.of("button.apply"), f"{v}|x|apply"),))
         rows.append((Button(Label.of("button.change_answer"), f"{v}|x|review"),))
@@ -51,9 +58,7 @@ class ScreeningHost(ProfileHost):
             {
                 "likely": evaluation.by_verdict(Verdict.LIKELY),
                 "possible": evaluation.by_verdict(Verdict.POSSIBLE),
-                # A programme for someone else entirely (a child's, for an older person) is
-                # left out rather than listed as "not for now".
-                "unlikely": tuple(r for r in evaluation.by_verdict(Verdict.UNLIKELY) if r.applies),
+                "unlikely": not_now,
                 "urgent": state.answers.get("urgent") not in (None, "none"),
                 "for_whom": state.answers.get("for_whom"),
                 "standards_version": evaluation.standards_version,
@@ -92,7 +97,9 @@ class ScreeningHost(ProfileHost):
         labels: dict[str, dict[str, str]] = {}
         for locale in ("zh-CN", "en"):
             entries = {f"town.{town_id}": name for town_id, name in self.towns(locale).items()}
+            why_not = "❔ {}：为什么暂不符合" if locale == "zh-CN" else "❔ Why not: {}"
             for programme in self.profile.programmes:
                 entries[f"programme.{programme.id}"] = "🔎 " + programme.name.text(locale)
+                entries[f"why_not.{programme.id}"] = why_not.format(programme.name.text(locale))
             labels[locale] = entries
         return labels

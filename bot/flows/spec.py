@@ -112,6 +112,12 @@ class Step:
     # An `end` step after which none of the answers may be kept (only language and consent):
     # the person had no right to give them (a child under 14 applying alone).
     forget: bool = False
+    # An answer the flow was started with (the screening's, for the application) is taken as
+    # given: not asked again, shown on the review screen, where it can be changed.
+    reused: bool = False
+    # An ID number step whose answer must not be the one given at this other step (the person
+    # applied for is someone else than the applicant).
+    differs_from: str | None = None
 
     @property
     def is_question(self) -> bool:
@@ -196,6 +202,8 @@ def _parse_step(name: str, body: Mapping[str, Any]) -> Step:
         max_bytes=int(max_bytes),
         then=None if body.get("then") is None else str(body["then"]),
         forget=bool(body.get("forget", False)),
+        reused=bool(body.get("reused", False)),
+        differs_from=None if body.get("differs_from") is None else str(body["differs_from"]),
     )
 
 
@@ -276,6 +284,8 @@ def _check_step(step: Step, names: set[str], sources: frozenset[str] = frozenset
         problems.append(f"step {step.name!r} ends the flow but has `next`")
     if step.then is not None and step.kind is not StepKind.END:
         problems.append(f"step {step.name!r}: only an `end` step can hand over (`then`)")
+    if step.differs_from is not None and step.differs_from not in names:
+        problems.append(f"step {step.name!r}: differs_from names no step {step.differs_from!r}")
     if step.forget and step.kind is not StepKind.END:
         problems.append(f"step {step.name!r}: only an `end` step can `forget` the answers")
     if step.kind is StepKind.CHOICE and not step.options:

@@ -12,7 +12,7 @@ import logging
 import re
 from datetime import timedelta
 
-from telegram import Message, ReplyParameters, Update
+from telegram import Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
@@ -87,19 +87,36 @@ def is_card(message: Message | None) -> bool:
 
 
 class StaffText(filters.MessageFilter):
-    """Text in a staff chat that is ours to answer: a reply to a card, or an attempt to act."""
+    """Text in a staff chat that is ours to answer: a reply to a card, an attempt to act, or
+    words meant for the bot that it cannot place (they get a hint, never silence)."""
 
-    def __init__(self, chats: frozenset[int]) -> None:
+    def __init__(self, chats: frozenset[int], window_chat: int | None) -> None:
         super().__init__(name="StaffText")
         self.chats = chats
+        self.window_chat = window_chat
 
     def filter(self, message: Message) -> bool:
         if message.chat.id not in self.chats or not message.text:
             return False
-        if message.reply_to_message is not None:
-            # Replies to other messages (e.g. a resident's relayed question) belong elsewhere.
-            return is_card(message.reply_to_message)
-        return looks_like_action(message.text)
+        replied = message.reply_to_message
+        if replied is not None:
+            if is_card(replied):
+                return True
+            # In the window chat a reply to a resident's relayed message is the relay's (it
+            # hints itself); elsewhere a reply to any message of ours is ours to answer.
+            ours = replied.from_user is not None and replied.from_user.is_bot
+            return ours and message.chat.id != self.window_chat
+        return looks_like_action(message.text) or _mentions_the_bot(message)
+
+
+def _mentions_the_bot(message: Message) -> bool:
+    try:
+        username = message.get_bot().username
+    except RuntimeError:  # no bot attached (a message built by hand)
+        return False
+    wanted = f"@{username}".lower()
+    mentions = message.parse_entities([MessageEntity.MENTION]).values()
+    return any(mention.lower() == wanted for mention in mentions)
 
 
 def looks_like_action(text: str) -> bool:
@@ -129,7 +146,7 @@ def staff_handlers(casework: Casework) -> list[BaseHandler]:  # type: ignore[typ
     return [
         CallbackQueryHandler(on_staff_press, pattern=STAFF_PATTERN),
         GroupPressHandler(on_staff_press),
-        MessageHandler(StaffText(staff_chats(casework)), on_staff_text),
+        MessageHandler(StaffText(staff_chats(casework), casework.staff_chat_id), on_staff_text),
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command),
         # The deep link of the "start the bot first" toast: /start staff.
         CommandHandler(

@@ -48,7 +48,7 @@ async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: Bo
     await grandmother.tap("✅ 同意，开始填写")
     assert any(b.startswith("✅") and "事实无人抚养" in b for b in grandmother.buttons)
     await grandmother.tap("✅ 选好了")
-    await grandmother.tap("👪 家里人")
+    # For a family member, as she said in the screening: asked only how they are related.
     await grandmother.tap("祖父母、外祖父母")
     await grandmother.send("李秀芳")
     await grandmother.send(GRANDMOTHER)
@@ -61,8 +61,7 @@ async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: Bo
     assert "不满 14 岁" in grandmother.screen and "监护人同意" in grandmother.screen
     assert "您是 李小明 的监护人吗" in grandmother.screen
     await grandmother.tap("✅ 是，我是孩子的监护人，同意申请")
-    await grandmother.send("石门")
-    await grandmother.send("新店村")
+    await grandmother.send("新店村")  # in Shimen, as the screening said
     await grandmother.tap("➕ 添加一位家庭成员")
     await grandmother.tap("祖父母、外祖父母")
     await grandmother.send("68")

@@ -41,12 +41,11 @@ async def test_a_full_application_after_a_screening_in_chinese(bot: BotHarness) 
     await tap_containing(resident, "特困人员")  # … and tick it again
     await resident.tap("✅ 选好了")
 
-    await resident.tap("🙋 我自己")
+    # For herself and in Baisha, as she said in the screening: not asked again.
     await resident.send("张桂兰")
     await resident.send(" ".join([ZHANG[:6], ZHANG[6:14], ZHANG[14:].lower()]))
     await resident.send("+86 138-2345-6789")
-    assert "镇或街道" in resident.screen
-    await resident.send("白沙")
+    assert "村" in resident.screen
     await resident.send("黄荆村")
     assert "家庭成员" in resident.screen
     await resident.tap("✅ 没有其他家庭成员")
@@ -111,11 +110,9 @@ async def test_a_full_application_in_english_with_household_members(bot: BotHarn
     await resident.tap("✅ I agree, start the form")
     assert any(b.startswith("✅ ") and "dibao" in b for b in resident.buttons)
     await resident.send("done")
-    await resident.tap("🙋 Myself")
-    await resident.send("Wang Fang")
+    await resident.send("Wang Fang")  # for herself, in Shuangfu: said in the screening
     await resident.send("120103198806018241")
     await resident.send("13912345678")
-    await resident.send("Shuangfu")
     await resident.send("Xinglong Community")
 
     # Two household members: a husband and a son in school.

@@ -54,11 +54,9 @@ async def test_a_full_journey_leaves_no_readable_personal_data_in_the_file(desk:
     await resident.tap("📝 申请这些帮助")
     await resident.tap("✅ 同意，开始填写")
     await resident.tap("✅ 选好了")
-    await resident.tap("🙋 我自己")
-    await resident.send(NAME)
+    await resident.send(NAME)  # for herself, in Baisha: said in the screening
     await resident.send(ID_NUMBER)
     await resident.send(PHONE)
-    await resident.send("白沙")
     await resident.send(VILLAGE)
     await resident.tap("✅ 没有其他家庭成员")
     await resident.tap("✅ 同意授权核对")

@@ -4,7 +4,7 @@ answered or recorded, and invisible characters never reach a stored note."""
 from __future__ import annotations
 
 from storage.models import Application
-from tests.casework.conftest import STAFF_CHAT, WINDOW, Desk
+from tests.casework.conftest import CIVIL, CIVIL_CHAT, STAFF_CHAT, WINDOW, Desk
 from tests.relay.helpers import audit_rows
 
 
@@ -50,3 +50,23 @@ async def test_a_residents_button_forged_in_a_group_is_refused_and_recorded(desk
     assert "无效" in desk.answer(query_id)  # answered, not left spinning
     rows = await audit_rows(desk.bot, "staff.forged_callback")
     assert [r.detail["data"] for r in rows] == ["s|answer"]
+
+
+async def test_words_for_the_bot_it_cannot_place_get_a_hint_not_silence(desk: Desk) -> None:
+    telegram = desk.bot.telegram
+    chat = telegram.chats[CIVIL_CHAT]
+    # A message of ours that is not a task card (a reminder, a notice of documents received).
+    note = telegram.store_message(
+        chat, from_bot=True, sender_id=telegram.bot_id, text="⏰ 1 项已超期"
+    )
+    before = len(desk.messages(CIVIL_CHAT))
+    await desk.type(CIVIL, CIVIL_CHAT, "收到，马上办", reply_to=note.message_id)
+    hint = desk.last(CIVIL_CHAT)
+    assert len(desk.messages(CIVIL_CHAT)) == before + 1  # the bot's hint
+    assert hint.from_bot and "按钮" in (hint.text or "")
+    await desk.type(CIVIL, CIVIL_CHAT, "@yimen_test_bot 在吗？")
+    assert desk.last(CIVIL_CHAT).from_bot and "按钮" in (desk.last(CIVIL_CHAT).text or "")
+    # Colleagues talking among themselves are left alone.
+    before = len(desk.messages(CIVIL_CHAT))
+    await desk.type(CIVIL, CIVIL_CHAT, "今天下午谁去白沙？")
+    assert len(desk.messages(CIVIL_CHAT)) == before

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -37,7 +39,9 @@ async def test_an_answer_encrypts_only_what_changed(
     # The last answer stores the screening (answers, verdicts) and the conversation's answers
     # and view (which now names the screening): four values, each encrypted once.
     assert calls["encrypt"] == 4
-    assert calls["decrypt"] == 2  # the conversation's answers and view, read once
+    # The conversation's answers, read once; its view was empty, and an empty value is stored
+    # as it is (it says nothing about anyone).
+    assert calls["decrypt"] == 1
 
 
 async def test_a_middle_answer_costs_one_encryption(
@@ -59,3 +63,25 @@ async def test_a_middle_answer_costs_one_encryption(
     calls.clear()
     await (person.send(value) if kind == "say" else person.tap(value))
     assert calls["encrypt"] == 1  # the answers; the unchanged view is not written again
+
+
+def test_only_empty_values_are_stored_as_they_are() -> None:
+    from types import SimpleNamespace
+
+    from storage.crypto import EncryptedJson, EncryptedText, attach
+    from tests.conftest import synthetic_keyring
+
+    keyring = synthetic_keyring()
+    dialect: Any = SimpleNamespace()
+    attach(dialect, keyring)
+    as_json, as_text = EncryptedJson(), EncryptedText()
+    for empty in ({}, []):
+        assert as_json.process_bind_param(empty, dialect) in ("{}", "[]")
+        assert as_json.process_result_value(json.dumps(empty), dialect) == empty
+    assert as_text.process_bind_param("", dialect) == ""
+    sealed = as_json.process_bind_param({"age": 76}, dialect)
+    assert sealed is not None and sealed.startswith(f"{keyring.key_id}:") and "76" not in sealed
+    assert as_json.process_result_value(sealed, dialect) == {"age": 76}
+    assert as_text.process_result_value(as_text.process_bind_param("张桂兰", dialect), dialect) == (
+        "张桂兰"
+    )

@@ -1,0 +1,75 @@
+"""What the resident said in the screening is not asked again in the application: who it is
+for and the town are taken as given, shown on the review screen and can be changed there. And
+the ID number of someone applied for is questioned when it is the applicant's own."""
+
+from __future__ import annotations
+
+from tests.application.conftest import (
+    BAISHA_SCREENING_ZH,
+    VALID_IDS,
+    applications,
+    play,
+    skip_remaining_documents,
+    tap_containing,
+)
+from tests.conftest import BotHarness
+
+
+async def test_who_it_is_for_and_the_town_come_from_the_screening(bot: BotHarness) -> None:
+    resident = bot.person(5501)
+    await play(resident, BAISHA_SCREENING_ZH)  # for herself, in Baisha
+    await resident.tap("📝 申请这些帮助")
+    await resident.tap("✅ 同意，开始填写")
+    await resident.tap("✅ 选好了")
+    assert "姓名" in resident.screen and "为谁申请" not in resident.screen
+    assert "🙋 我自己" not in resident.buttons
+    await resident.send("张桂兰")
+    await resident.send(VALID_IDS[0])
+    await resident.send("13823456789")
+    assert "村" in resident.screen and "镇或街道" not in resident.screen  # straight to the village
+    await resident.send("黄荆村")
+    await resident.tap("✅ 没有其他家庭成员")
+    await resident.tap("✅ 同意授权核对")
+    await skip_remaining_documents(resident)
+    review = resident.screen
+    assert "为谁申请：🙋 我自己" in review and "所在镇街：白沙" in review
+
+    # Shown, and changed like any other answer.
+    await resident.tap("所在镇街")
+    assert "镇或街道" in resident.screen
+    await resident.send("几江")
+    assert "所在镇街：几江" in resident.screen
+    await resident.tap("📨 确认提交申请")
+    [application] = await applications(bot)
+    assert application.town_id == "jijiang" and application.subject == "self"
+
+
+async def test_without_a_screening_both_are_asked(bot: BotHarness) -> None:
+    resident = bot.person(5502)
+    await play(resident, [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")])
+    await resident.send("/apply")
+    await resident.tap("✅ 同意，开始填写")
+    await tap_containing(resident, "临时救助")
+    await resident.tap("✅ 选好了")
+    assert "🙋 我自己" in resident.buttons
+
+
+async def test_the_applicants_own_id_number_is_questioned_for_someone_else(
+    bot: BotHarness,
+) -> None:
+    resident = bot.person(5503)
+    await play(resident, [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")])
+    await resident.send("/apply")
+    await resident.tap("✅ 同意，开始填写")
+    await tap_containing(resident, "临时救助")
+    await resident.tap("✅ 选好了")
+    await resident.tap("👪 家里人")
+    await tap_containing(resident, "配偶")
+    await resident.send("孙丽")
+    await resident.send(VALID_IDS[1])
+    await resident.send("13712345678")
+    await resident.send("王强")
+    await resident.send(VALID_IDS[1])  # her own number again, by mistake
+    assert "这是您自己的身份证号" in resident.screen
+    await resident.send(VALID_IDS[2])
+    assert "这是您自己的身份证号" not in resident.screen
