@@ -41,7 +41,8 @@ def create_engine(
     a table rebuilt in batch mode is dropped, and the drop would cascade to every child row."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        # A failed statement's error must not carry its (plain) parameters into a log.
+        engine = create_async_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
         attach(engine.sync_engine.dialect, keyring)
         return engine
     database = parsed.database or ""
@@ -52,6 +53,7 @@ def create_engine(
     engine = create_async_engine(
         url,
         echo=echo,
+        hide_parameters=True,
         async_creator=partial(sqlite_inline.connect, database or ":memory:"),
         pool_size=1,
         max_overflow=0,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, OutboxStatus, Priority
@@ -105,7 +105,11 @@ async def recover_interrupted(session: AsyncSession, *, max_attempts: int) -> Re
     administrator sees it. One statement per outcome.
     """
     once = OutboxMessage.purpose.in_(AT_MOST_ONCE)
-    interrupted = OutboxMessage.status.in_((OutboxStatus.SENDING, OutboxStatus.UNKNOWN))
+    # A row whose text retention has already cleared has nothing left to send again.
+    interrupted = and_(
+        OutboxMessage.status.in_((OutboxStatus.SENDING, OutboxStatus.UNKNOWN)),
+        OutboxMessage.purged_at.is_(None),
+    )
     unknown = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.SENDING, once)
@@ -303,6 +307,7 @@ async def retry_failed(session: AsyncSession, *, message_id: int, now: datetime)
                 OutboxMessage.status,
                 OutboxMessage.attempts,
                 OutboxMessage.error,
+                OutboxMessage.purged_at,
                 func.coalesce(OutboxMessage.attempted_at, OutboxMessage.created_at).label("at"),
             ).where(OutboxMessage.id == message_id)
         )
@@ -313,6 +318,8 @@ async def retry_failed(session: AsyncSession, *, message_id: int, now: datetime)
         raise ValueError(f"message {message_id} is {found.status}, not failed")
     if not at_least_once(found.purpose):
         raise ValueError(f"message {message_id} is a broadcast notice: those are sent at most once")
+    if found.purged_at is not None:
+        raise ValueError(f"message {message_id} is past its retention: its text is deleted")
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.FAILED)

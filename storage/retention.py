@@ -276,10 +276,17 @@ RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule(
-        "staff_threads: closed",
+        "staff_threads: closed or long quiet",
         StaffThread.id,
-        lambda r, now: and_(
-            StaffThread.status != "open", StaffThread.closed_at < now - r.outbox_rows
+        # A thread closes when the resident next writes; one they never came back to (with a
+        # text perhaps still held in it) goes once it has been quiet as long as a closed one.
+        lambda r, now: or_(
+            and_(StaffThread.status != "open", StaffThread.closed_at < now - r.outbox_rows),
+            and_(
+                StaffThread.status == "open",
+                func.coalesce(StaffThread.last_activity_at, StaffThread.opened_at)
+                < now - r.outbox_rows,
+            ),
         ),
     ),
     Rule("applications: anonymised", Application.id, _archive_due, _anonymise_batch),

@@ -8,6 +8,7 @@ it is read through the outbox row the first time a reply arrives, and kept on Re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,9 +16,10 @@ from enum import StrEnum
 from markupsafe import escape
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from stdnum.cn import ric
 
 from bot.casework.notices import Markup, as_markup
-from bot.casework.personal_data import mask_name
+from bot.casework.personal_data import mask_id_number, mask_name
 from bot.casework.services import Casework
 from bot.flows.model import Button, ButtonInput, CommandInput, Input, Label, Screen, TextInput
 from bot.flows.parsing import normalise, strip_invisible
@@ -169,7 +171,9 @@ def route(
         return Routing(event=TextInput(held), ended=True)
     if not isinstance(event, TextInput):
         return Routing(event=event)  # taps, files and other commands belong to the flow
-    if waiting and identifier:
+    if identifier:
+        # The conversation stands at an ID or phone question (however long ago): what is
+        # typed goes to it, never to a group.
         return Routing(event=event)
     if waiting:
         held = thread.pending_text
@@ -186,6 +190,16 @@ def route(
         thread.pending_text = (f"{held}\n{text}" if held else text)[:HELD_LIMIT]
         return Routing(ask=thread.pending_text)
     return Routing(to_staff=event.text)
+
+
+# Eighteen characters that may be a resident ID number (GB 11643), wherever they stand.
+_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def mask_id_numbers(text: str) -> str:
+    """A valid resident ID number in a text for the staff group is shown masked, as in the
+    alerts: the group is many people, and the details view is where the number is read."""
+    return _ID_CANDIDATE.sub(lambda m: mask_id_number(m[0]) if ric.is_valid(m[0]) else m[0], text)
 
 
 # What a resident may type instead of tapping one of the two buttons of relay/which.html.
@@ -260,7 +274,7 @@ async def relay_to_staff(
     }
     # The frame around a part, measured with a one-character text (counted against the part).
     header = _staff_screen(casework, thread, {**who, "text": "·", "part": "99/99"})[0]
-    pieces = split_for_telegram(text, MESSAGE_LIMIT - _units(header) - 8)
+    pieces = split_for_telegram(mask_id_numbers(text), MESSAGE_LIMIT - _units(header) - 8)
     held = False
     for index, piece in enumerate(pieces, start=1):
         part = f"{index}/{len(pieces)}" if len(pieces) > 1 else None

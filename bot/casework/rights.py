@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.services import CHINA, Casework
@@ -160,6 +160,9 @@ async def export(session: AsyncSession, casework: Casework, resident: Resident) 
                 "step": c.step,
                 "status": c.status,
                 "answers": dict(c.answers),
+                # Work in progress (a household member half entered, documents, the facts
+                # the checklist reads): theirs too.
+                "in_progress": dict(c.view),
                 "started_at": _when(c.started_at),
                 "updated_at": _when(c.updated_at),
             }
@@ -417,6 +420,14 @@ async def forget(
         if relay_rows
         else 0
     )
+    if relay_rows:
+        # A text being sent this very moment cannot be called back; its stored copy goes,
+        # so that it is never sent again (the dispatcher fails a row with no text).
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(relay_rows), OutboxMessage.status == OutboxStatus.SENDING)
+            .values(payload={}, purged_at=now)
+        )
     removed["talk_to_staff"] = await _delete(session, StaffThread, StaffThread.resident_id == rid)
     removed["conversation"] = await _delete(session, Conversation, Conversation.resident_id == rid)
     removed["screenings"] = await _delete(session, Screening, Screening.resident_id == rid)

@@ -50,6 +50,8 @@ log = logging.getLogger(__name__)
 
 # The error text of a 403, so statistics can tell "blocked" from other failures.
 BLOCKED = "blocked: "
+# The error of a row whose text retention deleted before it could go out.
+PURGED = "its text was deleted under the retention rules"
 MAX_TEXT = 4096  # Telegram's limits, in characters
 MAX_CAPTION = 1024
 
@@ -278,6 +280,9 @@ class Dispatcher:
         if self._paused():
             assert self.paused_until is not None
             return Outcome(OutboxStatus.PENDING, retry_at=self.paused_until, counted=False)
+        if row.broadcast_id is None and "text" not in row.payload:
+            # Its text was deleted under the retention rules: nothing left to send.
+            return Outcome(OutboxStatus.FAILED, error=PURGED)
         try:
             message = await self._request(row)
         except RetryAfter as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 from telegram.error import TimedOut
 
@@ -352,3 +353,27 @@ async def test_news_never_joins_a_message_that_may_have_arrived(bot: BotHarness)
     assert second != first
     await bot.dispatch()
     assert sorted(bot_texts(bot, chat)) == ["医保局已受理", "民政局已受理"]
+
+
+async def test_a_message_whose_text_retention_deleted_is_never_sent(bot: BotHarness) -> None:
+    chat = resident(bot, 6031)
+    unknown = await add(bot, chat, "您的申请已受理")
+    failed = await add(bot, chat, "请补交材料")
+    async with dispatcher_of(bot).database.transaction() as session:
+        for row_id, status in ((unknown, OutboxStatus.UNKNOWN), (failed, OutboxStatus.FAILED)):
+            row = await session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.status, row.payload, row.purged_at = status, {}, bot.clock()
+    await bot.restart()
+    assert (await dispatcher_of(bot).recover()).resent == 0  # nothing left to send again
+    async with dispatcher_of(bot).database.transaction() as session:
+        with pytest.raises(ValueError, match="retention"):
+            await outbox.retry_failed(session, message_id=failed, now=bot.clock())
+    # Even a row put back by hand fails cleanly rather than sticking in `sending`.
+    async with dispatcher_of(bot).database.transaction() as session:
+        row = await session.get(OutboxMessage, unknown)
+        assert row is not None
+        row.status = OutboxStatus.PENDING
+    await bot.dispatch()
+    assert (await row_of(bot, unknown)).status == OutboxStatus.FAILED
+    assert bot_texts(bot, chat) == []

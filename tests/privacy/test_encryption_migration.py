@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -217,3 +218,33 @@ def test_an_empty_database_needs_no_key(tmp_path: Path) -> None:
     upgrade(f"sqlite+aiosqlite:///{path}")
     with sqlite3.connect(path) as db:
         assert db.execute("SELECT COUNT(*) FROM key_check").fetchone() == (0,)
+
+
+async def test_a_database_goes_back_to_0003_with_its_data_readable(tmp_path: Path) -> None:
+    from alembic import command
+
+    from storage.migrate import alembic_config
+
+    path = tmp_path / "old.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade_async(url, "0003")
+    fill_0003(path)
+    keyring = Keyring.parse(TEST_SECRET_KEY)
+    await upgrade_async(url, keyring=keyring)
+    database = Database(url, keyring=keyring)
+    async with database.transaction() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None
+        conversation.view = {}  # stored as it is: no key id to read back
+        application = await session.scalar(select(Application))
+        assert application is not None
+        application.rejection_reason = ""
+    await database.dispose()
+
+    # Alembic runs its own event loop (as storage.migrate.upgrade_async does).
+    await asyncio.to_thread(command.downgrade, alembic_config(url, keyring), "0003")
+    with sqlite3.connect(path) as db:
+        village, name = db.execute("SELECT village, applicant_name FROM applications").fetchone()
+        view = db.execute("SELECT view FROM conversations").fetchone()[0]
+    assert (village, name) == (VILLAGE, NAME)
+    assert json.loads(view) == {}

@@ -290,3 +290,38 @@ async def test_a_long_staff_answer_reaches_the_resident_whole(bot: BotHarness) -
     assert len(parts) == 2 and "第 1/2 段" in parts[0]
     received = "".join(p.split("：", 1)[1].split("✖️")[0] for p in parts)
     assert "".join(received.split()) == answer
+
+
+async def test_an_id_number_typed_at_its_question_long_after_never_reaches_the_group(
+    bot: BotHarness,
+) -> None:
+    await staff_group(bot)
+    person = bot.person(1131)
+    await play(person, START)
+    await at_the_name_question(bot, person)
+    await person.send(NAME)
+    assert "身份证号" in person.screen
+    await person.send("/staff")
+    # Staff and resident talk for long, the question still stands (no answer given to it).
+    bot.clock.advance(minutes=90)
+    await person.send(VALID_IDS[1])
+    await bot.dispatch()
+    assert VALID_IDS[1] not in staff_text(bot)
+    assert "接着来" in person.screen or "手机" in person.screen  # the flow had it
+
+
+async def test_an_id_number_in_a_relayed_question_is_masked_for_the_group(
+    bot: BotHarness,
+) -> None:
+    await staff_group(bot)
+    person = bot.person(1132)
+    await play(person, START)
+    await person.send("/cancel")
+    await person.send("/staff")
+    await person.send(f"我的身份证是 {VALID_IDS[1]}，能查一下吗？电话 13712345678")
+    if SEND in person.buttons:
+        await person.tap(SEND)
+    await bot.dispatch()
+    text = staff_text(bot)
+    assert VALID_IDS[1] not in text and "能查一下吗" in text
+    assert VALID_IDS[1][:3] + "*" in text

@@ -128,18 +128,18 @@ async def test_each_table_keeps_what_it_promised_and_no_longer(bot: BotHarness) 
         assert set(await session.scalars(select(SubmittedDocument.telegram_file_id))) == {None}
         assert set(await session.scalars(select(SubmittedDocument.document_id))) == {"id_card"}
         assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 0
-        # She still subscribes to notices and her staff thread is open: she stays.
+        # She still subscribes to notices: she stays. Her talk with staff, quiet for years,
+        # has gone (never closed, it went once as quiet as a closed one may be kept).
         resident = await session.get(Resident, resident_id)
         assert resident is not None and resident.telegram_user_id == ZHANG
-        # She stops the notices; the thread closes.
+        assert await session.scalar(select(StaffThread)) is None
+        # She stops the notices.
         subscription = await session.scalar(select(NoticeSubscription))
-        thread = await session.scalar(select(StaffThread))
-        assert subscription is not None and thread is not None
+        assert subscription is not None
         subscription.active, subscription.updated_at = False, later
-        thread.status, thread.closed_at = "closed", later
     final = later + timedelta(days=366)
     report = await prune(db, final, RULES)
-    assert report["notice_subscriptions: stopped"] == report["staff_threads: closed"] == 1
+    assert report["notice_subscriptions: stopped"] == 1
     assert report["residents: nothing left"] == 1
     async with db.transaction() as session:
         # Nothing personal is left: the row stays for the statistics, naming no account.
@@ -195,3 +195,22 @@ async def _a_draft_of(database_url: str, at: datetime) -> None:
             )
     finally:
         await db.dispose()
+
+
+async def test_a_talk_with_staff_never_closed_goes_once_long_quiet(bot: BotHarness) -> None:
+    start = bot.clock()
+    with time_machine.travel(start, tick=False):
+        resident = bot.person(4110)
+        await resident.send("/start")
+        await resident.send("/staff")
+    db = database(bot)
+    async with db.transaction() as session:
+        thread = await session.scalar(select(StaffThread))
+        assert thread is not None and thread.status == "open"
+        thread.pending_text = "我想问低保的事"  # held, and the resident never came back
+    report = await prune(db, start + timedelta(days=100), RULES)
+    assert report["staff_threads: closed or long quiet"] == 0
+    report = await prune(db, start + timedelta(days=181), RULES)
+    assert report["staff_threads: closed or long quiet"] == 1
+    async with db.transaction() as session:
+        assert await session.scalar(select(StaffThread)) is None

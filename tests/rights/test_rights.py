@@ -103,6 +103,7 @@ async def test_mydata_sends_a_summary_and_a_file_of_everything_decrypted(bot: Bo
     assert application["status_events"][0]["action"] == "submitted"
     assert data["screenings"][0]["answers"]["income"] == {"min": 400, "max": 400}
     assert data["conversation"][0]["answers"]["town"] == "baisha"
+    assert "in_progress" in data["conversation"][0]  # the work in progress is theirs too
     assert data["notice_subscriptions"][0]["active"] is True
     assert data["talk_to_staff"][0]["messages_to_staff"][0]["text"].count(RELAYED) == 1
     assert any(m["purpose"] == "receipt" for m in data["messages_to_you"])

@@ -204,6 +204,9 @@ def _rewrite_plain(table: str, changes: dict[str, Callable[[str], str]]) -> None
     for row in rows:
         values: dict[str, Any] = {'id': row[0]}
         for index, name in enumerate(names, start=1):
-            values[name] = None if row[index] is None else changes[name](str(row[index]))
+            raw = row[index]
+            # Empty values are stored as they are (storage.crypto.PLAIN_EMPTIES): no key.
+            plain = raw is None or str(raw) in ('', '{}', '[]')
+            values[name] = raw if plain else changes[name](str(raw))
         assignments = ', '.join(f'{name} = :{name}' for name in names)
         bind.execute(sa.text(f'UPDATE {table} SET {assignments} WHERE id = :id'), values)
