@@ -7,7 +7,6 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import (
@@ -21,7 +20,7 @@ from telegram.request import BaseRequest
 
 from bot import maintenance
 from bot.casework.deadlines import DeadlineWatch
-from bot.casework.services import Casework, RelayLimits
+from bot.casework.services import CHINA, Casework, RelayLimits
 from bot.config import ConfigurationError, Settings, keyring_of
 from bot.delivery.dispatcher import Dispatcher, Limits
 from bot.delivery.messenger import Messenger
@@ -45,9 +44,6 @@ from bot.policy import Profile, load_profile
 from bot.processing import PerChatUpdateProcessor
 from bot.render import Renderer
 from storage.db import Database
-
-# Policy dates are Chinese dates: a standard in force "from 1 September" starts at midnight there.
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)

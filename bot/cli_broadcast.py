@@ -17,6 +17,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.casework.services import CHINA
 from bot.config import ConfigurationError, Settings, keyring_of, load_settings
 from bot.flows.model import Label
 from bot.notices import audience as audiences
@@ -196,13 +197,12 @@ def send(
 def _time(text: str | None) -> datetime | None:
     if text is None:
         return None
-    from zoneinfo import ZoneInfo
 
     try:
         local = datetime.strptime(text.strip().replace("T", " "), "%Y-%m-%d %H:%M")
     except ValueError:
         raise BroadcastError("bad_time") from None
-    return local.replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+    return local.replace(tzinfo=CHINA).astimezone(UTC)
 
 
 async def _discard(database: Database, broadcast_id: int) -> None:
@@ -310,7 +310,6 @@ def rescreen_command() -> None:
     YIMEN_RESCREEN_EVERY_HOURS.
     """
     settings = _settings()
-    from zoneinfo import ZoneInfo
 
     profile = load_profile(settings.profile)
     renderer = Renderer(extra_globals={"profile": profile})
@@ -320,7 +319,7 @@ def rescreen_command() -> None:
             database,
             profile,
             renderer,
-            today=now.astimezone(ZoneInfo("Asia/Shanghai")).date(),
+            today=now.astimezone(CHINA).date(),
             now=now,
             bot=None,
         )

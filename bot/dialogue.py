@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import checklist, relay
 from bot.casework.applications import open_duplicates, submit
+from bot.casework.people import locale_for
 from bot.casework.services import Casework
 from bot.flows.application import FLOW_NAME as APPLICATION
 from bot.flows.application import ApplicationHost, load_application_flow
@@ -25,7 +26,7 @@ from bot.flows.host import Turn
 from bot.flows.model import CommandInput, DialogState, Event, Input, Outcome, Screen
 from bot.flows.screening import ScreeningHost
 from bot.flows.spec import StepKind
-from bot.render import DEFAULT_LOCALE, LOCALES, RenderedScreen, Renderer
+from bot.render import DEFAULT_LOCALE, RenderedScreen, Renderer
 from storage import residents, screenings, updates
 from storage.db import Database
 from storage.models import Conversation, ConversationStatus, Resident, Screening, StaffThread
@@ -103,7 +104,7 @@ class ResidentDialogue:
             resident, conversation, open_thread = await residents.with_conversation(
                 session, telegram_user_id=user_id, chat_id=chat_id
             )
-            locale = resident.locale or _guess_locale(language_code, self.default_locale)
+            locale = locale_for(resident, language_code, self.default_locale)
             if resident.private_chat_at is None:
                 resident.private_chat_at = self.clock()  # the bot may write to them privately
             thread_ended: Screen | None = None
@@ -471,14 +472,6 @@ def _facts(screening: Screening | None) -> dict[str, Any]:
     if screening is None:
         return {}
     return {k: v for k, v in screening.answers.items() if k not in CONSENT_STEPS}
-
-
-def _guess_locale(language_code: str | None, default: str) -> str:
-    if language_code and language_code.lower().startswith("en"):
-        return "en"
-    if language_code and language_code.lower().startswith("zh"):
-        return "zh-CN"
-    return default if default in LOCALES else DEFAULT_LOCALE
 
 
 def _state_of(conversation: Conversation | None) -> DialogState | None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -26,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot.casework.authorization import authorise
+from bot.casework.services import CHINA
 from bot.flows.model import Label
 from bot.notices import audience as audiences
 from bot.notices import broadcasts
@@ -35,7 +35,6 @@ from bot.notices.runner import BroadcastRunner, progress_view
 from storage import notices, staff, updates
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
-CHINA = ZoneInfo("Asia/Shanghai")
 Reply = Callable[[str, InlineKeyboardMarkup | None], Awaitable[Message]]
 
 

@@ -9,6 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.casework.people import locale_for
 from bot.flows.model import Screen
 from bot.render import DEFAULT_LOCALE, Renderer
 
@@ -31,7 +32,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     renderer: Renderer = context.bot_data["renderer"]
     user = update.effective_user
-    locale = "en" if user and (user.language_code or "").startswith("en") else DEFAULT_LOCALE
+    locale = locale_for(None, user.language_code if user else None, DEFAULT_LOCALE)
     screen = renderer.render(Screen("common/error.html"), locale)
     try:
         if update.callback_query is not None:

@@ -19,12 +19,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot.casework.people import locale_for
 from bot.flows.model import Label
 from bot.notices import subscriptions
 from bot.notices.subscriptions import View
 from bot.render import Renderer
 from storage import notices, updates
-from storage.models import Resident
 
 NOTICES_GROUP = -20
 
@@ -39,13 +39,6 @@ def notice_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Non
     ]
 
 
-def _locale(resident: Resident, language_code: str | None, default: str) -> str:
-    if resident.locale:
-        return resident.locale
-    code = (language_code or "").lower()
-    return "en" if code.startswith("en") else "zh-CN" if code.startswith("zh") else default
-
-
 async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the menu of topics, or ask for the notices consent first."""
     components = context.bot_data["components"]
@@ -56,7 +49,7 @@ async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = _locale(resident, user.language_code, components.dialogue.default_locale)
+        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
         sub = await notices.subscription(session, resident_id=resident.id)
         renderer: Renderer = components.renderer
         if sub is None or sub.consent_version is None:
@@ -77,7 +70,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = _locale(resident, user.language_code, components.dialogue.default_locale)
+        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
         sub = await notices.subscription(session, resident_id=resident.id)
         key = "notices.not_subscribed"
         if sub is not None and sub.active:
@@ -103,7 +96,7 @@ async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         )
         if resumed:
             resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-            locale = _locale(resident, user.language_code, components.dialogue.default_locale)
+            locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
     if resumed:
         text = components.renderer.text(Label("notices.resumed"), locale)
         await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
@@ -124,7 +117,7 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await query.answer()
             raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = _locale(resident, user.language_code, components.dialogue.default_locale)
+        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
         sub = await notices.subscription(session, resident_id=resident.id)
         action = parts[1] if len(parts) > 1 else ""
         if action == "agree":
