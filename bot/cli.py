@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -185,25 +185,21 @@ def db_retention(
     ] = False,
 ) -> None:
     """Apply the retention periods now (the bot also does it every hour); counts per table."""
-    import asyncio
     from datetime import UTC, datetime
 
     from bot import maintenance
+    from bot.cli_database import in_database
     from bot.policy import load_profile
     from storage.db import Database
 
     settings = _settings()
     rules = maintenance.rules_from(settings, load_profile(settings.profile))
 
-    async def work() -> dict[str, int]:
+    def work(database: Database) -> Awaitable[dict[str, int]]:
         # Anonymising writes encrypted columns: the keys, checked against the database.
-        database = Database(settings.database_url, keyring=keyring_of(settings))
-        try:
-            return await maintenance.prune(database, datetime.now(UTC), rules, dry_run=dry_run)
-        finally:
-            await database.dispose()
+        return maintenance.prune(database, datetime.now(UTC), rules, dry_run=dry_run)
 
-    report = asyncio.run(work())
+    report = in_database(settings, work, command="yimen db")
     verb = "would go" if dry_run else "done"
     width = max(len(name) for name in report)
     for name, count in report.items():

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.services import CHINA
-from bot.config import ConfigurationError, Settings, keyring_of, load_settings
+from bot.cli_database import in_database
+from bot.config import ConfigurationError, Settings, load_settings
 from bot.flows.model import Label
 from bot.notices import audience as audiences
 from bot.notices import broadcasts, rescreen
@@ -27,7 +28,6 @@ from bot.notices.broadcasts import BroadcastError
 from bot.policy import load_profile
 from bot.render import Renderer
 from storage import notices, staff
-from storage.crypto import KeyProblem
 from storage.db import Database
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
@@ -47,18 +47,7 @@ def _settings() -> Settings:
 
 
 def _run(work: Callable[[Database], Awaitable[T]]) -> T:
-    async def main() -> T:
-        settings = _settings()
-        database = Database(settings.database_url, keyring=keyring_of(settings))
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(main())
-    except (ConfigurationError, KeyProblem) as exc:
-        raise _fail(f"bad configuration: {exc}") from None
+    return in_database(_settings(), work, command="yimen broadcast")
 
 
 def _fail(message: str) -> typer.Exit:

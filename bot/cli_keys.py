@@ -7,16 +7,15 @@ key, then remove the old key.
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy.exc import OperationalError
 
-from bot.config import ConfigurationError, Settings, keyring_of, load_settings
-from storage.crypto import KeyProblem, Keyring
+from bot.cli_database import in_database
+from bot.config import ConfigurationError, Settings, load_settings
+from storage.crypto import Keyring
 from storage.db import Database
 from storage.keys import DEFAULT_BATCH, census, rotate
 
@@ -34,24 +33,14 @@ def _with_keys(work: Callable[[Database, Keyring], Awaitable[T]]) -> T:
     """Run ``work`` on the database once the configured keys have opened its key check."""
     try:
         settings: Settings = load_settings()
-        keyring = keyring_of(settings)
     except ConfigurationError as exc:
         raise _fail(f"bad configuration: {exc}") from None
 
-    async def run() -> T:
-        database = Database(settings.database_url, keyring=keyring)
-        try:
-            await database.unlock()
-            return await work(database, keyring)
-        finally:
-            await database.dispose()
+    def with_its_keyring(database: Database) -> Awaitable[T]:
+        assert database.keyring is not None  # opened with the keys, and unlocked
+        return work(database, database.keyring)
 
-    try:
-        return asyncio.run(run())
-    except KeyProblem as exc:
-        raise _fail(f"bad configuration: {exc}") from None
-    except OperationalError:
-        raise _fail("the database is not ready; run `yimen db upgrade` first", 1) from None
+    return in_database(settings, with_its_keyring, command="yimen keys")
 
 
 @keys_app.command("rotate")

@@ -7,20 +7,18 @@ row up within half a minute (its dispatcher looks at the outbox at least that of
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from bot.casework.services import CHINA
-from bot.config import ConfigurationError, Settings, keyring_of, load_settings
+from bot.cli_database import in_database
+from bot.config import ConfigurationError, Settings, load_settings
 from bot.delivery.dispatcher import BLOCKED
 from storage import outbox, staff
-from storage.crypto import KeyProblem
 from storage.db import Database
 from storage.outbox import FailedRow
 
@@ -49,22 +47,8 @@ def _actor() -> str:
 
 
 def _in_database(work: Callable[[Database], Awaitable[T]]) -> T:
-    settings = _settings()
-
-    async def run() -> T:
-        # The audit row of a retry is encrypted: the keys, checked against the database.
-        database = Database(settings.database_url, keyring=keyring_of(settings))
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(run())
-    except (ConfigurationError, KeyProblem) as exc:
-        raise _fail(f"bad configuration: {exc}") from None
-    except OperationalError:
-        raise _fail("the database is not ready; run `yimen db upgrade` first", 1) from None
+    # The audit row of a retry is encrypted: the keys, checked against the database.
+    return in_database(_settings(), work, command="yimen outbox")
 
 
 def _when(moment: datetime) -> str:

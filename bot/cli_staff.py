@@ -6,20 +6,18 @@ in one line and exit code 2, as the rest of the ``yimen`` command does.
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from bot.casework import staffing
-from bot.config import ConfigurationError, Settings, keyring_of, load_settings
+from bot.cli_database import in_database
+from bot.config import ConfigurationError, Settings, load_settings
 from bot.policy import Profile, load_profile
 from storage import staff
-from storage.crypto import KeyProblem
 from storage.db import Database
 from storage.models import StaffRole
 
@@ -52,21 +50,8 @@ def _actor() -> str:
 
 
 def _in_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    async def run() -> T:
-        # Staff roles are not encrypted, their audit details are: listing needs no key.
-        keyring = keyring_of(settings) if settings.secret_key is not None else None
-        database = Database(settings.database_url, keyring=keyring)
-        try:
-            return await work(database)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(run())
-    except (ConfigurationError, KeyProblem) as exc:
-        raise _fail(f"bad configuration: {exc}") from None
-    except OperationalError:
-        raise _fail("the database is not ready; run `yimen db upgrade` first", 1) from None
+    # Staff roles are not encrypted, their audit details are: listing needs no key.
+    return in_database(settings, work, command="yimen staff", keys_needed=False)
 
 
 @staff_app.command("add")

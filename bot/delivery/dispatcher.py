@@ -87,7 +87,7 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
-class Outcome:
+class SendOutcome:
     status: OutboxStatus
     message_id: int | None = None
     error: str | None = None
@@ -121,7 +121,7 @@ class Dispatcher:
         # After a 429 nothing is sent before this moment (the dispatcher's clock).
         self.paused_until: datetime | None = None
         self._contents: dict[int, tuple[str, str | None]] = {}
-        self._done: list[tuple[Claimed, Outcome]] = []
+        self._done: list[tuple[Claimed, SendOutcome]] = []
         self._in_flight: set[asyncio.Task[None]] = set()
 
     async def recover(self) -> outbox.Recovered:
@@ -268,7 +268,7 @@ class Dispatcher:
             self._chats[chat_id] = limiter
         return limiter
 
-    async def _send(self, row: Claimed, *, take_token: bool) -> Outcome:
+    async def _send(self, row: Claimed, *, take_token: bool) -> SendOutcome:
         limiter = self._limiter(row.chat_id)
         await limiter.acquire()
         if not limiter.has_capacity():
@@ -279,10 +279,10 @@ class Dispatcher:
             await self._overall.acquire()
         if self._paused():
             assert self.paused_until is not None
-            return Outcome(OutboxStatus.PENDING, retry_at=self.paused_until, counted=False)
+            return SendOutcome(OutboxStatus.PENDING, retry_at=self.paused_until, counted=False)
         if row.broadcast_id is None and "text" not in row.payload:
             # Its text was deleted under the retention rules: nothing left to send.
-            return Outcome(OutboxStatus.FAILED, error=PURGED)
+            return SendOutcome(OutboxStatus.FAILED, error=PURGED)
         try:
             message = await self._request(row)
         except RetryAfter as exc:
@@ -295,15 +295,15 @@ class Dispatcher:
             if self.paused_until is None or until > self.paused_until:
                 self.paused_until = until
                 log.warning("Telegram asked for a pause of %s s; pausing all sends", seconds)
-            return Outcome(OutboxStatus.PENDING, retry_at=until, counted=False)
+            return SendOutcome(OutboxStatus.PENDING, retry_at=until, counted=False)
         except Forbidden as exc:
-            return Outcome(OutboxStatus.FAILED, error=BLOCKED + exc.message)
+            return SendOutcome(OutboxStatus.FAILED, error=BLOCKED + exc.message)
         except BadRequest as exc:
-            return Outcome(OutboxStatus.FAILED, error=exc.message)
+            return SendOutcome(OutboxStatus.FAILED, error=exc.message)
         except TimedOut as exc:
             error = f"timed out: {exc.message}"
             if not row.at_least_once:
-                return Outcome(OutboxStatus.UNKNOWN, error=error)
+                return SendOutcome(OutboxStatus.UNKNOWN, error=error)
             return self._retry_later(row, error, maybe_delivered=True)
         except NetworkError as exc:
             # A connection that broke after the request left may hide a delivery; a refused
@@ -313,14 +313,14 @@ class Dispatcher:
                 cause, httpx.ConnectError
             )
             return self._retry_later(row, exc.message, maybe_delivered=broken)
-        return Outcome(OutboxStatus.SENT, message_id=message.message_id)
+        return SendOutcome(OutboxStatus.SENT, message_id=message.message_id)
 
-    def _retry_later(self, row: Claimed, error: str, *, maybe_delivered: bool) -> Outcome:
+    def _retry_later(self, row: Claimed, error: str, *, maybe_delivered: bool) -> SendOutcome:
         """Again after 2, 4, 8… seconds (at most 5 minutes), until the attempts run out."""
         if row.attempts >= self.limits.max_attempts:
-            return Outcome(OutboxStatus.FAILED, error=error, maybe_delivered=maybe_delivered)
+            return SendOutcome(OutboxStatus.FAILED, error=error, maybe_delivered=maybe_delivered)
         backoff = timedelta(seconds=min(300, 2**row.attempts))
-        return Outcome(
+        return SendOutcome(
             OutboxStatus.PENDING,
             error=error,
             retry_at=self.clock() + backoff,
@@ -366,7 +366,9 @@ class Dispatcher:
         return f"{line}\n{text}"
 
 
-async def _write(session: AsyncSession, done: list[tuple[Claimed, Outcome]], now: datetime) -> None:
+async def _write(
+    session: AsyncSession, done: list[tuple[Claimed, SendOutcome]], now: datetime
+) -> None:
     if not done:
         return
     for row, outcome in done:
@@ -386,7 +388,7 @@ async def _write(session: AsyncSession, done: list[tuple[Claimed, Outcome]], now
         await notices.unsubscribe_chats(session, chat_ids=blocked, reason="blocked")
 
 
-def _result(row: Claimed, outcome: Outcome, now: datetime) -> Result:
+def _result(row: Claimed, outcome: SendOutcome, now: datetime) -> Result:
     sent = outcome.status is OutboxStatus.SENT
     return Result(
         id=row.id,

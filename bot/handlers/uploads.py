@@ -21,6 +21,7 @@ from telegram.ext import (
 from bot.casework import uploads
 from bot.casework.department import document_names
 from bot.casework.notices import UNNAMED_DOCUMENT
+from bot.casework.people import find_resident
 from bot.casework.services import Casework
 from bot.dialogue import ResidentDialogue
 from bot.flows.model import Label
@@ -106,10 +107,7 @@ async def on_named(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     async with dialogue.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
-        resident = await session.scalar(
-            select(Resident).where(Resident.telegram_user_id == user.id)
-        )
-        requests = await uploads.open_requests(session, resident_id=resident.id) if resident else []
+        resident, requests = await _requests_of(session, user.id)
         named = await uploads.name(
             session, requests, document_id=int(match[1]), index=int(match[2])
         )
@@ -123,6 +121,16 @@ async def on_named(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
     raise ApplicationHandlerStop
+
+
+async def _requests_of(
+    session: AsyncSession, telegram_user_id: int
+) -> tuple[Resident | None, list[uploads.Request]]:
+    """The resident writing, and the requests for documents still open on their applications."""
+    resident = await find_resident(session, telegram_user_id=telegram_user_id)
+    if resident is None:
+        return None, []
+    return resident, await uploads.open_requests(session, resident_id=resident.id)
 
 
 def _locale(resident: Resident | None, requests: list[uploads.Request]) -> str:
@@ -185,11 +193,8 @@ async def on_all_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     async with dialogue.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
-        resident = await session.scalar(
-            select(Resident).where(Resident.telegram_user_id == user.id)
-        )
+        resident, requests = await _requests_of(session, user.id)
         locale = (resident.locale if resident else None) or DEFAULT_LOCALE
-        requests = await uploads.open_requests(session, resident_id=resident.id) if resident else []
         answered = [r for r in requests if r.received]
         if resident is not None and answered:
             await uploads.all_sent(session, casework, answered, resident_id=resident.id)
