@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from telegram import BotCommand, BotCommandScopeDefault
@@ -19,6 +18,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot import maintenance
+from bot.app_context import Components
 from bot.casework.deadlines import DeadlineWatch
 from bot.casework.services import CHINA, Casework, RelayLimits
 from bot.config import ConfigurationError, Settings, keyring_of
@@ -40,23 +40,10 @@ from bot.handlers.staff import staff_handlers
 from bot.handlers.staff_admin import staff_admin_handlers
 from bot.handlers.uploads import UPLOADS_GROUP, upload_handlers
 from bot.notices.runner import BroadcastRunner
-from bot.policy import Profile, load_profile
+from bot.policy import load_profile
 from bot.processing import PerChatUpdateProcessor
 from bot.render import Renderer
 from storage.db import Database
-
-
-@dataclass(frozen=True, slots=True)
-class Components:
-    """The parts of the bot that do not depend on Telegram, built once per process."""
-
-    profile: Profile
-    database: Database
-    renderer: Renderer
-    host: ScreeningHost
-    dialogue: ResidentDialogue
-    clock: Callable[[], datetime]
-    casework: Casework
 
 
 def build_components(

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from telegram.ext import ContextTypes
 
 from bot.casework.services import Casework
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.messenger import Messenger
+from bot.dialogue import ResidentDialogue
+from bot.flows.screening import ScreeningHost
+from bot.policy import Profile
+from bot.render import Renderer
 from storage.db import Database
 
-if TYPE_CHECKING:
-    from bot.app import Components
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """The parts of the bot that do not depend on Telegram, built once per process
+    (bot/app.py builds them; handlers reach them through the typed context below)."""
+
+    profile: Profile
+    database: Database
+    renderer: Renderer
+    host: ScreeningHost
+    dialogue: ResidentDialogue
+    clock: Callable[[], datetime]
+    casework: Casework
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from bot.config import ConfigurationError, load_settings
 from storage.models import Resident
 
 if TYPE_CHECKING:
-    from bot.app import Components
+    from bot.app_context import Components
 
 T = TypeVar("T")
 

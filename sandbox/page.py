@@ -18,7 +18,7 @@ from aiohttp.typedefs import Handler
 from sandbox.feed import message_view
 from sandbox.files import MAX_UPLOAD_BYTES
 from sandbox.personas import Persona
-from sandbox.server import STATE, SandboxState
+from sandbox.state import STATE, SandboxState
 
 WEB = Path(__file__).parent / "web"
 MAX_TEXT = 4096

@@ -34,7 +34,8 @@ from sandbox.personas import (
     seed_cast,
     seed_departments,
 )
-from sandbox.server import STATE, create_app, start_server
+from sandbox.server import create_app, start_server
+from sandbox.state import STATE
 from storage import staff
 from storage.crypto import Keyring
 from storage.db import Database

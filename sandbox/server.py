@@ -13,9 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -23,8 +21,10 @@ from aiohttp import web
 from sandbox.botapi import BotApiState
 from sandbox.feed import ChatFeed
 from sandbox.files import MAX_UPLOAD_BYTES
+from sandbox.page import add_page_routes
 from sandbox.params import ApiError, Params, bad_request, normalize
 from sandbox.personas import Cast
+from sandbox.state import STATE, SandboxState
 from sandbox.waiting import wait_for_updates
 
 log = logging.getLogger(__name__)
@@ -34,9 +34,6 @@ NOT_FOUND = ApiError(404, "Not Found")
 UNAUTHORIZED = ApiError(401, "Unauthorized")
 # Telegram holds a long poll for at most 50 s, whatever timeout the bot asks for.
 MAX_POLL_SECONDS = 50.0
-# How long without a getUpdates call before the page says the bot is not running: PTB asks
-# again within milliseconds of an answer, so a few seconds of silence means it stopped.
-BOT_SILENCE_SECONDS = 3.0
 
 
 class ListenError(OSError):
@@ -45,72 +42,6 @@ class ListenError(OSError):
 
 class MalformedRequestError(Exception):
     """The HTTP request itself could not be read (bad JSON, broken multipart)."""
-
-
-class PollWatch:
-    """Whether a bot is polling for updates; reports each change (for the page's banner)."""
-
-    def __init__(self, on_change: Callable[[bool], None]) -> None:
-        self.online = False
-        self._active = 0
-        self._on_change = on_change
-        self._silence: asyncio.TimerHandle | None = None
-        self._polling = asyncio.Event()
-
-    def started(self) -> None:
-        self._active += 1
-        if self._silence is not None:
-            self._silence.cancel()
-            self._silence = None
-        self._set(True)
-
-    def ended(self) -> None:
-        self._active -= 1
-        if self._active == 0:
-            loop = asyncio.get_running_loop()
-            self._silence = loop.call_later(BOT_SILENCE_SECONDS, self._check)
-
-    def _check(self) -> None:
-        self._silence = None
-        if self._active == 0:
-            self._set(False)
-
-    def _set(self, online: bool) -> None:
-        if online != self.online:
-            self.online = online
-            if online:
-                self._polling.set()
-            else:
-                self._polling.clear()
-            self._on_change(online)
-
-    async def wait_online(self, timeout: float) -> bool:  # noqa: ASYNC109
-        """Wait until a bot polls (or ``timeout`` passes); returns whether one does."""
-        try:
-            async with asyncio.timeout(timeout):
-                await self._polling.wait()
-        except TimeoutError:
-            return False
-        return True
-
-
-@dataclass
-class SandboxState:
-    """What every handler of one sandbox server shares."""
-
-    world: BotApiState
-    cast: Cast
-    feed: ChatFeed
-    closing: asyncio.Event = field(default_factory=asyncio.Event)
-    # A new id per server start: a page that reconnects to a restarted sandbox reloads.
-    epoch: str = field(default_factory=lambda: uuid.uuid4().hex)
-    polls: PollWatch = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.polls = PollWatch(lambda online: self.feed.publish({"type": "bot", "online": online}))
-
-
-STATE = web.AppKey("sandbox", SandboxState)
 
 
 def telegram_response(response: Mapping[str, Any]) -> web.Response:
@@ -260,8 +191,6 @@ async def not_found(request: web.Request) -> web.Response:
 
 def create_app(world: BotApiState, cast: Cast, feed: ChatFeed | None = None) -> web.Application:
     """The aiohttp application of one sandbox: Bot API, file downloads and the web page."""
-    from sandbox.page import add_page_routes
-
     # Room for Telegram's largest upload plus the multipart framing around it.
     app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
     state = SandboxState(world, cast, feed or ChatFeed(world))

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import BrowserContext, Locator, Page, async_playwright, expect
 
-import sandbox.server
+import sandbox.state
 from sandbox.demo import ZHANG_AYI
 from sandbox.run import Sandbox, SandboxOptions
 
@@ -135,7 +135,7 @@ async def test_a_resident_completes_a_screening_in_the_browser(
     await page.locator('.persona[data-key="resident-7001"]').click()
 
     # The bot stops, then the server: the page says so instead of freezing.
-    monkeypatch.setattr(sandbox.server, "BOT_SILENCE_SECONDS", 0.2)
+    monkeypatch.setattr(sandbox.state, "BOT_SILENCE_SECONDS", 0.2)
     assert running.application is not None and running.application.updater is not None
     await running.application.updater.stop()
     await expect(page.locator("#banner")).to_contain_text("机器人没有在运行")

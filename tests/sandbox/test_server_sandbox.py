@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-import sandbox.server
+import sandbox.state
 from bot.cli import app as cli
 from sandbox.demo import run_demo
 from sandbox.files import TINY_PNG
@@ -294,7 +294,7 @@ async def test_a_resident_uploads_a_photo_and_the_page_can_show_it(
 async def test_the_page_hears_when_the_bot_stops(
     running: Sandbox, page: Page, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sandbox.server, "BOT_SILENCE_SECONDS", 0.2)
+    monkeypatch.setattr(sandbox.state, "BOT_SILENCE_SECONDS", 0.2)
     assert running.application is not None and running.application.updater is not None
     await running.application.updater.stop()
     while await page.event(timeout=5) != {"type": "bot", "online": False}:

@@ -1,0 +1,138 @@
+"""The layers keep to their places: what each package may import, and no import circles.
+
+Module-level imports only (imports inside a function or under ``TYPE_CHECKING`` are for
+typing or start-up and do not tie modules together at import time).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("bot", "storage", "sandbox")
+
+# The application flow's host (what the engine asks of the world: programmes, checklists,
+# the draft it hands to casework) stands between the engine and casework.
+FLOW_HOSTS = frozenset({"bot.flows.application", "bot.flows.screening"})
+
+# (importer prefix, forbidden prefix, why)
+RULES = [
+    ("storage", "bot", "storage is below the bot: it knows tables, not conversations"),
+    ("storage", "sandbox", "storage never depends on the stand-in for Telegram"),
+    ("bot", "sandbox", "the bot runs against real Telegram; only tests and the sandbox mix"),
+    ("bot.flows", "bot.casework", "the flow engine is pure: hosts bring casework to it"),
+    ("bot.flows", "bot.handlers", "the flow engine knows no Telegram handler"),
+    ("bot.flows", "bot.delivery", "the flow engine returns screens; delivery sends them"),
+    ("bot.policy", "bot.flows", "policy is data and rules, below the conversation"),
+    ("bot.policy", "bot.casework", "policy is data and rules, below casework"),
+    ("bot.policy", "bot", "policy is data and rules: nothing else of ours"),
+    ("bot.casework", "bot.handlers", "casework decides; handlers are above it"),
+    ("bot.casework", "bot.delivery", "casework writes outbox rows; only delivery sends"),
+    ("bot.delivery", "bot.casework", "delivery sends what it is given"),
+    ("bot.delivery", "bot.handlers", "delivery is below the handlers"),
+    ("bot.render", "bot.casework", "rendering turns screens into text, nothing more"),
+]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" not in path.parts:
+                found[module_name(path)] = path
+    return found
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imports_of(path: Path, known: dict[str, Path]) -> set[str]:
+    """Our modules that ``path`` imports when it is imported."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    body = list(tree.body)
+    while body:
+        node = body.pop(0)
+        if isinstance(node, ast.If) and not _is_type_checking(node):
+            body.extend(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            body.extend(node.body)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in names if name in known}
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports_of(path, known) for name, path in known.items()}
+
+
+def _under(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+@pytest.mark.parametrize(("importer", "forbidden", "why"), RULES)
+def test_each_layer_imports_only_what_is_below_it(
+    graph: dict[str, set[str]], importer: str, forbidden: str, why: str
+) -> None:
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in graph.items()
+        if _under(module, importer) and module not in FLOW_HOSTS
+        for target in targets
+        if _under(target, forbidden) and not _under(target, importer)
+    )
+    assert wrong == [], why
+
+
+def test_no_import_circles(graph: dict[str, set[str]]) -> None:
+    """Tarjan's strongly connected components: any with two or more modules is a circle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for target in graph.get(module, ()):
+            if target not in index:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in on_stack:
+                low[module] = min(low[module], index[target])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for module in sorted(graph):
+        if module not in index:
+            visit(module)
+    assert circles == []
