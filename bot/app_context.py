@@ -13,6 +13,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.messenger import Messenger
 from bot.dialogue import ResidentDialogue
 from bot.flows.screening import ScreeningHost
+from bot.notices.runner import BroadcastRunner
 from bot.policy import Profile
 from bot.render import Renderer
 from storage.db import Database
@@ -34,23 +35,37 @@ class Components:
 
 @dataclass(frozen=True, slots=True)
 class AppContext:
+    """What a handler works with, typed: the one place that reads PTB's ``bot_data``."""
+
+    components: Components
     database: Database
     casework: Casework
     messenger: Messenger
     dispatcher: Dispatcher
     default_locale: str
+    broadcast_runner: BroadcastRunner
 
     @classmethod
     def of(cls, context: ContextTypes.DEFAULT_TYPE) -> AppContext:
         data = context.bot_data
         components: Components = data["components"]
         return cls(
+            components=components,
             database=components.database,
             casework=data["casework"],
             messenger=data["messenger"],
             dispatcher=data["dispatcher"],
             default_locale=components.dialogue.default_locale,
+            broadcast_runner=data["broadcast_runner"],
         )
+
+    @property
+    def dialogue(self) -> ResidentDialogue:
+        return self.components.dialogue
+
+    @property
+    def renderer(self) -> Renderer:
+        return self.components.renderer
 
     def wake_dispatcher(self) -> None:
         """Rows were committed to the outbox: send them now rather than at the next poll."""

@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app_context import AppContext
 from bot.casework.authorization import authorise
 from bot.casework.services import CHINA
 from bot.flows.model import Label
@@ -31,7 +32,7 @@ from bot.notices import audience as audiences
 from bot.notices import broadcasts
 from bot.notices.audience import Audience, AudienceError
 from bot.notices.broadcasts import BroadcastError
-from bot.notices.runner import BroadcastRunner, progress_view
+from bot.notices.runner import progress_view
 from storage import notices, staff, updates
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
@@ -77,12 +78,12 @@ class _Desk:
     """What one administrator's update needs: the session, the texts, the clock."""
 
     def __init__(self, context: ContextTypes.DEFAULT_TYPE, session: AsyncSession) -> None:
-        components = context.bot_data["components"]
+        components = AppContext.of(context).components
         self.context = context
         self.session = session
         self.renderer = components.renderer
         self.profile = components.profile
-        self.casework = context.bot_data["casework"]
+        self.casework = AppContext.of(context).casework
         self.clock: Callable[[], datetime] = components.clock
         self.locale: str = components.dialogue.default_locale
         self.footer = self.t("notices.footer")
@@ -129,7 +130,7 @@ async def on_broadcast(
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    database = context.bot_data["components"].database
+    database = AppContext.of(context).database
     async with database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
@@ -175,7 +176,7 @@ async def on_cancel_draft(
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    database = context.bot_data["components"].database
+    database = AppContext.of(context).database
     async with database.transaction() as session:
         draft = await notices.draft_of(session, admin_id=user.id)
         if draft is None:
@@ -200,7 +201,7 @@ async def on_compose(
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    database = context.bot_data["components"].database
+    database = AppContext.of(context).database
     replies: list[tuple[str, InlineKeyboardMarkup | None]] = []
     preview: Broadcast | None = None
     async with database.transaction() as session:
@@ -371,7 +372,7 @@ async def on_button(
         raise ApplicationHandlerStop
     broadcast_id, action = int(parts[1]), parts[2]
     chat_id = query.message.chat.id
-    database = context.bot_data["components"].database
+    database = AppContext.of(context).database
     replies: list[tuple[str, InlineKeyboardMarkup | None]] = []
     toast: str | None = None
     preview = test = started = False
@@ -442,8 +443,8 @@ async def _show_progress(
     context: ContextTypes.DEFAULT_TYPE, broadcast_id: int, chat_id: int, *, new_message: bool
 ) -> None:
     """Send the progress message once (its id is kept), or redraw it now."""
-    runner: BroadcastRunner = context.bot_data["broadcast_runner"]
-    components = context.bot_data["components"]
+    runner = AppContext.of(context).broadcast_runner
+    components = AppContext.of(context).components
     if new_message:
         async with components.database.transaction() as session:
             broadcast = await session.get(Broadcast, broadcast_id)

@@ -9,9 +9,10 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.app_context import AppContext
 from bot.casework.people import locale_for
 from bot.flows.model import Screen
-from bot.render import DEFAULT_LOCALE, Renderer
+from bot.render import DEFAULT_LOCALE
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if update.effective_chat.type != "private":
         return
-    renderer: Renderer = context.bot_data["renderer"]
+    renderer = AppContext.of(context).renderer
     user = update.effective_user
     locale = locale_for(None, user.language_code if user else None, DEFAULT_LOCALE)
     screen = renderer.render(Screen("common/error.html"), locale)

@@ -19,6 +19,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app_context import AppContext
 from bot.casework.people import locale_for
 from bot.flows.model import Label
 from bot.notices import subscriptions
@@ -41,7 +42,7 @@ def notice_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Non
 
 async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the menu of topics, or ask for the notices consent first."""
-    components = context.bot_data["components"]
+    components = AppContext.of(context).components
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -62,7 +63,7 @@ async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop every notice at once."""
-    components = context.bot_data["components"]
+    components = AppContext.of(context).components
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -83,7 +84,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start also switches notices back on after /stop; the dialogue then handles /start."""
-    components = context.bot_data["components"]
+    components = AppContext.of(context).components
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -104,7 +105,7 @@ async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """n|agree, n|decline, n|t|<topic>, n|stop, n|resume: change and redraw the menu."""
-    components = context.bot_data["components"]
+    components = AppContext.of(context).components
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.message is None:
         return

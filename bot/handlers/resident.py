@@ -7,8 +7,9 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.app_context import AppContext
 from bot.delivery.messenger import Messenger
-from bot.dialogue import Reply, ResidentDialogue
+from bot.dialogue import Reply
 from bot.flows.model import ButtonInput, CommandInput, FileInput, Input, OtherInput, TextInput
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,8 @@ def _kind_of(attachment: object) -> str:
 
 async def on_resident_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Store what the resident said (one transaction), then show the next screen."""
-    dialogue: ResidentDialogue = context.bot_data["dialogue"]
-    messenger: Messenger = context.bot_data["messenger"]
+    app = AppContext.of(context)
+    dialogue, messenger = app.dialogue, app.messenger
     read = input_of(update)
     user, chat = update.effective_user, update.effective_chat
     if read is None or user is None or chat is None or chat.type != "private":
@@ -92,7 +93,7 @@ async def on_resident_update(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await deliver(reply, update, messenger)
     if reply.queued:
         # The transaction left messages in the outbox (a receipt, a staff alert): send them now.
-        context.bot_data["dispatcher"].wake.set()
+        app.wake_dispatcher()
 
 
 async def deliver(reply: Reply, update: Update, messenger: Messenger) -> None:

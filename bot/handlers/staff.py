@@ -24,18 +24,16 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app_context import AppContext
 from bot.casework import department, relay, window
 from bot.casework.notices import Actor, StaffReply, forged, label, parse_press, render
 from bot.casework.people import resident_for
 from bot.casework.services import Casework
-from bot.delivery.dispatcher import Dispatcher
-from bot.delivery.messenger import Messenger
 from bot.flows.model import Screen
 from bot.flows.parsing import normalise
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.render import RenderedScreen
 from storage import staff, updates
-from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +173,8 @@ async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     query, actor = update.callback_query, _actor(update)
     if query is None or actor is None:
         return
-    casework: Casework = context.bot_data["casework"]
-    database: Database = context.bot_data["components"].database
+    app = AppContext.of(context)
+    casework, database = app.casework, app.database
     data = query.data if isinstance(query.data, str) else None
     pressed = parse_press(data)
     async with database.transaction() as session:
@@ -208,8 +206,8 @@ async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     message, actor = update.message, _actor(update)
     if message is None or actor is None or not message.text:
         return
-    casework: Casework = context.bot_data["casework"]
-    database: Database = context.bot_data["components"].database
+    app = AppContext.of(context)
+    casework, database = app.casework, app.database
     card = message.reply_to_message
     waiting = waiting_for(card)
     async with database.transaction() as session:
@@ -248,11 +246,11 @@ async def _show(
     context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor, message: Message | None
 ) -> None:
     if reply.edit is not None and message is not None:
-        messenger: Messenger = context.bot_data["messenger"]
-        await messenger.show(message.chat.id, reply.edit, edit=message.message_id)
+        await AppContext.of(context).messenger.show(
+            message.chat.id, reply.edit, edit=message.message_id
+        )
     if reply.wake:
-        dispatcher: Dispatcher = context.bot_data["dispatcher"]
-        dispatcher.wake.set()
+        AppContext.of(context).wake_dispatcher()
 
 
 async def _send_private(
@@ -268,8 +266,8 @@ async def _send_private(
         return
     except (Forbidden, BadRequest) as exc:
         log.info("details not delivered privately: %s", exc)
-    casework: Casework = context.bot_data["casework"]
-    database: Database = context.bot_data["components"].database
+    app = AppContext.of(context)
+    casework, database = app.casework, app.database
     async with database.transaction() as session:
         staff.audit(
             session,
@@ -297,8 +295,8 @@ async def on_staff_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    casework: Casework = context.bot_data["casework"]
-    database: Database = context.bot_data["components"].database
+    app = AppContext.of(context)
+    casework, database = app.casework, app.database
     async with database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             return
@@ -321,8 +319,8 @@ async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return  # meant for another bot in the group
     name = name.lower()
     ours = name in OUR_COMMANDS
-    casework: Casework = context.bot_data["casework"]
-    database: Database = context.bot_data["components"].database
+    app = AppContext.of(context)
+    casework, database = app.casework, app.database
     async with database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             return

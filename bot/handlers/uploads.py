@@ -18,6 +18,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.app_context import AppContext
 from bot.casework import uploads
 from bot.casework.department import document_names
 from bot.casework.notices import UNNAMED_DOCUMENT
@@ -53,9 +54,8 @@ async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user = update.message, update.effective_user
     if message is None or user is None:
         return
-    dialogue: ResidentDialogue = context.bot_data["dialogue"]
-    casework: Casework = context.bot_data["casework"]
-    renderer: Renderer = context.bot_data["renderer"]
+    app = AppContext.of(context)
+    dialogue, casework, renderer = app.dialogue, app.casework, app.renderer
     mime: str | None
     if message.photo:
         largest = max(message.photo, key=lambda p: p.width * p.height)
@@ -101,9 +101,8 @@ async def on_named(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     match = NAMED.match(query.data or "") if query and isinstance(query.data, str) else None
     if query is None or user is None or match is None:
         return
-    dialogue: ResidentDialogue = context.bot_data["dialogue"]
-    casework: Casework = context.bot_data["casework"]
-    renderer: Renderer = context.bot_data["renderer"]
+    app = AppContext.of(context)
+    dialogue, casework, renderer = app.dialogue, app.casework, app.renderer
     async with dialogue.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
@@ -187,9 +186,8 @@ async def on_all_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query, user = update.callback_query, update.effective_user
     if query is None or user is None:
         return
-    dialogue: ResidentDialogue = context.bot_data["dialogue"]
-    casework: Casework = context.bot_data["casework"]
-    renderer: Renderer = context.bot_data["renderer"]
+    app = AppContext.of(context)
+    dialogue, casework, renderer = app.dialogue, app.casework, app.renderer
     async with dialogue.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
@@ -204,7 +202,7 @@ async def on_all_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await context.bot.send_message(
         user.id, renderer.text(Label(key), locale), parse_mode=ParseMode.HTML
     )
-    context.bot_data["dispatcher"].wake.set()
+    app.wake_dispatcher()
     raise ApplicationHandlerStop
 
 
