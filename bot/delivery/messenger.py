@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InputFile, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -17,10 +17,28 @@ class Messenger:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, chat_id: int, screen: RenderedScreen) -> Message:
+    async def send(
+        self, chat_id: int, screen: RenderedScreen, *, reply_to: int | None = None
+    ) -> Message:
+        """Send ``screen`` (as a reply to message ``reply_to`` when given, and still sent if
+        that message is gone)."""
         return await self.bot.send_message(
-            chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=screen.markup
+            chat_id,
+            screen.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=screen.markup,
+            reply_parameters=ReplyParameters(reply_to, allow_sending_without_reply=True)
+            if reply_to is not None
+            else None,
         )
+
+    async def send_text(self, chat_id: int, text: str, *, reply_to: int | None = None) -> Message:
+        """A short message with no buttons (its text already HTML)."""
+        return await self.send(chat_id, RenderedScreen(text, None), reply_to=reply_to)
+
+    async def clear_buttons(self, chat_id: int, message_id: int) -> None:
+        """Take the buttons off a message that has been acted on."""
+        await self.bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
 
     async def send_document(
         self, chat_id: int, content: bytes, *, filename: str, caption: str | None = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
@@ -38,8 +37,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await context.bot.send_message(
-            update.effective_chat.id, screen.text, parse_mode=ParseMode.HTML
-        )
+        await AppContext.of(context).messenger.send(update.effective_chat.id, screen)
     except TelegramError:
         log.warning("could not tell chat of update %s about the error", update_id)

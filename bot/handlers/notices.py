@@ -8,8 +8,6 @@ which handles it as always.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -24,7 +22,7 @@ from bot.casework.people import locale_for
 from bot.flows.model import Label
 from bot.notices import subscriptions
 from bot.notices.subscriptions import View
-from bot.render import Renderer
+from bot.render import RenderedScreen, Renderer
 from storage import notices, updates
 
 NOTICES_GROUP = -20
@@ -78,7 +76,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             subscriptions.stop(sub, components.clock())
             key = "notices.stopped"
     text = components.renderer.text(Label(key), locale)
-    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+    await AppContext.of(context).messenger.send_text(chat.id, text)
     raise ApplicationHandlerStop
 
 
@@ -100,7 +98,7 @@ async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
     if resumed:
         text = components.renderer.text(Label("notices.resumed"), locale)
-        await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+        await AppContext.of(context).messenger.send_text(chat.id, text)
 
 
 async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -150,21 +148,16 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if action == "apply":
         await _send(context, query.message.chat.id, view)
         raise ApplicationHandlerStop
-    try:
-        await context.bot.edit_message_text(
-            view.text,
-            chat_id=query.message.chat.id,
-            message_id=query.message.message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=view.markup,
-        )
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            await _send(context, query.message.chat.id, view)
+    # Redrawn in place (sent anew if it can no longer be edited).
+    await AppContext.of(context).messenger.show(
+        query.message.chat.id, _screen(view), edit=query.message.message_id
+    )
     raise ApplicationHandlerStop
 
 
 async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, view: View) -> None:
-    await context.bot.send_message(
-        chat_id, view.text, parse_mode=ParseMode.HTML, reply_markup=view.markup
-    )
+    await AppContext.of(context).messenger.send(chat_id, _screen(view))
+
+
+def _screen(view: View) -> RenderedScreen:
+    return RenderedScreen(view.text, view.markup)

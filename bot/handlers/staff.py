@@ -12,8 +12,7 @@ import logging
 import re
 from datetime import timedelta
 
-from telegram import Message, MessageEntity, ReplyParameters, Update
-from telegram.constants import ParseMode
+from telegram import Message, MessageEntity, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     BaseHandler,
@@ -231,11 +230,8 @@ async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         reply.reply = render(casework, Screen("staff/hint.html", {"text": reply.toast}))
     if reply.reply is not None:
         try:
-            await context.bot.send_message(
-                message.chat.id,
-                reply.reply.text,
-                parse_mode=ParseMode.HTML,
-                reply_parameters=ReplyParameters(message.message_id),
+            await AppContext.of(context).messenger.send(
+                message.chat.id, reply.reply, reply_to=message.message_id
             )
         except TelegramError as exc:
             log.warning("could not answer typed text in a staff chat: %s", exc)
@@ -262,7 +258,7 @@ async def _send_private(
     assert reply.private is not None
     screen = reply.private
     try:
-        await context.bot.send_message(actor.user_id, screen.text, parse_mode=ParseMode.HTML)
+        await AppContext.of(context).messenger.send(actor.user_id, screen)
         return
     except (Forbidden, BadRequest) as exc:
         log.info("details not delivered privately: %s", exc)
@@ -304,7 +300,7 @@ async def on_staff_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if resident.private_chat_at is None:
             resident.private_chat_at = casework.clock()
     text = label(casework, "staffmsg.private_started")
-    await context.bot.send_message(chat.id, html.escape(text), parse_mode=ParseMode.HTML)
+    await AppContext.of(context).messenger.send_text(chat.id, html.escape(text))
 
 
 async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -337,11 +333,10 @@ async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     text = label(casework, "staffmsg.command_private", command=name, link=_start_link(context))
     try:
-        await context.bot.send_message(
+        await app.messenger.send(
             message.chat.id,
-            render(casework, Screen("staff/hint.html", {"text": text})).text,
-            parse_mode=ParseMode.HTML,
-            reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+            render(casework, Screen("staff/hint.html", {"text": text})),
+            reply_to=message.message_id,
         )
     except TelegramError as exc:
         log.warning("could not answer a command in a group: %s", exc)

@@ -7,8 +7,7 @@ import re
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -27,7 +26,7 @@ from bot.casework.services import Casework
 from bot.dialogue import ResidentDialogue
 from bot.flows.model import Label
 from bot.flows.spec import StepKind
-from bot.render import DEFAULT_LOCALE, Renderer, join_names
+from bot.render import DEFAULT_LOCALE, RenderedScreen, Renderer, join_names
 from storage import updates
 from storage.models import Conversation, ConversationStatus, Resident
 
@@ -89,9 +88,7 @@ async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 text, markup = _which(casework, renderer, request, stored.id, locale)
             else:
                 text, markup = _filed(casework, renderer, request, stored.document_id, locale)
-    await context.bot.send_message(
-        message.chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    await app.messenger.send(message.chat.id, RenderedScreen(text, markup))
     raise ApplicationHandlerStop
 
 
@@ -118,7 +115,10 @@ async def on_named(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer(renderer.text(Label("toast.stale"), locale), show_alert=True)
         raise ApplicationHandlerStop
     await query.answer()
-    await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    if isinstance(query.message, Message):
+        await app.messenger.show(
+            query.message.chat.id, RenderedScreen(text, markup), edit=query.message.message_id
+        )
     raise ApplicationHandlerStop
 
 
@@ -198,10 +198,9 @@ async def on_all_sent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             await uploads.all_sent(session, casework, answered, resident_id=resident.id)
     key = "upload.passed_on" if answered else "upload.nothing_sent"
     await query.answer()
-    await query.edit_message_reply_markup(None)
-    await context.bot.send_message(
-        user.id, renderer.text(Label(key), locale), parse_mode=ParseMode.HTML
-    )
+    if isinstance(query.message, Message):
+        await app.messenger.clear_buttons(query.message.chat.id, query.message.message_id)
+    await app.messenger.send_text(user.id, renderer.text(Label(key), locale))
     app.wake_dispatcher()
     raise ApplicationHandlerStop
 
