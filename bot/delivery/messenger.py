@@ -6,7 +6,7 @@ import logging
 
 from telegram import Bot, InputFile, Message, ReplyParameters
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.render import RenderedScreen
 
@@ -35,6 +35,33 @@ class Messenger:
     async def send_text(self, chat_id: int, text: str, *, reply_to: int | None = None) -> Message:
         """A short message with no buttons (its text already HTML)."""
         return await self.send(chat_id, RenderedScreen(text, None), reply_to=reply_to)
+
+    async def send_photo(self, chat_id: int, photo: str, *, caption_html: str) -> Message:
+        """A photo already on Telegram (its file id) with an HTML caption."""
+        return await self.bot.send_photo(
+            chat_id, photo, caption=caption_html, parse_mode=ParseMode.HTML
+        )
+
+    async def edit(self, chat_id: int, message_id: int, screen: RenderedScreen) -> bool:
+        """Redraw a message that is updated again and again (a live progress message): never
+        sent anew; False when it could not be edited (unchanged text is not a failure)."""
+        try:
+            await self.bot.edit_message_text(
+                screen.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=screen.markup,
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return True
+            log.info("message not edited: %s", exc.message)
+            return False
+        except TelegramError as exc:
+            log.info("message not edited: %s", exc)
+            return False
+        return True
 
     async def clear_buttons(self, chat_id: int, message_id: int) -> None:
         """Take the buttons off a message that has been acted on."""

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -33,6 +32,7 @@ from bot.notices import broadcasts
 from bot.notices.audience import Audience, AudienceError
 from bot.notices.broadcasts import BroadcastError
 from bot.notices.runner import progress_view
+from bot.render import RenderedScreen
 from storage import notices, staff, updates
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
@@ -155,7 +155,7 @@ async def on_broadcast(
                 draft.draft_step = "text"
                 await session.flush()
                 text, markup = _ask_text(desk, draft), None
-    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+    await AppContext.of(context).messenger.send(chat.id, RenderedScreen(text, markup))
     raise ApplicationHandlerStop
 
 
@@ -190,7 +190,7 @@ async def on_cancel_draft(
         draft.status, draft.draft_step = BroadcastStatus.CANCELLED, None
         draft.finished_at = desk.clock()
         text = desk.t("broadcast.discarded")
-    await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML)
+    await AppContext.of(context).messenger.send_text(chat.id, text)
     raise ApplicationHandlerStop
 
 
@@ -219,9 +219,7 @@ async def on_compose(
         else:
             preview = await _compose_step(desk, draft, message, replies)
     for text, markup in replies:
-        await context.bot.send_message(
-            message.chat.id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        await AppContext.of(context).messenger.send(message.chat.id, RenderedScreen(text, markup))
     if preview is not None:
         await _send_preview(context, message.chat.id, preview)
     raise ApplicationHandlerStop
@@ -351,12 +349,11 @@ def _parse_time(text: str) -> datetime:
 
 async def _send_preview(context: ContextTypes.DEFAULT_TYPE, chat_id: int, draft: Broadcast) -> None:
     """What residents will see, sent to the administrator only."""
+    messenger = AppContext.of(context).messenger
     if draft.photo_file_id:
-        await context.bot.send_photo(
-            chat_id, draft.photo_file_id, caption=draft.body_html, parse_mode=ParseMode.HTML
-        )
+        await messenger.send_photo(chat_id, draft.photo_file_id, caption_html=draft.body_html)
     else:
-        await context.bot.send_message(chat_id, draft.body_html, parse_mode=ParseMode.HTML)
+        await messenger.send_text(chat_id, draft.body_html)
 
 
 async def on_button(
@@ -422,9 +419,7 @@ async def on_button(
     if broadcast is not None and (preview or test):
         await _send_preview(context, chat_id, broadcast)
     for text, markup in replies:
-        await context.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        await AppContext.of(context).messenger.send(chat_id, RenderedScreen(text, markup))
     if broadcast is not None and (started or action in ("pause", "resume", "cancel")):
         await _show_progress(context, broadcast_id, chat_id, new_message=started)
     raise ApplicationHandlerStop
@@ -451,9 +446,7 @@ async def _show_progress(
             assert broadcast is not None
             current = await broadcasts.progress(session, broadcast, now=components.clock())
         text, markup = progress_view(runner.renderer, current, runner.locale)
-        sent = await context.bot.send_message(
-            chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup
-        )
+        sent = await AppContext.of(context).messenger.send(chat_id, RenderedScreen(text, markup))
         async with components.database.transaction() as session:
             broadcast = await session.get(Broadcast, broadcast_id)
             assert broadcast is not None

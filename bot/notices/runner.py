@@ -14,14 +14,13 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
 
+from bot.delivery.messenger import Messenger
 from bot.flows.model import Label
 from bot.notices import broadcasts, rescreen
 from bot.notices.broadcasts import Progress
 from bot.policy import Profile
-from bot.render import Renderer
+from bot.render import RenderedScreen, Renderer
 from storage.db import Database
 from storage.models import Broadcast, BroadcastStatus
 
@@ -101,21 +100,10 @@ class BroadcastRunner:
                 broadcast.progress_at = now
                 if broadcast.chat_id and broadcast.progress_message_id:
                     edits.append((broadcast.chat_id, broadcast.progress_message_id, current))
+        messenger = Messenger(self.bot)
         for chat_id, message_id, current in edits:
             text, markup = progress_view(self.renderer, current, self.locale)
-            try:
-                await self.bot.edit_message_text(
-                    text,
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            except BadRequest as exc:
-                if "not modified" not in exc.message:
-                    log.info("progress message not edited: %s", exc.message)
-            except TelegramError as exc:
-                log.info("progress message not edited: %s", exc)
+            await messenger.edit(chat_id, message_id, RenderedScreen(text, markup))
 
     async def _maybe_rescreen(self) -> None:
         now = self.clock()
