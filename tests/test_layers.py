@@ -146,7 +146,7 @@ TELEGRAM_CALL = re.compile(
     r"edit_message_reply_markup|edit_message_caption|delete_message)\("
 )
 # Outside the bot's process: the command line uploads an image once, for its file id.
-NOT_YET_THROUGH_THE_MESSENGER = {
+OUTSIDE_THE_BOT_PROCESS = {
     "bot/cli_broadcast.py": "uploads the administrator's photo once, for its file id",
 }
 
@@ -159,4 +159,4 @@ def test_only_the_delivery_layer_talks_to_telegram() -> None:
         for path in (ROOT / package).rglob("*.py")
         if "delivery" not in path.parts and TELEGRAM_CALL.search(path.read_text(encoding="utf-8"))
     )
-    assert talking == sorted(NOT_YET_THROUGH_THE_MESSENGER)
+    assert talking == sorted(OUTSIDE_THE_BOT_PROCESS)
