@@ -103,8 +103,6 @@ def run() -> None:
 
 def _reach_telegram(settings: Settings) -> None:
     """Wait (one line per try, with backoff) until Telegram answers, before polling."""
-    import asyncio
-
     from bot.connection import wait_until_reachable
 
     try:

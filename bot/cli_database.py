@@ -1,4 +1,5 @@
-"""The database as a command of ``yimen`` opens it: with the operator's keys, one line on failure.
+"""The database as a command of ``yimen`` opens it: with the operator's keys, one line on failure,
+and who ran the command, for the audit rows it writes.
 
 Every command that reads or writes rows (staff, broadcast, outbox, keys, resident, db
 retention) goes through :func:`in_database`, so a missing or wrong key and a database that was
@@ -8,6 +9,7 @@ never migrated end the same way everywhere: one line naming the problem, never a
 from __future__ import annotations
 
 import asyncio
+import getpass
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -54,3 +56,11 @@ def fail(command: str, message: str, code: int = 2) -> typer.Exit:
     """Say what went wrong on standard error; the caller raises the returned exit."""
     typer.echo(f"{command}: {message}", err=True)
     return typer.Exit(code)
+
+
+def cli_actor() -> str:
+    """Who ran the command, as far as this machine knows: kept in the audit row."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"

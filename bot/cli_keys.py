@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from bot.cli_database import in_database
+from bot.cli_database import fail, in_database
 from bot.config import ConfigurationError, Settings, load_settings
 from storage.crypto import Keyring
 from storage.db import Database
@@ -25,8 +25,7 @@ T = TypeVar("T")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"yimen keys: {message}", err=True)
-    return typer.Exit(code)
+    return fail("yimen keys", message, code)
 
 
 def _with_keys(work: Callable[[Database, Keyring], Awaitable[T]]) -> T:

@@ -7,7 +7,6 @@ row up within half a minute (its dispatcher looks at the outbox at least that of
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, TypeVar
@@ -15,7 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot.casework.services import CHINA
-from bot.cli_database import in_database
+from bot.cli_database import cli_actor, fail, in_database
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.delivery.dispatcher import BLOCKED
 from storage import outbox, staff
@@ -28,8 +27,7 @@ T = TypeVar("T")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"yimen outbox: {message}", err=True)
-    return typer.Exit(code)
+    return fail("yimen outbox", message, code)
 
 
 def _settings() -> Settings:
@@ -37,13 +35,6 @@ def _settings() -> Settings:
         return load_settings()
     except ConfigurationError as exc:
         raise _fail(f"bad configuration: {exc}") from None
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _in_database(work: Callable[[Database], Awaitable[T]]) -> T:
@@ -111,7 +102,7 @@ def retry(
                 action="outbox.retry",
                 subject=f"outbox:{message_id}",
                 outcome="allowed",
-                detail={"via": "cli", "actor": _actor(), "purpose": row.purpose},
+                detail={"via": "cli", "actor": cli_actor(), "purpose": row.purpose},
                 at=datetime.now(UTC),
             )
             return row

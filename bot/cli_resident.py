@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import rights
 from bot.casework.services import Casework
+from bot.cli_database import NOT_MIGRATED, fail
 from bot.config import ConfigurationError, load_settings
 from storage.models import Resident
 
@@ -40,8 +41,7 @@ IdNumber = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"yimen resident: {message}", err=True)
-    return typer.Exit(code)
+    return fail("yimen resident", message, code)
 
 
 async def _residents(
@@ -72,7 +72,7 @@ def _casework_and_run(work: Callable[[Components], Awaitable[T]]) -> T:
     try:
         return asyncio.run(run())
     except OperationalError:
-        raise _fail("the database is not ready; run `yimen db upgrade` first", 1) from None
+        raise _fail(NOT_MIGRATED, 1) from None
 
 
 def _not_found(telegram_id: int | None) -> typer.Exit:

@@ -6,7 +6,6 @@ in one line and exit code 2, as the rest of the ``yimen`` command does.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
@@ -14,7 +13,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot.casework import staffing
-from bot.cli_database import in_database
+from bot.cli_database import cli_actor, fail, in_database
 from bot.config import ConfigurationError, Settings, load_settings
 from bot.policy import Profile, load_profile
 from storage import staff
@@ -29,8 +28,7 @@ T = TypeVar("T")
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"yimen staff: {message}", err=True)
-    return typer.Exit(code)
+    return fail("yimen staff", message, code)
 
 
 def _settings_and_profile() -> tuple[Settings, Profile]:
@@ -39,14 +37,6 @@ def _settings_and_profile() -> tuple[Settings, Profile]:
     except ConfigurationError as exc:
         raise _fail(f"bad configuration: {exc}") from None
     return settings, load_profile(settings.profile)
-
-
-def _actor() -> str:
-    """Who ran the command, as far as this machine knows: kept in the audit row."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):
-        return "cli"
 
 
 def _in_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -89,7 +79,7 @@ def add(
                 profile,
                 request,
                 actor_id=None,
-                actor=_actor(),
+                actor=cli_actor(),
                 now=datetime.now(UTC),
             )
 
@@ -120,7 +110,7 @@ def remove(
                 telegram_user_id=target,
                 role=only,
                 actor_id=None,
-                actor=_actor(),
+                actor=cli_actor(),
                 now=datetime.now(UTC),
             )
 
