@@ -32,14 +32,14 @@ def rules_from(settings: Settings, profile: Profile) -> RetentionRules:
 
 
 async def prune(
-    database: Database, now: datetime, rules: RetentionRules | None = None, *, dry_run: bool = False
+    database: Database, now: datetime, rules: RetentionRules, *, dry_run: bool = False
 ) -> dict[str, int]:
     """Apply every retention rule once (or count, with ``dry_run``); rule -> rows touched."""
-    return await retention.run(database, rules or RetentionRules(), now=now, dry_run=dry_run)
+    return await retention.run(database, rules, now=now, dry_run=dry_run)
 
 
 async def run_forever(
-    database: Database, clock: Callable[[], datetime], rules: RetentionRules | None = None
+    database: Database, clock: Callable[[], datetime], rules: RetentionRules
 ) -> None:
     """Prune now and then every hour; the work is derived from rows, so restarts lose nothing."""
     while True:

@@ -57,20 +57,13 @@ class RetentionRules:
     archive_years: int = 5
 
 
-def archive_cutoff(now: datetime, years: int) -> datetime:
-    """``years`` calendar years before ``now`` (29 February falls back to the 28th)."""
+def shift_years(moment: datetime, years: int) -> datetime:
+    """``years`` calendar years after ``moment`` (before it, when negative); 29 February falls
+    back to the 28th. Closed applications are kept until ``shift_years(closed, archive)``."""
     try:
-        return now.replace(year=now.year - years)
+        return moment.replace(year=moment.year + years)
     except ValueError:
-        return now.replace(year=now.year - years, day=28)
-
-
-def kept_until(closed_at: datetime, years: int) -> datetime:
-    """When a closed application's archive period ends."""
-    try:
-        return closed_at.replace(year=closed_at.year + years)
-    except ValueError:
-        return closed_at.replace(year=closed_at.year + years, day=28)
+        return moment.replace(year=moment.year + years, day=28)
 
 
 async def closed_on(session: AsyncSession, *, application_ids: list[int]) -> dict[int, datetime]:
@@ -87,7 +80,7 @@ async def closed_on(session: AsyncSession, *, application_ids: list[int]) -> dic
 
 
 def _archive_due(rules: RetentionRules, now: datetime) -> ColumnElement[bool]:
-    cutoff = archive_cutoff(now, rules.archive_years)
+    cutoff = shift_years(now, -rules.archive_years)
     recent_event = exists(
         select(StatusEvent.id).where(
             StatusEvent.application_id == Application.id, StatusEvent.created_at >= cutoff
@@ -181,7 +174,8 @@ def _nothing_left() -> ColumnElement[bool]:
     )
 
 
-async def _blank_texts(session: AsyncSession, ids: list[Any], now: datetime) -> None:
+async def blank_texts(session: AsyncSession, ids: list[Any], now: datetime) -> None:
+    """Clear the stored texts of these outbox rows (their rows stay, for the statistics)."""
     await session.execute(
         update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(payload={}, purged_at=now)
     )
@@ -266,7 +260,7 @@ RULES: tuple[Rule, ...] = (
             OutboxMessage.purged_at.is_(None),
             OutboxMessage.created_at < now - r.outbox_texts,
         ),
-        _blank_texts,
+        blank_texts,
     ),
     Rule(
         "outbox: rows deleted",

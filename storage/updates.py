@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,11 +28,3 @@ async def seen(session: AsyncSession, *, update_id: int) -> bool:
     acts and then lets a later handler (which claims the id) go on with the same update."""
     found = await session.get(ProcessedUpdate, update_id)
     return found is not None
-
-
-async def forget_before(session: AsyncSession, *, moment: datetime) -> int:
-    """Drop ids older than ``moment``; Telegram never redelivers after 24 hours."""
-    result = await session.execute(
-        delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

@@ -10,6 +10,7 @@ from bot.maintenance import prune
 from storage import updates
 from storage.db import Database
 from storage.models import ProcessedUpdate, Resident, Screening
+from storage.retention import RetentionRules
 from tests.conftest import synthetic_keyring
 
 
@@ -37,11 +38,11 @@ async def test_prune_keeps_what_is_recent(database_url: str) -> None:
             old = await session.get(ProcessedUpdate, 1)
             assert old is not None
             old.processed_at = now - timedelta(days=3)
-        report = await prune(database, now)
+        report = await prune(database, now, RetentionRules())
         assert (report["processed_updates"], report["screenings"]) == (1, 1)
         async with database.transaction() as session:
             assert await session.scalar(select(func.count()).select_from(Screening)) == 1
             assert await session.scalar(select(ProcessedUpdate.update_id)) == 2
-        assert not any((await prune(database, now)).values())
+        assert not any((await prune(database, now, RetentionRules())).values())
     finally:
         await database.dispose()

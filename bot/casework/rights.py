@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.services import CHINA, Casework
@@ -40,10 +40,9 @@ from storage.models import (
 from storage.residents import PRIVACY_NOTICE
 from storage.retention import CLOSED
 
-# Messages to the resident that are still on their way and that the law wants delivered
-# (receipts, decisions, requests for documents): /forget leaves them; everything else goes,
-# except a row the dispatcher is sending this very moment (it records the outcome by id).
-IN_FLIGHT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# Messages to the resident still waiting to go (receipts, decisions, requests for documents)
+# are left by /forget, as is a row the dispatcher is sending this very moment (it records the
+# outcome by id); everything else goes. These purposes go even while waiting:
 OPTIONAL_PURPOSES = ("rescreen",)
 
 
@@ -58,12 +57,6 @@ class Export:
     resident_id: int
     data: dict[str, Any]
     counts: dict[str, int]
-
-
-async def find_by_telegram_id(session: AsyncSession, *, telegram_user_id: int) -> Resident | None:
-    return await session.scalar(
-        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
-    )
 
 
 async def find_by_id_number(
@@ -394,40 +387,21 @@ async def forget(
             at=now,
         )
     removed: dict[str, int] = {}
-    thread_ids = list(
-        (await session.scalars(select(StaffThread.id).where(StaffThread.resident_id == rid))).all()
-    )
-    relay_rows = (
-        list(
-            (
-                await session.scalars(
-                    select(RelayedMessage.outbox_id).where(
-                        RelayedMessage.thread_id.in_(thread_ids),
-                        RelayedMessage.outbox_id.is_not(None),
-                    )
-                )
-            ).all()
+    relay_rows = list(
+        await session.scalars(
+            select(RelayedMessage.outbox_id)
+            .join(StaffThread, StaffThread.id == RelayedMessage.thread_id)
+            .where(StaffThread.resident_id == rid, RelayedMessage.outbox_id.is_not(None))
         )
-        if thread_ids
-        else []
     )
-    removed["relayed_texts"] = (
-        await _delete(
-            session,
-            OutboxMessage,
-            OutboxMessage.id.in_(relay_rows) & (OutboxMessage.status != OutboxStatus.SENDING),
-        )
-        if relay_rows
-        else 0
+    removed["relayed_texts"] = await _delete(
+        session,
+        OutboxMessage,
+        OutboxMessage.id.in_(relay_rows) & (OutboxMessage.status != OutboxStatus.SENDING),
     )
-    if relay_rows:
-        # A text being sent this very moment cannot be called back; its stored copy goes,
-        # so that it is never sent again (the dispatcher fails a row with no text).
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(relay_rows), OutboxMessage.status == OutboxStatus.SENDING)
-            .values(payload={}, purged_at=now)
-        )
+    # What is left is a text being sent this very moment: it cannot be called back, but its
+    # stored copy goes, so that it is never sent again (the dispatcher fails a row with no text).
+    await retention.blank_texts(session, relay_rows, now)
     removed["talk_to_staff"] = await _delete(session, StaffThread, StaffThread.resident_id == rid)
     removed["conversation"] = await _delete(session, Conversation, Conversation.resident_id == rid)
     removed["screenings"] = await _delete(session, Screening, Screening.resident_id == rid)
@@ -443,7 +417,7 @@ async def forget(
         (OutboxMessage.chat_id == chat_id)
         & (OutboxMessage.status != OutboxStatus.SENDING)
         & or_(
-            OutboxMessage.status.not_in(IN_FLIGHT),
+            OutboxMessage.status != OutboxStatus.PENDING,
             OutboxMessage.broadcast_id.is_not(None),
             OutboxMessage.purpose.in_(OPTIONAL_PURPOSES),
         ),
@@ -489,7 +463,7 @@ async def _applications(
         if application.status not in CLOSED:
             kept.append(KeptApplication(application.number, application.status, None))
             continue
-        until = retention.kept_until(closed[application.id], years)
+        until = retention.shift_years(closed[application.id], years)
         if until > now:
             kept.append(
                 KeptApplication(
