@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import checklist, relay
 from bot.casework.applications import open_duplicates, submit
-from bot.casework.people import locale_for
+from bot.casework.people import locale_for, note_private_chat
 from bot.casework.services import Casework
 from bot.flows.application import FLOW_NAME as APPLICATION
 from bot.flows.application import ApplicationHost, load_application_flow
@@ -105,8 +105,7 @@ class ResidentDialogue:
                 session, telegram_user_id=user_id, chat_id=chat_id
             )
             locale = locale_for(resident, language_code, self.default_locale)
-            if resident.private_chat_at is None:
-                resident.private_chat_at = self.clock()  # the bot may write to them privately
+            note_private_chat(resident, self.clock())
             thread_ended: Screen | None = None
             if open_thread is not None:
                 routing = await self._route(session, open_thread, conversation, event)
@@ -139,12 +138,8 @@ class ResidentDialogue:
             )
             outcome = await self._run(session, resident, state, event, turn)
             outcome = await self._record(session, resident, outcome, turn)
-            if draft_screening and any(e.kind == "cancelled" for e in outcome.events):
-                await session.execute(
-                    delete(Screening).where(
-                        Screening.id == int(draft_screening), Screening.resident_id == resident.id
-                    )
-                )
+            if any(e.kind == "cancelled" for e in outcome.events):
+                await _drop_screening(session, resident, draft_screening)
             if thread_ended is not None:
                 outcome.before.insert(0, thread_ended)
             if outcome.changed and outcome.state is not None:
@@ -425,9 +420,7 @@ class ResidentDialogue:
             # Someone who may not go on (a child alone): the screening this conversation
             # stored (before an answer was changed, or before /apply) goes too.
             screening_id = event.value.get("screening_id") if event.value else None
-            screening = await session.get(Screening, screening_id) if screening_id else None
-            if screening is not None and screening.resident_id == resident.id:
-                await session.delete(screening)
+            await _drop_screening(session, resident, screening_id)
         elif state is None or state.flow != self.engine.flow.name:
             return
         elif event.kind == "entered" and event.step == "result":
@@ -458,6 +451,16 @@ class ResidentDialogue:
         await session.flush()
         state.view["screening_id"] = screening.id
         return screening
+
+
+async def _drop_screening(session: AsyncSession, resident: Resident, screening_id: Any) -> None:
+    """Delete a screening this conversation stored, if there is one and it is the resident's."""
+    if screening_id:
+        await session.execute(
+            delete(Screening).where(
+                Screening.id == int(screening_id), Screening.resident_id == resident.id
+            )
+        )
 
 
 def _hopeful(screening: Screening) -> list[str]:

@@ -22,6 +22,8 @@ from storage.types import utcnow
 # crash is worse than missing a few, whose number the broadcast's statistics report (unknown).
 # Every other purpose matters to one person or one staff group and is sent again instead.
 AT_MOST_ONCE: frozenset[str] = frozenset({"broadcast"})
+# A combined message stays well inside Telegram's 4096 characters; past this it starts anew.
+COMBINE_LIMIT = 3800
 INTERRUPTED = "interrupted while sending"
 
 
@@ -59,7 +61,7 @@ async def enqueue(
             )
         )
         # Telegram takes 4096 characters; a long combination starts a new message instead.
-        if pending is not None and len(pending.payload["text"]) + len(text) < 3800:
+        if pending is not None and len(pending.payload["text"]) + len(text) < COMBINE_LIMIT:
             combined = dict(pending.payload)
             combined["text"] = f"{combined['text']}\n\n{text}"
             if reply_markup is not None:

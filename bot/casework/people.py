@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +27,12 @@ async def resident_for(session: AsyncSession, *, telegram_user_id: int) -> Resid
         session.add(resident)
         await session.flush()
     return resident
+
+
+def note_private_chat(resident: Resident, now: datetime) -> None:
+    """The person wrote to the bot privately: from now on it may write to them there."""
+    if resident.private_chat_at is None:
+        resident.private_chat_at = now
 
 
 def locale_for(resident: Resident | None, language_code: str | None, default: str) -> str:

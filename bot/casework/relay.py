@@ -125,15 +125,19 @@ async def open_thread_of(session: AsyncSession, *, telegram_user_id: int) -> Sta
 async def open_thread(
     session: AsyncSession, resident: Resident, *, now: datetime
 ) -> tuple[StaffThread, bool]:
-    """The resident's open thread, or a new one; True when it was opened now."""
+    """The resident's open thread, or a new one; True when it was opened now. Opening (or
+    reopening) counts as activity: the idle clock starts again."""
     thread = await session.scalar(
         select(StaffThread)
         .where(StaffThread.resident_id == resident.id, StaffThread.status == ThreadStatus.OPEN)
         .limit(1)
     )
     if thread is not None:
+        thread.last_activity_at = now
         return thread, False
-    thread = StaffThread(resident_id=resident.id, status=ThreadStatus.OPEN, opened_at=now)
+    thread = StaffThread(
+        resident_id=resident.id, status=ThreadStatus.OPEN, opened_at=now, last_activity_at=now
+    )
     session.add(thread)
     await session.flush()
     return thread, True
@@ -319,7 +323,7 @@ async def _post(
         fits = waiting is not None and (
             _units(waiting.payload["text"]) + _units(more) + 2 < COMBINE_LIMIT
         )
-        if waiting is not None and waiting.combine_key is not None and fits:
+        if waiting is not None and fits:
             await outbox.enqueue(
                 session,
                 chat_id=casework.staff_chat_id,

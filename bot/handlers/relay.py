@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot.app_context import AppContext
 from bot.casework import relay
 from bot.casework.authorization import authorise
-from bot.casework.people import locale_for, resident_for
+from bot.casework.people import locale_for, note_private_chat, resident_for
 from bot.flows.model import Label, Screen
 from storage import staff, updates
 from storage.models import StaffRole, StaffThread
@@ -130,16 +130,13 @@ async def _open(update: Update, app: AppContext) -> None:
         if not await updates.claim(session, update_id=update.update_id):
             return
         resident = await resident_for(session, telegram_user_id=user.id)
-        if resident.private_chat_at is None:
-            resident.private_chat_at = app.casework.clock()
+        note_private_chat(resident, app.casework.clock())
         locale = locale_for(resident, user.language_code, app.default_locale)
         if app.casework.staff_chat_id is None:
             # No staff chat to relay to: say so rather than swallow the resident's messages.
             screen = Screen("relay/unavailable.html")
         else:
-            thread, opened = await relay.open_thread(session, resident, now=app.casework.clock())
-            # Opening (or reopening) counts as activity: the idle clock starts again.
-            thread.last_activity_at = app.casework.clock()
+            _thread, opened = await relay.open_thread(session, resident, now=app.casework.clock())
             screen = Screen("relay/opened.html", {"again": not opened}, ((relay.close_button(),),))
     await app.messenger.send(chat.id, app.casework.renderer.render(screen, locale))
 

@@ -26,7 +26,7 @@ from telegram.ext import (
 from bot.app_context import AppContext
 from bot.casework import department, relay, window
 from bot.casework.notices import Actor, StaffReply, forged, label, parse_press, render
-from bot.casework.people import resident_for
+from bot.casework.people import note_private_chat, resident_for
 from bot.casework.services import Casework
 from bot.flows.model import Screen
 from bot.flows.parsing import normalise
@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 STAFF_PATTERN = re.compile(r"^[wt]\|")
 # Commands of this bot; all of them are for private chats.
 OUR_COMMANDS = frozenset(
-    {*RESIDENT_COMMANDS, "staff_add", "staff_remove", "staff_list", "broadcast", "mydata", "forget"}
+    {*RESIDENT_COMMANDS, "staff_add", "staff_remove", "staff_list", "broadcast"}
 )
 OTHER_PREFIX = re.compile(r"^[a-z]\|")
 # Words that mean someone is trying to act by typing; ordinary chat between staff is left alone.
@@ -197,7 +197,7 @@ async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         reply.toast = label(casework, reply.start_key, link=_start_link(context))
     await query.answer(reply.toast, show_alert=reply.alert)
     message = query.message if isinstance(query.message, Message) else None
-    await _show(context, reply, actor, message)
+    await _show(context, reply, message)
 
 
 async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -235,18 +235,17 @@ async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             )
         except TelegramError as exc:
             log.warning("could not answer typed text in a staff chat: %s", exc)
-    await _show(context, StaffReply(edit=reply.edit, wake=reply.wake), actor, card)
+    await _show(context, StaffReply(edit=reply.edit, wake=reply.wake), card)
 
 
 async def _show(
-    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor, message: Message | None
+    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, message: Message | None
 ) -> None:
+    app = AppContext.of(context)
     if reply.edit is not None and message is not None:
-        await AppContext.of(context).messenger.show(
-            message.chat.id, reply.edit, edit=message.message_id
-        )
+        await app.messenger.show(message.chat.id, reply.edit, edit=message.message_id)
     if reply.wake:
-        AppContext.of(context).wake_dispatcher()
+        app.wake_dispatcher()
 
 
 async def _send_private(
@@ -297,8 +296,7 @@ async def on_staff_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         if not await updates.claim(session, update_id=update.update_id):
             return
         resident = await resident_for(session, telegram_user_id=user.id)
-        if resident.private_chat_at is None:
-            resident.private_chat_at = casework.clock()
+        note_private_chat(resident, casework.clock())
     text = label(casework, "staffmsg.private_started")
     await AppContext.of(context).messenger.send_text(chat.id, html.escape(text))
 

@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot.app_context import AppContext
 from bot.casework import uploads
 from bot.casework.department import document_names
-from bot.casework.notices import UNNAMED_DOCUMENT
+from bot.casework.notices import UNNAMED_DOCUMENT, document_name
 from bot.casework.people import find_resident
 from bot.casework.services import Casework
 from bot.dialogue import ResidentDialogue
@@ -65,9 +65,7 @@ async def on_file(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         file_id, kind, size = document.file_id, "document", document.file_size
         mime = document.mime_type
     async with dialogue.database.transaction() as session:
-        resident = await session.scalar(
-            select(Resident).where(Resident.telegram_user_id == user.id)
-        )
+        resident = await find_resident(session, telegram_user_id=user.id)
         if resident is None or await _collecting_files(session, dialogue, message.chat.id):
             return
         requests = await uploads.open_requests(session, resident_id=resident.id)
@@ -145,7 +143,7 @@ def _filed(
     text = renderer.text(
         Label.of(
             "upload.received",
-            item=html.escape(document_names(casework, [item], locale)[0]),
+            item=html.escape(document_name(casework, item, locale)),
             number=request.application.number,
             missing=html.escape(join_names(document_names(casework, missing, locale), locale))
             or "-",
@@ -167,7 +165,7 @@ def _which(
     rows = [
         [
             InlineKeyboardButton(
-                document_names(casework, [item], locale)[0],
+                document_name(casework, item, locale),
                 callback_data=f"u|is|{document_id}|{request.documents.index(item)}",
             )
         ]
