@@ -58,6 +58,13 @@ def _counted(since: date, until: date, *, working_days: bool) -> int:
     )
 
 
+def notice_ends(casework: Casework, task: DepartmentTask | None) -> str | None:
+    """The public notice's last full day (ISO date) once it has started, else None."""
+    if task is None or task.notice_started_on is None:
+        return None
+    return notice_ends_on(casework.profile.public_notice, task.notice_started_on).isoformat()
+
+
 def effective_due(casework: Casework, task: DepartmentTask) -> date:
     """The due date as it stands today: a paused clock pushes it on day by day."""
     limit = limit_of(casework, task)

@@ -72,7 +72,7 @@ class DeadlineWatch:
             ).all()
             for task, application in rows:
                 task.reminded_on = today
-                days, working = time_left(casework, task)
+                days, working, _due = time_left(casework, task)
                 screen = Screen(
                     "staff/overdue.html",
                     {

@@ -593,9 +593,7 @@ def _month(text: str) -> str | None:
 
 def _notice_ends(casework: Casework, task: DepartmentTask) -> str | None:
     """The notice's last full day while it is up (shown on the card), else None."""
-    if task.state != TaskState.NOTICE_STARTED or task.notice_started_on is None:
-        return None
-    return clock.notice_ends_on(casework.profile.public_notice, task.notice_started_on).isoformat()
+    return clock.notice_ends(casework, task) if task.state == TaskState.NOTICE_STARTED else None
 
 
 def _pays(casework: Casework, task: DepartmentTask) -> bool:
@@ -644,7 +642,7 @@ class _Card:
     ) -> RenderedScreen:
         casework, task, application = self.casework, self.task, self.application
         profile = casework.profile
-        days_left, working = time_left(casework, task)
+        days_left, working, due_on = time_left(casework, task)
         screen = Screen(
             "staff/task_card.html",
             {
@@ -657,7 +655,7 @@ class _Card:
                 "state": Label.of(f"task_state.{task.state}"),
                 "days_left": days_left,
                 "working_days": working,
-                "due_on": clock.effective_due(casework, task),
+                "due_on": due_on,
                 "notice_days": profile.public_notice.days,
                 "notice_ends": _notice_ends(casework, task),
                 "deciding": task.state not in FINAL and task.state != TaskState.APPROVED,

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import checklist, clock
+from bot.casework.notifications import time_left
 from bot.casework.relay import talk_to_staff_button
 from bot.casework.services import CHINA, Casework
 from bot.casework.tasks import FINAL, TaskAction, TaskState
-from bot.casework.workdays import working_days_left
 from bot.flows.model import Button, Label, Screen
 from bot.policy.base import LocalText
 from bot.policy.profile import Department, Document, Programme
@@ -164,10 +164,9 @@ def _documents(casework: Casework, wanted: Sequence[str]) -> tuple[Document, ...
     }
     # A household member's copy ("…@1.spouse.62") is named with whose it is.
     profile, renderer = casework.profile, casework.renderer
+    known = {d.id for p in profile.programmes for d in p.documents}
     for item in wanted:
-        if item not in found and checklist.split(item)[0] in {
-            d.id for p in profile.programmes for d in p.documents
-        }:
+        if item not in found and checklist.split(item)[0] in known:
             names = {
                 loc: checklist.item_name(profile, renderer, item, loc) for loc in profile.locales
             }
@@ -180,16 +179,9 @@ def _task_view(
 ) -> TaskView:
     programme = casework.profile.programme(task.programme_id)
     limit = programme.time_limit if programme is not None else None
-    working = limit.working_days if limit is not None else True
     final = task.state in {str(state) for state in FINAL}
-    # As the statutory clock has it today: extended once, or stopped during the notice.
-    due = clock.effective_due(casework, task)
-    if final:
-        days_left = None
-    elif working:
-        days_left = working_days_left(today, due)
-    else:
-        days_left = (due - today).days
+    left, working, due = time_left(casework, task, today)
+    days_left = None if final else left
     return TaskView(
         programme_id=task.programme_id,
         programme=programme,

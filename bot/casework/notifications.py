@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,17 +44,18 @@ class Reason:
         return cls(code, note or None)
 
 
-def time_left(casework: Casework, task: DepartmentTask) -> tuple[int, bool]:
-    """Days left until the task's due date, and whether they are working days.
-
-    While the clock is stopped (the public notice of 低保) the days left stand still.
-    """
+def time_left(
+    casework: Casework, task: DepartmentTask, today: date | None = None
+) -> tuple[int, bool, date]:
+    """Days left until the task's due date, whether they are working days, and that date as
+    the statutory clock has it (extended once, or stopped during the notice of 低保: then the
+    days left stand still)."""
     programme = casework.profile.programme(task.programme_id)
     working = programme.time_limit.working_days if programme is not None else True
-    today, due = casework.today(), clock.effective_due(casework, task)
+    today, due = today or casework.today(), clock.effective_due(casework, task)
     if working:
-        return working_days_left(today, due), True
-    return (due - today).days, False
+        return working_days_left(today, due), True, due
+    return (due - today).days, False, due
 
 
 def is_deciding(task: DepartmentTask) -> bool:
@@ -111,9 +112,7 @@ async def notify(
 
 
 def _notice_ends(casework: Casework, task: DepartmentTask | None) -> str | None:
-    if task is None or task.notice_started_on is None:
-        return None
-    return clock.notice_ends_on(casework.profile.public_notice, task.notice_started_on).isoformat()
+    return clock.notice_ends(casework, task)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +133,7 @@ class TaskView:
 def _task_view(casework: Casework, task: DepartmentTask) -> TaskView:
     programme = casework.profile.programme(task.programme_id)
     department = casework.profile.departments.get(task.department_id)
-    days, working = time_left(casework, task)
+    days, working, due = time_left(casework, task)
     limit = clock.limit_of(casework, task)
     allowed = clock.days_allowed(limit, extended=task.extended) if limit else 0
     return TaskView(
@@ -146,5 +145,5 @@ def _task_view(casework: Casework, task: DepartmentTask) -> TaskView:
         is_deciding(task),
         allowed,
         task.paused_since is not None,
-        clock.effective_due(casework, task),
+        due,
     )

@@ -84,18 +84,11 @@ class ApplicationHost(ProfileHost):
             ]
         if step.name == "review":
             documents = state.answers.get("documents") or {}
+            listed = self.checklist(chosen, locale, state)
             context.update(
                 town_name=self.towns(locale).get(str(state.answers.get("town")), ""),
-                documents_sent=[
-                    name
-                    for item, name in self.checklist(chosen, locale, state).items()
-                    if documents.get(item)
-                ],
-                documents_later=[
-                    name
-                    for item, name in self.checklist(chosen, locale, state).items()
-                    if not documents.get(item)
-                ],
+                documents_sent=[name for item, name in listed.items() if documents.get(item)],
+                documents_later=[name for item, name in listed.items() if not documents.get(item)],
             )
         if step.name == "submitted":
             submission = state.view.get("submission") or {}
