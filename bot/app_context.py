@@ -38,11 +38,8 @@ class AppContext:
     """What a handler works with, typed: the one place that reads PTB's ``bot_data``."""
 
     components: Components
-    database: Database
-    casework: Casework
     messenger: Messenger
     dispatcher: Dispatcher
-    default_locale: str
     broadcast_runner: BroadcastRunner
 
     @classmethod
@@ -51,13 +48,22 @@ class AppContext:
         components: Components = data["components"]
         return cls(
             components=components,
-            database=components.database,
-            casework=data["casework"],
             messenger=data["messenger"],
             dispatcher=data["dispatcher"],
-            default_locale=components.dialogue.default_locale,
             broadcast_runner=data["broadcast_runner"],
         )
+
+    @property
+    def database(self) -> Database:
+        return self.components.database
+
+    @property
+    def casework(self) -> Casework:
+        return self.components.casework
+
+    @property
+    def default_locale(self) -> str:
+        return self.components.dialogue.default_locale
 
     @property
     def dialogue(self) -> ResidentDialogue:

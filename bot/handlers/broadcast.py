@@ -78,12 +78,13 @@ class _Desk:
     """What one administrator's update needs: the session, the texts, the clock."""
 
     def __init__(self, context: ContextTypes.DEFAULT_TYPE, session: AsyncSession) -> None:
-        components = AppContext.of(context).components
+        app = AppContext.of(context)
+        components = app.components
         self.context = context
         self.session = session
         self.renderer = components.renderer
         self.profile = components.profile
-        self.casework = AppContext.of(context).casework
+        self.casework = app.casework
         self.clock: Callable[[], datetime] = components.clock
         self.locale: str = components.dialogue.default_locale
         self.footer = self.t("notices.footer")
@@ -130,7 +131,8 @@ async def on_broadcast(
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    database = AppContext.of(context).database
+    app = AppContext.of(context)
+    database = app.database
     async with database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
@@ -155,7 +157,7 @@ async def on_broadcast(
                 draft.draft_step = "text"
                 await session.flush()
                 text, markup = _ask_text(desk, draft), None
-    await AppContext.of(context).messenger.send(chat.id, RenderedScreen(text, markup))
+    await app.messenger.send(chat.id, RenderedScreen(text, markup))
     raise ApplicationHandlerStop
 
 
@@ -176,7 +178,8 @@ async def on_cancel_draft(
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    database = AppContext.of(context).database
+    app = AppContext.of(context)
+    database = app.database
     async with database.transaction() as session:
         draft = await notices.draft_of(session, admin_id=user.id)
         if draft is None:
@@ -190,7 +193,7 @@ async def on_cancel_draft(
         draft.status, draft.draft_step = BroadcastStatus.CANCELLED, None
         draft.finished_at = desk.clock()
         text = desk.t("broadcast.discarded")
-    await AppContext.of(context).messenger.send_text(chat.id, text)
+    await app.messenger.send_text(chat.id, text)
     raise ApplicationHandlerStop
 
 
@@ -201,7 +204,8 @@ async def on_compose(
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
         return
-    database = AppContext.of(context).database
+    app = AppContext.of(context)
+    database = app.database
     replies: list[tuple[str, InlineKeyboardMarkup | None]] = []
     preview: Broadcast | None = None
     async with database.transaction() as session:
@@ -219,7 +223,7 @@ async def on_compose(
         else:
             preview = await _compose_step(desk, draft, message, replies)
     for text, markup in replies:
-        await AppContext.of(context).messenger.send(message.chat.id, RenderedScreen(text, markup))
+        await app.messenger.send(message.chat.id, RenderedScreen(text, markup))
     if preview is not None:
         await _send_preview(context, message.chat.id, preview)
     raise ApplicationHandlerStop
@@ -369,7 +373,8 @@ async def on_button(
         raise ApplicationHandlerStop
     broadcast_id, action = int(parts[1]), parts[2]
     chat_id = query.message.chat.id
-    database = AppContext.of(context).database
+    app = AppContext.of(context)
+    database = app.database
     replies: list[tuple[str, InlineKeyboardMarkup | None]] = []
     toast: str | None = None
     preview = test = started = False
@@ -419,7 +424,7 @@ async def on_button(
     if broadcast is not None and (preview or test):
         await _send_preview(context, chat_id, broadcast)
     for text, markup in replies:
-        await AppContext.of(context).messenger.send(chat_id, RenderedScreen(text, markup))
+        await app.messenger.send(chat_id, RenderedScreen(text, markup))
     if broadcast is not None and (started or action in ("pause", "resume", "cancel")):
         await _show_progress(context, broadcast_id, chat_id, new_message=started)
     raise ApplicationHandlerStop
@@ -438,15 +443,15 @@ async def _show_progress(
     context: ContextTypes.DEFAULT_TYPE, broadcast_id: int, chat_id: int, *, new_message: bool
 ) -> None:
     """Send the progress message once (its id is kept), or redraw it now."""
-    runner = AppContext.of(context).broadcast_runner
-    components = AppContext.of(context).components
+    app = AppContext.of(context)
+    runner, components = app.broadcast_runner, app.components
     if new_message:
         async with components.database.transaction() as session:
             broadcast = await session.get(Broadcast, broadcast_id)
             assert broadcast is not None
             current = await broadcasts.progress(session, broadcast, now=components.clock())
         text, markup = progress_view(runner.renderer, current, runner.locale)
-        sent = await AppContext.of(context).messenger.send(chat_id, RenderedScreen(text, markup))
+        sent = await app.messenger.send(chat_id, RenderedScreen(text, markup))
         async with components.database.transaction() as session:
             broadcast = await session.get(Broadcast, broadcast_id)
             assert broadcast is not None

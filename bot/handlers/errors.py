@@ -30,13 +30,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if update.effective_chat.type != "private":
         return
-    renderer = AppContext.of(context).renderer
+    app = AppContext.of(context)
+    renderer = app.renderer
     user = update.effective_user
     locale = locale_for(None, user.language_code if user else None, DEFAULT_LOCALE)
     screen = renderer.render(Screen("common/error.html"), locale)
     try:
         if update.callback_query is not None:
             await update.callback_query.answer()
-        await AppContext.of(context).messenger.send(update.effective_chat.id, screen)
+        await app.messenger.send(update.effective_chat.id, screen)
     except TelegramError:
         log.warning("could not tell chat of update %s about the error", update_id)

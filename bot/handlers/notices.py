@@ -40,7 +40,8 @@ def notice_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Non
 
 async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the menu of topics, or ask for the notices consent first."""
-    components = AppContext.of(context).components
+    app = AppContext.of(context)
+    components = app.components
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -61,7 +62,8 @@ async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop every notice at once."""
-    components = AppContext.of(context).components
+    app = AppContext.of(context)
+    components = app.components
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -76,13 +78,14 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             subscriptions.stop(sub, components.clock())
             key = "notices.stopped"
     text = components.renderer.text(Label(key), locale)
-    await AppContext.of(context).messenger.send_text(chat.id, text)
+    await app.messenger.send_text(chat.id, text)
     raise ApplicationHandlerStop
 
 
 async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start also switches notices back on after /stop; the dialogue then handles /start."""
-    components = AppContext.of(context).components
+    app = AppContext.of(context)
+    components = app.components
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
@@ -98,12 +101,13 @@ async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
     if resumed:
         text = components.renderer.text(Label("notices.resumed"), locale)
-        await AppContext.of(context).messenger.send_text(chat.id, text)
+        await app.messenger.send_text(chat.id, text)
 
 
 async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """n|agree, n|decline, n|t|<topic>, n|stop, n|resume: change and redraw the menu."""
-    components = AppContext.of(context).components
+    app = AppContext.of(context)
+    components = app.components
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.message is None:
         return
@@ -149,9 +153,7 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await _send(context, query.message.chat.id, view)
         raise ApplicationHandlerStop
     # Redrawn in place (sent anew if it can no longer be edited).
-    await AppContext.of(context).messenger.show(
-        query.message.chat.id, _screen(view), edit=query.message.message_id
-    )
+    await app.messenger.show(query.message.chat.id, _screen(view), edit=query.message.message_id)
     raise ApplicationHandlerStop
 
 

@@ -230,9 +230,7 @@ async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         reply.reply = render(casework, Screen("staff/hint.html", {"text": reply.toast}))
     if reply.reply is not None:
         try:
-            await AppContext.of(context).messenger.send(
-                message.chat.id, reply.reply, reply_to=message.message_id
-            )
+            await app.messenger.send(message.chat.id, reply.reply, reply_to=message.message_id)
         except TelegramError as exc:
             log.warning("could not answer typed text in a staff chat: %s", exc)
     await _show(context, StaffReply(edit=reply.edit, wake=reply.wake), card)
@@ -255,13 +253,12 @@ async def _send_private(
     never through the outbox, so decrypted numbers are not written to the database. If the
     private chat fails (they stopped the bot), nothing is posted anywhere, and the audit says so."""
     assert reply.private is not None
-    screen = reply.private
+    screen, app = reply.private, AppContext.of(context)
     try:
-        await AppContext.of(context).messenger.send(actor.user_id, screen)
+        await app.messenger.send(actor.user_id, screen)
         return
     except (Forbidden, BadRequest) as exc:
         log.info("details not delivered privately: %s", exc)
-    app = AppContext.of(context)
     casework, database = app.casework, app.database
     async with database.transaction() as session:
         staff.audit(
@@ -298,7 +295,7 @@ async def on_staff_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         resident = await resident_for(session, telegram_user_id=user.id)
         note_private_chat(resident, casework.clock())
     text = label(casework, "staffmsg.private_started")
-    await AppContext.of(context).messenger.send_text(chat.id, html.escape(text))
+    await app.messenger.send_text(chat.id, html.escape(text))
 
 
 async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
