@@ -166,13 +166,9 @@ def route(
         end(thread, now=now)
         return Routing(event=event, ended=True)
     if isinstance(event, ButtonInput) and event.data == ANSWER_DATA:
-        held, thread.pending_text = thread.pending_text, None
-        if held is None:
+        if thread.pending_text is None:
             return Routing(event=event)  # nothing held (tapped twice): the flow calls it stale
-        # The resident is answering the flow again: the thread ends so their next answers are
-        # not asked about one by one.
-        end(thread, now=now)
-        return Routing(event=TextInput(held), ended=True)
+        return _answer(thread, now)
     if not isinstance(event, TextInput):
         return Routing(event=event)  # taps, files and other commands belong to the flow
     if identifier:
@@ -182,13 +178,11 @@ def route(
     if waiting:
         held = thread.pending_text
         choice = typed_choice(event.text) if held is not None else None
-        if held is not None and choice == SEND_DATA:
+        if choice == SEND_DATA:
             thread.pending_text = None
             return Routing(to_staff=held)
-        if held is not None and choice == ANSWER_DATA:
-            thread.pending_text = None
-            end(thread, now=now)
-            return Routing(event=TextInput(held), ended=True)
+        if choice == ANSWER_DATA:
+            return _answer(thread, now)
         # A second text before choosing joins the first: nothing typed is dropped.
         text = strip_invisible(event.text)
         thread.pending_text = (f"{held}\n{text}" if held else text)[:HELD_LIMIT]
@@ -224,6 +218,15 @@ def typed_choice(text: str) -> str | None:
 
 def is_idle(thread: StaffThread, *, now: datetime, idle: timedelta) -> bool:
     return now - (thread.last_activity_at or thread.opened_at) >= idle
+
+
+def _answer(thread: StaffThread, now: datetime) -> Routing:
+    """The held text was an answer to the flow's question: the thread ends (so the resident's
+    next answers are not asked about one by one) and the text goes to the flow."""
+    held = thread.pending_text
+    assert held is not None
+    end(thread, now=now)
+    return Routing(event=TextInput(held), ended=True)
 
 
 def end(thread: StaffThread, *, now: datetime) -> None:
