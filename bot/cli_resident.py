@@ -107,16 +107,9 @@ def export(
         async with components.database.transaction() as session:
             found = await _residents(session, casework, telegram_id, id_number)
             exports = []
+            now = casework.clock()
             for resident in found:
-                result = await rights.export(session, casework, resident)
-                rights.audit(
-                    session,
-                    action="rights.export",
-                    resident_id=result.resident_id,
-                    counts=result.counts,
-                    channel="cli",
-                    at=casework.clock(),
-                )
+                result = await rights.export(session, casework, resident, channel="cli", now=now)
                 exports.append(result.data)
             return exports
 
@@ -150,17 +143,11 @@ def forget(
         async with components.database.transaction() as session:
             found = await _residents(session, casework, telegram_id, id_number)
             results = []
+            now = casework.clock()
             for resident in found:
-                result = await rights.forget(session, casework, resident, now=casework.clock())
-                rights.audit(
-                    session,
-                    action="rights.forget",
-                    resident_id=result.resident_id,
-                    counts=rights.removed_counts(result),
-                    channel="cli",
-                    at=casework.clock(),
+                results.append(
+                    await rights.forget(session, casework, resident, channel="cli", now=now)
                 )
-                results.append(result)
             return results
 
     results = _casework_and_run(work)

@@ -81,8 +81,11 @@ async def find_by_id_number(
     return list(found.all())
 
 
-async def export(session: AsyncSession, casework: Casework, resident: Resident) -> Export:
-    """Everything stored about ``resident``, decrypted, as JSON values (not yet audited)."""
+async def export(
+    session: AsyncSession, casework: Casework, resident: Resident, *, channel: str, now: datetime
+) -> Export:
+    """Everything stored about ``resident``, decrypted, as JSON values; audited (``channel``:
+    the bot or the window's command line) without personal data."""
     rid = resident.id
     consents = (
         await session.scalars(
@@ -224,7 +227,16 @@ async def export(session: AsyncSession, casework: Casework, resident: Resident) 
     }
     counts = {key: len(value) for key, value in data.items() if isinstance(value, list)}
     counts["relayed_texts"] = sum(len(v) for v in relayed.values())
-    return Export(rid, data, counts)
+    found = Export(rid, data, counts)
+    audit(
+        session,
+        action="rights.export",
+        resident_id=found.resident_id,
+        counts=found.counts,
+        channel=channel,
+        at=now,
+    )
+    return found
 
 
 def _application(
@@ -354,7 +366,7 @@ class Forgetting:
 
 
 async def forget(
-    session: AsyncSession, casework: Casework, resident: Resident, *, now: datetime
+    session: AsyncSession, casework: Casework, resident: Resident, *, channel: str, now: datetime
 ) -> Forgetting:
     """Withdraw every consent and delete or anonymise all the law lets us; in one transaction.
 
@@ -431,12 +443,21 @@ async def forget(
         await session.flush()
         await retention.retire_residents(session, resident_ids=[rid], now=now)
     removed["applications_anonymised"] = anonymised
-    return Forgetting(
+    result = Forgetting(
         resident_id=rid,
         removed=removed,
         kept=tuple(kept),
         archive_years=years,
     )
+    audit(
+        session,
+        action="rights.forget",
+        resident_id=result.resident_id,
+        counts=_removed_counts(result),
+        channel=channel,
+        at=now,
+    )
+    return result
 
 
 async def _delete(session: AsyncSession, model: Any, where: Any) -> int:
@@ -497,7 +518,7 @@ def audit(
     )
 
 
-def removed_counts(result: Forgetting) -> dict[str, int]:
+def _removed_counts(result: Forgetting) -> dict[str, int]:
     counts = dict(result.removed)
     counts["applications_kept"] = len(result.kept)
     return counts

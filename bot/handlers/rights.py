@@ -66,15 +66,7 @@ async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
             summary = renderer.render(Screen("rights/nothing.html", {}), locale)
         else:
-            found = await rights.export(session, app.casework, resident)
-            rights.audit(
-                session,
-                action="rights.export",
-                resident_id=found.resident_id,
-                counts=found.counts,
-                channel="bot",
-                at=now,
-            )
+            found = await rights.export(session, app.casework, resident, channel="bot", now=now)
             summary = renderer.render(
                 Screen(
                     "rights/mydata.html",
@@ -130,15 +122,7 @@ async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         elif resident is None:
             screen = renderer.render(Screen("rights/nothing.html", {}), locale)
         else:
-            result = await rights.forget(session, app.casework, resident, now=now)
-            rights.audit(
-                session,
-                action="rights.forget",
-                resident_id=result.resident_id,
-                counts=rights.removed_counts(result),
-                channel="bot",
-                at=now,
-            )
+            result = await rights.forget(session, app.casework, resident, channel="bot", now=now)
             screen = renderer.render(forgotten_screen(result), locale)
     await query.answer()
     await app.messenger.show(chat_id, screen, edit=message_id)
