@@ -35,6 +35,7 @@ RULES = [
     ("bot.delivery", "bot.casework", "delivery sends what it is given"),
     ("bot.delivery", "bot.handlers", "delivery is below the handlers"),
     ("bot.render", "bot.casework", "rendering turns screens into text, nothing more"),
+    ("bot.callbacks", "bot", "button data is the lowest vocabulary: every layer may build it"),
 ]
 
 
