@@ -70,7 +70,7 @@ class Callback:
 
 def decode(data: object) -> Callback | None:
     """Whichever press ``data`` is; None for garbage, overlong data or unknown prefixes."""
-    if not isinstance(data, str) or not data or len(data.encode()) > MAX_BYTES:
+    if not isinstance(data, str) or not data or len(data.encode(errors="replace")) > MAX_BYTES:
         return None
     parts = data.split(SEPARATOR)
     family = _FAMILIES.get("" if _INT.match(parts[0]) else parts[0])

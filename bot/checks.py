@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from bot.config import Settings
+from bot.dialogue.effects import unknown_effects
 from bot.flows.paths import longest
 from bot.flows.registry import FLOW_LOADERS
 from bot.flows.spec import Flow, FlowError, StepKind
@@ -46,6 +47,7 @@ def check_everything(settings: Settings, on: date | None = None) -> list[str]:
         except FlowError as exc:
             problems.append(f"flow {name}: {exc}")
     problems.extend(check_hand_overs(flows))
+    problems.extend(unknown_effects(flows))
     problems.extend(check_templates(flows))
     problems.extend(check_screening_length(flows))
     return problems

@@ -21,7 +21,11 @@ from bot.callbacks import (
     decode,
 )
 
-part = st.text(alphabet=st.characters(blacklist_characters="|"), min_size=1, max_size=8)
+part = st.text(
+    alphabet=st.characters(blacklist_characters="|", blacklist_categories=("Cs",)),
+    min_size=1,
+    max_size=8,
+)
 ids = st.integers(min_value=0, max_value=10**12)
 
 

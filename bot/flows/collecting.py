@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from bot.flows.identity import IdProblem, PhoneProblem, read_id_number, read_mobile
-from bot.flows.model import Button, FileInput, Label
+from bot.flows.model import Button, FileInput, Label, press
 from bot.flows.parsing import match_option, normalise, parse_yes_no, strip_invisible
 from bot.flows.spec import Field, Step
 
@@ -159,10 +159,15 @@ def multi_buttons(
 ) -> list[tuple[Button, ...]]:
     rows: list[tuple[Button, ...]] = [
         # Numbered, so that typing "1 3" matches what the resident sees.
-        (Button(f"{'✅' if option in current else '⬜'} {n}. {label}", f"{v}|m|{option}"),)
+        (
+            Button(
+                f"{'✅' if option in current else '⬜'} {n}. {label}",
+                press(v, "m", option),
+            ),
+        )
         for n, (option, label) in enumerate(options.items(), 1)
     ]
-    rows.append((Button(Label.of("button.done"), f"{v}|a|done"),))
+    rows.append((Button(Label.of("button.done"), press(v, "a", "done")),))
     return rows
 
 
@@ -202,9 +207,9 @@ def file_record(step: Step, file: FileInput) -> Move:
 def document_buttons(v: int, *, kept: bool, left: int) -> list[tuple[Button, ...]]:
     """Skip (or keep) this item; with more than one left, skip them all in one tap."""
     label = "button.keep_document" if kept else "button.skip_document"
-    rows: list[tuple[Button, ...]] = [(Button(Label.of(label), f"{v}|a|skip"),)]
+    rows: list[tuple[Button, ...]] = [(Button(Label.of(label), press(v, "a", "skip")),)]
     if left > 1:
-        rows.append((Button(Label.of("button.skip_all_documents"), f"{v}|a|skip_all"),))
+        rows.append((Button(Label.of("button.skip_all_documents"), press(v, "a", "skip_all")),))
     return rows
 
 
@@ -229,11 +234,11 @@ def short_name(item: Field) -> str:
 def repeat_buttons(v: int, step: Step, records: Sequence[Any]) -> list[tuple[Button, ...]]:
     rows: list[tuple[Button, ...]] = []
     if len(records) < (step.maximum or 0):
-        rows.append((Button(Label.of("button.add_record"), f"{v}|g|add"),))
+        rows.append((Button(Label.of("button.add_record"), press(v, "g", "add")),))
     if records:
-        rows.append((Button(Label.of("button.drop_record"), f"{v}|g|drop"),))
+        rows.append((Button(Label.of("button.drop_record"), press(v, "g", "drop")),))
     done = "button.records_done" if records else "button.no_records"
-    rows.append((Button(Label.of(done), f"{v}|a|done"),))
+    rows.append((Button(Label.of(done), press(v, "a", "done")),))
     return rows
 
 

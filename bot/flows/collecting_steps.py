@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.flows import collecting
 from bot.flows.collecting import Move
 from bot.flows.host import FlowHost, Turn
-from bot.flows.model import Button, DialogState, Event, FileInput, Label, Outcome
+from bot.flows.model import Button, DialogState, Event, FileInput, Label, Outcome, press
 from bot.flows.spec import Flow, Step, StepKind
 
 
@@ -281,7 +281,7 @@ class CollectingSteps:
                 kept=kept,
             )
             if item is None:
-                return [(Button(Label.of("button.done"), f"{v}|a|done"),)]
+                return [(Button(Label.of("button.done"), press(v, "a", "done")),)]
             left = len(collecting.remaining(done, checklist))
             return collecting.document_buttons(v, kept=kept, left=left)
         group = self._records(state, step)

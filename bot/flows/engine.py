@@ -15,6 +15,7 @@ from typing import Any
 
 from transitions import Machine
 
+from bot.callbacks import FlowPress
 from bot.flows import collecting
 from bot.flows.collecting_steps import CollectingSteps
 from bot.flows.conditions import Condition
@@ -32,6 +33,7 @@ from bot.flows.model import (
     Outcome,
     Screen,
     TextInput,
+    press,
 )
 from bot.flows.parsing import match_option, parse_number, parse_yes_no
 from bot.flows.spec import START, Flow, Step, StepKind
@@ -163,14 +165,15 @@ class FlowEngine(CollectingSteps):
         if step.kind in (StepKind.RESULT, StepKind.END):
             state.view.pop("editing", None)
             self._drop_answers_off_path(state, turn)
+        forgotten = None
         if step.forget:
             # The host learns what the view referred to (a stored screening) to forget it too.
-            events.append(Event("forgot", name, state.view))
+            forgotten = state.view
             state.answers = _system_answers(self.flow, state.answers)
             state.history, state.view = [], {}
         if step.kind is StepKind.END:
             state.active = False
-        events.append(Event("entered", name))
+        events.append(Event("entered", name, forgotten))
         return self._show(state, turn, fresh=fresh, events=events)
 
     def _settled(self, state: DialogState, step: Step, turn: Turn) -> Any:
@@ -295,18 +298,25 @@ class FlowEngine(CollectingSteps):
         state = _copy(state)
         state.active = False
         # Cancelling discards what was said in this conversation: keep nobody's answers idly.
+        # The host learns what the view referred to (a draft screening) to discard it too.
+        dropped = state.view
         state.answers, state.history, state.view = {}, [], {}
         state.version += 1
         state.updated_at = turn.now
         return Outcome(
-            state, screen=Screen("common/cancelled.html"), fresh=True, events=[Event("cancelled")]
+            state,
+            screen=Screen("common/cancelled.html"),
+            fresh=True,
+            events=[Event("cancelled", state.step, dropped)],
         )
 
     # ---- buttons ------------------------------------------------------------------------------
 
     def _button(self, state: DialogState, button: ButtonInput, turn: Turn) -> Outcome:
-        version, _, rest = button.data.partition("|")
-        kind, _, value = rest.partition("|")
+        tap = FlowPress.decode(button.data)
+        if tap is None:
+            return Outcome(state, toast=Label.of("toast.stale"), changed=False)
+        kind, value = tap.kind, tap.value
         if kind == "l" and value in _LANGUAGES:
             state.view.pop("language", None)
             return self._show(
@@ -315,7 +325,7 @@ class FlowEngine(CollectingSteps):
                 fresh=not button.on_dialog_message,
                 events=[Event("locale", value=value)],
             )
-        if not version.isdigit() or int(version) != state.version:
+        if tap.version != state.version:
             return Outcome(state, toast=Label.of("toast.stale"), changed=False)
         fresh = not button.on_dialog_message
         if kind == "r":
@@ -524,17 +534,24 @@ class FlowEngine(CollectingSteps):
         context: dict[str, Any] = {"answers": state.answers, "hint": hint, "step": step.name}
         if step.kind is StepKind.REVIEW:
             reviewed = [n for n in self.path(state, turn) if self._editable(state, n)]
-            edits = [Button(Label(f"{self.flow.name}.{n}.title"), f"{v}|e|{n}") for n in reviewed]
+            edits = [
+                Button(Label(f"{self.flow.name}.{n}.title"), press(v, "e", n)) for n in reviewed
+            ]
             # A long form gets two edit buttons a row, so the submit button stays in sight.
             columns = 2 if len(edits) > 8 else 1
             rows = [tuple(edits[i : i + columns]) for i in range(0, len(edits), columns)]
             context["reviewed"] = reviewed
             rows.extend(
-                (Button(Label(f"{self.flow.name}.{step.name}.{action}"), f"{v}|x|{action}"),)
+                (
+                    Button(
+                        Label(f"{self.flow.name}.{step.name}.{action}"),
+                        press(v, "x", action),
+                    ),
+                )
                 for action in step.actions
             )
             if not step.actions:
-                rows.append((Button(Label.of("button.see_results"), f"{v}|x|results"),))
+                rows.append((Button(Label.of("button.see_results"), press(v, "x", "results")),))
         elif step.kind in _COLLECTING:
             rows = self._collecting_screen(state, step, turn, context)
             context.update(self._progress(state, step, turn))
@@ -543,7 +560,7 @@ class FlowEngine(CollectingSteps):
             context.update(self._progress(state, step, turn))
         context.update(self.host.screen_context(state, step, turn.locale))
         if step.kind not in (StepKind.END, StepKind.REVIEW) and self._can_go_back(state, step):
-            rows.append((Button(Label.of("button.back"), f"{v}|b|"),))
+            rows.append((Button(Label.of("button.back"), press(v, "b")),))
         return Screen(f"{self.flow.name}/{step.name}.html", context, tuple(rows))
 
     def _can_go_back(self, state: DialogState, step: Step) -> bool:
@@ -581,26 +598,28 @@ class FlowEngine(CollectingSteps):
         columns = step.columns
         if step.kind is StepKind.YESNO:
             buttons = [
-                Button(Label.of("button.yes"), f"{v}|a|yes"),
-                Button(Label.of("button.no"), f"{v}|a|no"),
+                Button(Label.of("button.yes"), press(v, "a", "yes")),
+                Button(Label.of("button.no"), press(v, "a", "no")),
             ]
         elif step.kind is StepKind.NUMBER:
-            buttons = [Button(str(n), f"{v}|a|{n}") for n in step.quick]
+            buttons = [Button(str(n), press(v, "a", str(n))) for n in step.quick]
             columns = 3
         elif step.kind is StepKind.AMOUNT:
             buttons = [
-                Button(_range_label(low, high), f"{v}|a|{i}")
+                Button(_range_label(low, high), press(v, "a", str(i)))
                 for i, (low, high) in enumerate(step.ranges)
             ]
         elif step.kind is StepKind.TOWN:
-            buttons = [Button(Label(f"town.{town}"), f"{v}|a|{town}") for town in towns]
+            buttons = [Button(Label(f"town.{town}"), press(v, "a", town)) for town in towns]
             columns = 3
         elif step.kind is StepKind.INFO:
-            buttons = [Button(Label.of("button.continue"), f"{v}|c|")]
+            buttons = [Button(Label.of("button.continue"), press(v, "c"))]
         elif step.kind in (StepKind.END, StepKind.STOP) or not step.options:
             buttons = []
         else:
-            buttons = [Button(Label(f"{flow}.{step.name}.{o}"), f"{v}|a|{o}") for o in step.options]
+            buttons = [
+                Button(Label(f"{flow}.{step.name}.{o}"), press(v, "a", o)) for o in step.options
+            ]
         return [tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
 
 
@@ -621,7 +640,12 @@ def _language_screen(version: int) -> Screen:
     return Screen(
         "common/language.html",
         {},
-        ((Button("中文", f"{version}|l|zh-CN"), Button("English", f"{version}|l|en")),),
+        (
+            (
+                Button("中文", press(version, "l", "zh-CN")),
+                Button("English", press(version, "l", "en")),
+            ),
+        ),
     )
 
 
@@ -630,8 +654,8 @@ def _resume_screen(version: int) -> Screen:
         "common/resume.html",
         {},
         (
-            (Button(Label.of("button.resume_continue"), f"{version}|r|continue"),),
-            (Button(Label.of("button.resume_over"), f"{version}|r|over"),),
+            (Button(Label.of("button.resume_continue"), press(version, "r", "continue")),),
+            (Button(Label.of("button.resume_over"), press(version, "r", "over")),),
         ),
     )
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.callbacks import FlowPress
+
 # ---- inputs: what a resident did -------------------------------------------------------------
 
 
@@ -84,6 +86,11 @@ class Button:
     data: str
 
 
+def press(version: int, kind: str, value: str = "") -> str:
+    """A flow button's data, on the conversation's ``version`` (``bot.callbacks.FlowPress``)."""
+    return FlowPress(version, kind, value).encode()
+
+
 @dataclass(frozen=True, slots=True)
 class Screen:
     template: str
@@ -95,8 +102,10 @@ class Screen:
 class Event:
     """Something the host must record in the update's transaction."""
 
-    kind: str  # answered | entered | action | restarted | cancelled | locale | forgot
+    kind: str  # answered | entered | action | restarted | cancelled | locale
     step: str = ""
+    # The answer, the action, the locale; for `cancelled`, and `entered` on a `forget` step,
+    # the view the conversation dropped (what it referred to must be forgotten too).
     value: Any = None
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.flows.host import ProfileHost
-from bot.flows.model import Button, DialogState, Label, Screen
+from bot.flows.model import Button, DialogState, Label, Screen, press
 from bot.flows.spec import Flow, Step, load_flow
 from bot.policy import Evaluation, Verdict, evaluate, income_near_line
 from bot.policy.base import unverified
@@ -42,17 +42,17 @@ class ScreeningHost(ProfileHost):
         # rather than listed as "not for now"; every other "no" has its reasons a tap away.
         not_now = tuple(r for r in evaluation.by_verdict(Verdict.UNLIKELY) if r.applies)
         rows = [
-            (Button(Label(f"programme.{r.programme.id}"), f"{v}|d|{r.programme.id}"),)
+            (Button(Label(f"programme.{r.programme.id}"), press(v, "d", r.programme.id)),)
             for r in hopeful
         ]
         rows.extend(
-            (Button(Label(f"why_not.{r.programme.id}"), f"{v}|d|{r.programme.id}"),)
+            (Button(Label(f"why_not.{r.programme.id}"), press(v, "d", r.programme.id)),)
             for r in not_now
         )
         if hopeful:
-            rows.append((Button(Label.of("button.apply"), f"{v}|x|apply"),))
-        rows.append((Button(Label.of("button.change_answer"), f"{v}|x|review"),))
-        rows.append((Button(Label.of("button.start_again"), f"{v}|x|restart"),))
+            rows.append((Button(Label.of("button.apply"), press(v, "x", "apply")),))
+        rows.append((Button(Label.of("button.change_answer"), press(v, "x", "review")),))
+        rows.append((Button(Label.of("button.start_again"), press(v, "x", "restart")),))
         return Screen(
             "screening/result.html",
             {
@@ -81,8 +81,8 @@ class ScreeningHost(ProfileHost):
                 "time_limit_known": not unverified(result.programme.time_limit.source),
             },
             (
-                (Button(Label.of("button.apply"), f"{v}|x|apply"),),
-                (Button(Label.of("button.back_to_results"), f"{v}|x|results"),),
+                (Button(Label.of("button.apply"), press(v, "x", "apply")),),
+                (Button(Label.of("button.back_to_results"), press(v, "x", "results")),),
             ),
         )
 

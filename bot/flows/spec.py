@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -10,12 +10,12 @@ from typing import Any
 
 import yaml
 
+from bot.callbacks import FlowPress
 from bot.flows.conditions import Condition, ConditionError, parse_condition
 
 START = "_start"
-# The longest value a button carries is `<version>|<kind>|<value>`; Telegram allows 64 bytes.
-CALLBACK_DATA_LIMIT = 64
-CALLBACK_PREFIX_ROOM = len("999999999|a|")
+# A version far above any conversation's: an option fits in a button if it fits with this one.
+_LONGEST_VERSION = 999_999_999
 
 
 class StepKind(StrEnum):
@@ -118,10 +118,21 @@ class Step:
     # An ID number step whose answer must not be the one given at this other step (the person
     # applied for is someone else than the applicant).
     differs_from: str | None = None
+    # Host effects (named in the host's registry) run when the step is entered, when it is
+    # answered, and when one of its actions is taken.
+    on_enter: tuple[str, ...] = ()
+    on_answer: tuple[str, ...] = ()
+    on_action: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def is_question(self) -> bool:
         return self.kind.asks and not self.system
+
+    def effects(self) -> Iterator[str]:
+        yield from self.on_enter
+        yield from self.on_answer
+        for names in self.on_action.values():
+            yield from names
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +142,31 @@ class Flow:
     steps: Mapping[str, Step]
     context_facts: frozenset[str] = field(default_factory=frozenset)
     sources: frozenset[str] = field(default_factory=frozenset)
+    # The command that starts this flow from anywhere (e.g. `apply`), and the host effects run
+    # when it begins (what it is seeded with) and when the resident cancels it.
+    command: str | None = None
+    on_begin: tuple[str, ...] = ()
+    on_cancel: tuple[str, ...] = ()
 
     def step(self, name: str) -> Step:
         return self.steps[name]
+
+    def effects(self) -> set[str]:
+        """Every host effect the flow names."""
+        names = {*self.on_begin, *self.on_cancel}
+        for step in self.steps.values():
+            names.update(step.effects())
+        return names
+
+    @property
+    def reused(self) -> tuple[str, ...]:
+        """Steps whose answers the flow takes as given when it is begun with them."""
+        return tuple(step.name for step in self.steps.values() if step.reused)
+
+    @property
+    def system_steps(self) -> frozenset[str]:
+        """Steps that are not about the person's situation (language, consents)."""
+        return frozenset(step.name for step in self.steps.values() if step.system)
 
 
 def load_flow(path: Path, *, context_facts: Iterable[str], sources: Iterable[str] = ()) -> Flow:
@@ -165,7 +198,23 @@ def parse_flow(
     except (FlowError, ConditionError) as exc:
         problems.append(f"start: {exc}")
         start = ()
-    flow = Flow(name=name, start=start, steps=steps, context_facts=context_facts, sources=sources)
+    try:
+        command = None if raw.get("command") is None else str(raw["command"])
+        on_begin = _names(raw.get("on_begin"))
+        on_cancel = _names(raw.get("on_cancel"))
+    except FlowError as exc:
+        problems.append(str(exc))
+        command, on_begin, on_cancel = None, (), ()
+    flow = Flow(
+        name=name,
+        start=start,
+        steps=steps,
+        context_facts=context_facts,
+        sources=sources,
+        command=command,
+        on_begin=on_begin,
+        on_cancel=on_cancel,
+    )
     if not problems:
         problems.extend(validate(flow))
     if problems:
@@ -183,6 +232,7 @@ def _parse_step(name: str, body: Mapping[str, Any]) -> Step:
         (int(low), None if high is None else int(high)) for low, high in body.get("ranges", ())
     )
     max_bytes = body.get("max_bytes", DEFAULT_MAX_BYTES)
+    actions, on_action = _parse_actions(body.get("actions"))
     return Step(
         name=name,
         kind=kind,
@@ -193,7 +243,7 @@ def _parse_step(name: str, body: Mapping[str, Any]) -> Step:
         maximum=body.get("max"),
         quick=tuple(int(value) for value in body.get("quick", ())),
         ranges=ranges,
-        actions=tuple(str(action) for action in body.get("actions", ())),
+        actions=actions,
         depends_on=frozenset(str(name) for name in body.get("depends_on", ())),
         system=bool(body.get("system", False)),
         source=None if body.get("source") is None else str(body["source"]),
@@ -204,7 +254,32 @@ def _parse_step(name: str, body: Mapping[str, Any]) -> Step:
         forget=bool(body.get("forget", False)),
         reused=bool(body.get("reused", False)),
         differs_from=None if body.get("differs_from") is None else str(body["differs_from"]),
+        on_enter=_names(body.get("on_enter")),
+        on_answer=_names(body.get("on_answer")),
+        on_action=on_action,
     )
+
+
+def _names(raw: Any) -> tuple[str, ...]:
+    """One effect name or a list of them."""
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    if isinstance(raw, list) and all(isinstance(item, str) for item in raw):
+        return tuple(raw)
+    raise FlowError(f"effects must be a name or a list of names, not {raw!r}")
+
+
+def _parse_actions(raw: Any) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """`actions: [review, restart]`, or a mapping from each action to the effects it runs
+    (`actions: {submit: submit_application, review: ~}`)."""
+    if raw is None:
+        return (), {}
+    if isinstance(raw, dict):
+        effects = {str(action): _names(names) for action, names in raw.items()}
+        return tuple(effects), {action: names for action, names in effects.items() if names}
+    return tuple(str(action) for action in raw), {}
 
 
 def _parse_fields(owner: str, raw: Any) -> tuple[Field, ...]:
@@ -286,6 +361,8 @@ def _check_step(step: Step, names: set[str], sources: frozenset[str] = frozenset
         problems.append(f"step {step.name!r}: only an `end` step can hand over (`then`)")
     if step.differs_from is not None and step.differs_from not in names:
         problems.append(f"step {step.name!r}: differs_from names no step {step.differs_from!r}")
+    if step.on_answer and not step.kind.asks:
+        problems.append(f"step {step.name!r}: only a question has `on_answer` effects")
     if step.forget and step.kind is not StepKind.END:
         problems.append(f"step {step.name!r}: only an `end` step can `forget` the answers")
     if step.kind is StepKind.CHOICE and not step.options:
@@ -298,12 +375,20 @@ def _check_step(step: Step, names: set[str], sources: frozenset[str] = frozenset
         problems.append(f"step {step.name!r} needs `min` <= `max`")
     problems.extend(_check_collecting(step, sources))
     for option in step.options:
-        if "|" in option or len(option.encode()) > CALLBACK_DATA_LIMIT - CALLBACK_PREFIX_ROOM:
+        if not _fits_in_a_button(option):
             problems.append(f"step {step.name!r}: option {option!r} does not fit in a button")
     for dependency in step.depends_on:
         if dependency not in names:
             problems.append(f"step {step.name!r} depends on unknown step {dependency!r}")
     return problems
+
+
+def _fits_in_a_button(option: str) -> bool:
+    try:
+        FlowPress(_LONGEST_VERSION, "a", option).encode()
+    except ValueError:  # over 64 bytes, or holding the separator
+        return False
+    return True
 
 
 def _check_collecting(step: Step, sources: frozenset[str]) -> list[str]:
