@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
 from sandbox.commands import CommandLists
@@ -27,7 +26,7 @@ from sandbox.limits import SEND_METHODS, Enforcer, SendLimits
 from sandbox.markup import validate_reply_markup
 from sandbox.models import CallbackQuery, Chat, InjectedError, RecordedCall, StoredMessage
 from sandbox.params import ApiError, Params, bad_request, normalize
-from sandbox.world import CALLBACK_QUERY_TTL_SECONDS, World
+from sandbox.world import CALLBACK_QUERY_TTL_SECONDS, World, WorldOptions
 
 logger = logging.getLogger(__name__)
 
@@ -65,16 +64,11 @@ class BotApiState(World):
     def __init__(
         self,
         *,
-        token: str = "123:ABC",
-        bot_username: str = "yimen_test_bot",
-        bot_first_name: str = "Yimen",
-        now: Callable[[], float] = time.time,
         allow_http_webhooks: bool = False,
         send_limits: SendLimits | None = None,
+        **world: Unpack[WorldOptions],
     ) -> None:
-        super().__init__(
-            token=token, bot_username=bot_username, bot_first_name=bot_first_name, now=now
-        )
+        super().__init__(**world)
         self.allow_http_webhooks = allow_http_webhooks
         self.calls: list[RecordedCall] = []
         self.webhook: dict[str, Any] | None = None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypedDict, TypeVar
 
 from sandbox.files import TINY_PNG, FileStore, StoredFile
 from sandbox.html_entities import FormattedText, bot_command_entities
@@ -35,6 +35,15 @@ def _enqueued(
 
     user_does.__doc__ = make_update.__doc__
     return user_does
+
+
+class WorldOptions(TypedDict, total=False):
+    """The keyword arguments of ``World``, for what builds on it to pass along."""
+
+    token: str
+    bot_username: str
+    bot_first_name: str
+    now: Callable[[], float]
 
 
 class World(UpdateQueue):
