@@ -88,7 +88,8 @@ class Telegram:
     """The fake Bot API with limits, behind HTTP; notes when each status notice arrives."""
 
     def __init__(self, scale: float) -> None:
-        from sandbox.botapi import BotApiState, SendLimits
+        from sandbox.botapi import BotApiState
+        from sandbox.limits import SendLimits
 
         self.state = BotApiState(
             token=TOKEN,

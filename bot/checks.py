@@ -13,7 +13,7 @@ from bot.flows.registry import FLOW_LOADERS
 from bot.flows.spec import Flow, FlowError, StepKind
 from bot.policy import LocalText, Profile, ProfileError, load_profile
 from bot.policy.base import unverified
-from bot.policy.rules import AllOf, AnyOf, Compare, Not, Proxy, Rule
+from bot.policy.rules import Compare, Rule, walk
 from bot.render import LOCALES, Renderer, load_catalogue
 
 # The screening is a short self-check: nobody answers more than this many questions.
@@ -84,8 +84,8 @@ def check_figures_shown(profile: Profile, on: date) -> list[str]:
         shown = {name for text in texts for name in _placeholders(text)}
         shown |= {
             c.threshold
-            for c in _compares((*programme.audience, *programme.rules))
-            if isinstance(c.threshold, str)
+            for c in walk((*programme.audience, *programme.rules))
+            if isinstance(c, Compare) and isinstance(c.threshold, str)
         }
         for name in sorted(shown):
             for figure in profile.area_figures.get(name, {}).values() or [name]:
@@ -105,24 +105,10 @@ def check_figures_shown(profile: Profile, on: date) -> list[str]:
 
 
 def _rule_texts(rules: tuple[Rule, ...]) -> Iterator[LocalText]:
-    for rule in rules:
+    for rule in walk(rules):
         for text in (rule.reasons.holds, rule.reasons.fails, rule.reasons.unknown):
             if text is not None:
                 yield text
-        if isinstance(rule, AnyOf | AllOf):
-            yield from _rule_texts(rule.items)
-        elif isinstance(rule, Not | Proxy):
-            yield from _rule_texts((rule.item,))
-
-
-def _compares(rules: tuple[Rule, ...]) -> Iterator[Compare]:
-    for rule in rules:
-        if isinstance(rule, Compare):
-            yield rule
-        elif isinstance(rule, AnyOf | AllOf):
-            yield from _compares(rule.items)
-        elif isinstance(rule, Not | Proxy):
-            yield from _compares((rule.item,))
 
 
 def _placeholders(text: LocalText) -> set[str]:

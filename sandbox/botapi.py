@@ -3,40 +3,35 @@
 ``call(method, params, files)`` returns exactly the JSON Telegram returns, with Telegram's error
 codes and wording; ``World`` (the base class) is the people's side. Both faces use this one
 state: ``sandbox.request.FakeRequest`` in-process, and a local HTTP server.
+
+This module is the method table and the methods about messages, updates and webhooks; what a
+send carries (text, caption, file) is checked in ``sandbox.content``, the command lists are
+``sandbox.commands``, the optional bulk limits ``sandbox.limits``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
 import re
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlsplit
 
-from sandbox.files import MAX_DOWNLOAD_BYTES, MAX_UPLOAD_BYTES, StoredFile
-from sandbox.html_entities import (
-    EntityParseError,
-    FormattedText,
-    parse_html,
-    strip_text,
-    utf16_len,
-)
+from sandbox.commands import CommandLists
+from sandbox.content import UploadedFiles, caption_fields, input_file, message_text
+from sandbox.files import MAX_DOWNLOAD_BYTES
+from sandbox.html_entities import utf16_len
+from sandbox.limits import SEND_METHODS, Enforcer, SendLimits
 from sandbox.markup import validate_reply_markup
 from sandbox.models import CallbackQuery, Chat, InjectedError, RecordedCall, StoredMessage
 from sandbox.params import ApiError, Params, bad_request, normalize
-from sandbox.world import CALLBACK_QUERY_TTL_SECONDS, World
+from sandbox.world import CALLBACK_QUERY_TTL_SECONDS, World, WorldOptions
 
 logger = logging.getLogger(__name__)
 
-UploadedFiles = Mapping[str, tuple[str, bytes, str]]
 Handler = Callable[[Params, UploadedFiles], object]
 
-MAX_TEXT_LENGTH = 4096
-MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_ANSWER_LENGTH = 200
 EDIT_WINDOW_SECONDS = 48 * 3600
 WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
@@ -60,74 +55,7 @@ NOT_MODIFIED = (
     "same as a current content and reply markup of the message"
 )
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
-_COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-
-
-SEND_METHODS = frozenset(
-    {"sendmessage", "sendphoto", "senddocument", "sendvideo", "sendaudio", "sendvoice"}
-)
-
-
-@dataclass(frozen=True, slots=True)
-class SendLimits:
-    """Telegram's bulk limits, enforced only when asked for (benchmarks): beyond them a send
-    is answered 429 with ``retry_after``, as Telegram does. Rates may be scaled up together."""
-
-    overall_per_second: float = 30
-    private_per_second: float = 1
-    private_burst: int = 3
-    group_per_minute: float = 20
-    # Telegram's limits are not exact either: this many sends over a bucket are still taken.
-    tolerance: float = 1.0
-
-
-class _Bucket:
-    """A leaky bucket: ``capacity`` sends at once, refilled at ``rate`` per second."""
-
-    __slots__ = ("capacity", "last", "level", "rate")
-
-    def __init__(self, capacity: float, rate: float) -> None:
-        self.capacity, self.rate, self.level, self.last = capacity, rate, 0.0, 0.0
-
-    def wait(self, now: float) -> float:
-        """Seconds until one more send fits (0: it fits now)."""
-        self.level = max(0.0, self.level - (now - self.last) * self.rate)
-        self.last = now
-        return (
-            0.0 if self.level + 1 <= self.capacity else (self.level + 1 - self.capacity) / self.rate
-        )
-
-
-class _Enforcer:
-    def __init__(self, limits: SendLimits) -> None:
-        self.limits = limits
-        tolerance = limits.tolerance
-        self.overall = _Bucket(limits.overall_per_second + tolerance, limits.overall_per_second)
-        self.chats: dict[int, _Bucket] = {}
-        self.refused = 0
-
-    def check(self, chat_id: object) -> None:
-        now = time.monotonic()
-        buckets = [self.overall]
-        if isinstance(chat_id, int):
-            bucket = self.chats.get(chat_id)
-            if bucket is None:
-                limits, tolerance = self.limits, self.limits.tolerance
-                bucket = (
-                    _Bucket(limits.group_per_minute + tolerance, limits.group_per_minute / 60)
-                    if chat_id < 0
-                    else _Bucket(limits.private_burst + tolerance, limits.private_per_second)
-                )
-                self.chats[chat_id] = bucket
-            buckets.append(bucket)
-        wait = max(b.wait(now) for b in buckets)
-        if wait > 0:
-            self.refused += 1
-            seconds = max(1, math.ceil(wait))
-            raise ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
-        for b in buckets:
-            b.level += 1
 
 
 class BotApiState(World):
@@ -136,24 +64,19 @@ class BotApiState(World):
     def __init__(
         self,
         *,
-        token: str = "123:ABC",
-        bot_username: str = "yimen_test_bot",
-        bot_first_name: str = "Yimen",
-        now: Callable[[], float] = time.time,
         allow_http_webhooks: bool = False,
         send_limits: SendLimits | None = None,
+        **world: Unpack[WorldOptions],
     ) -> None:
-        super().__init__(
-            token=token, bot_username=bot_username, bot_first_name=bot_first_name, now=now
-        )
+        super().__init__(**world)
         self.allow_http_webhooks = allow_http_webhooks
         self.calls: list[RecordedCall] = []
         self.webhook: dict[str, Any] | None = None
-        self.commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.commands = CommandLists()
         self.chat_actions: list[tuple[int, str]] = []
         self._injected: list[InjectedError] = []
         # None (the default): no limits, as before; see SendLimits.
-        self.enforcer = _Enforcer(send_limits) if send_limits is not None else None
+        self.enforcer = Enforcer(send_limits) if send_limits is not None else None
         handlers: dict[str, Handler] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -168,9 +91,9 @@ class BotApiState(World):
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
             "getFile": self._get_file,
-            "setMyCommands": self._set_my_commands,
-            "getMyCommands": self._get_my_commands,
-            "deleteMyCommands": self._delete_my_commands,
+            "setMyCommands": self.commands.set,
+            "getMyCommands": self.commands.get,
+            "deleteMyCommands": self.commands.delete,
             "sendChatAction": self._send_chat_action,
         }
         self._handlers = {name.lower(): (name, handler) for name, handler in handlers.items()}
@@ -256,68 +179,6 @@ class BotApiState(World):
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat
 
-    def _formatted(
-        self,
-        params: Params,
-        field: str,
-        entities_field: str,
-        *,
-        limit: int,
-        too_long: str,
-        empty: str | None,
-    ) -> tuple[FormattedText, str | None]:
-        """Apply parse_mode to a text or caption; returns it and its HTML source (if HTML)."""
-        source = params.text(field) or ""
-        parse_mode = (params.text("parse_mode") or "").lower()
-        html: str | None = None
-        if parse_mode == "html":
-            try:
-                formatted = parse_html(source)
-            except EntityParseError as error:
-                raise bad_request(f"can't parse entities: {error}") from None
-            html = source
-        elif parse_mode in {"markdown", "markdownv2"}:
-            logger.warning(
-                "parse_mode %s is not modelled by the sandbox: text kept as sent", parse_mode
-            )
-            formatted = FormattedText(source)
-        elif parse_mode:
-            raise bad_request("unsupported parse_mode")
-        else:
-            explicit = params.raw(entities_field)
-            formatted = FormattedText(source, list(explicit) if isinstance(explicit, list) else [])
-        formatted = strip_text(formatted)
-        if not formatted.text and empty is not None:
-            raise bad_request(empty)
-        if utf16_len(formatted.text) > limit:
-            raise bad_request(too_long)
-        return formatted, html
-
-    def _text(self, params: Params) -> tuple[FormattedText, str | None]:
-        return self._formatted(
-            params,
-            "text",
-            "entities",
-            limit=MAX_TEXT_LENGTH,
-            too_long="message is too long",
-            empty="message text is empty",
-        )
-
-    def _caption(self, params: Params) -> dict[str, Any]:
-        formatted, html = self._formatted(
-            params,
-            "caption",
-            "caption_entities",
-            limit=MAX_CAPTION_LENGTH,
-            too_long="message caption is too long",
-            empty=None,
-        )
-        return {
-            "caption": formatted.text or None,
-            "caption_html": html,
-            "caption_entities": formatted.entities,
-        }
-
     def _reply_to(self, params: Params, chat: Chat) -> int | None:
         reply_parameters = params.raw("reply_parameters")
         allow_missing = params.flag("allow_sending_without_reply")
@@ -359,33 +220,6 @@ class BotApiState(World):
             **content,
         )
         return self.message_dict(message)
-
-    def _input_file(
-        self, params: Params, files: UploadedFiles, field: str, kind: str
-    ) -> StoredFile:
-        """The file a send method names: an upload, a known file_id or an HTTP URL."""
-        value = params.raw(field)
-        upload = files.get(field)
-        if isinstance(value, str) and value.startswith("attach://"):
-            upload = files.get(value.removeprefix("attach://"))
-        if upload is not None:
-            file_name, data, mime_type = upload
-            if not data:
-                raise bad_request("file must be non-empty")
-            if len(data) > MAX_UPLOAD_BYTES:
-                raise ApiError(413, "Request Entity Too Large")
-            name = file_name if kind == "document" else None
-            return self.files.add(kind, data, file_name=name, mime_type=mime_type)
-        if isinstance(value, str) and value:
-            known = self.files.by_id.get(value)
-            if known is not None:
-                return known
-            if value.startswith(("http://", "https://")):
-                # The sandbox never fetches: the file exists, with empty content.
-                name = urlsplit(value).path.rsplit("/", 1)[-1] or None
-                return self.files.add(kind, b"", file_name=name, source_url=value)
-            raise bad_request("wrong file identifier/HTTP URL specified")
-        raise bad_request(f"there is no {field} in the request")
 
     # -- methods -----------------------------------------------------------------------------
 
@@ -467,7 +301,7 @@ class BotApiState(World):
 
     def _send_message(self, params: Params, files: UploadedFiles) -> object:
         self._target_chat(params)
-        formatted, html = self._text(params)
+        formatted, html = message_text(params)
         return self._send(params, text=formatted.text, html=html, entities=formatted.entities)
 
     def _edit_message_text(self, params: Params, files: UploadedFiles) -> object:
@@ -476,7 +310,7 @@ class BotApiState(World):
         )
         if message.text is None:
             raise bad_request("there is no text in the message to edit")
-        formatted, html = self._text(params)
+        formatted, html = message_text(params)
         # Without reply_markup, Telegram removes the inline keyboard.
         markup = validate_reply_markup(params.raw("reply_markup"))
         unchanged = (message.text, message.entities, message.reply_markup)
@@ -529,14 +363,14 @@ class BotApiState(World):
 
     def _send_photo(self, params: Params, files: UploadedFiles) -> object:
         self._target_chat(params)
-        caption = self._caption(params)
-        stored = self._input_file(params, files, "photo", "photo")
+        caption = caption_fields(params)
+        stored = input_file(params, files, self.files, "photo", "photo")
         return self._send(params, photo=stored.photo_sizes(), **caption)
 
     def _send_document(self, params: Params, files: UploadedFiles) -> object:
         self._target_chat(params)
-        caption = self._caption(params)
-        stored = self._input_file(params, files, "document", "document")
+        caption = caption_fields(params)
+        stored = input_file(params, files, self.files, "document", "document")
         return self._send(params, document=stored.document_dict(), **caption)
 
     def _get_file(self, params: Params, files: UploadedFiles) -> object:
@@ -546,40 +380,6 @@ class BotApiState(World):
         if stored.file_size > MAX_DOWNLOAD_BYTES:
             raise bad_request("file is too big")
         return stored.file_dict()
-
-    def _commands_key(self, params: Params) -> tuple[str, str]:
-        scope = params.raw("scope")
-        if scope is None:
-            scope = {"type": "default"}
-        if not isinstance(scope, dict) or "type" not in scope:
-            raise bad_request("can't parse BotCommandScope JSON object")
-        return json.dumps(scope, sort_keys=True), params.text("language_code") or ""
-
-    def _set_my_commands(self, params: Params, files: UploadedFiles) -> object:
-        commands = params.raw("commands")
-        if not isinstance(commands, list):
-            raise bad_request('field "commands" must be of type Array')
-        checked: list[dict[str, str]] = []
-        for command in commands:
-            if not isinstance(command, dict):
-                raise bad_request("BOT_COMMAND_INVALID")
-            name, description = command.get("command"), command.get("description")
-            if not isinstance(name, str) or not _COMMAND.fullmatch(name):
-                raise bad_request("BOT_COMMAND_INVALID")
-            if not isinstance(description, str) or not 1 <= len(description.strip()) <= 256:
-                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-            checked.append({"command": name, "description": description})
-        if len(checked) > 100:
-            raise bad_request("BOT_COMMANDS_TOO_MUCH")
-        self.commands[self._commands_key(params)] = checked
-        return True
-
-    def _get_my_commands(self, params: Params, files: UploadedFiles) -> object:
-        return self.commands.get(self._commands_key(params), [])
-
-    def _delete_my_commands(self, params: Params, files: UploadedFiles) -> object:
-        self.commands.pop(self._commands_key(params), None)
-        return True
 
     def _send_chat_action(self, params: Params, files: UploadedFiles) -> object:
         chat = self._target_chat(params)

@@ -1,4 +1,5 @@
-"""The people's side of the fake Telegram: users, chats, messages and the update queue.
+"""The people's side of the fake Telegram: users, chats and messages, over the update queue
+(``sandbox.updates``) their actions feed.
 
 ``World`` is what a Telegram client would change: a person writes, taps a button, sends a
 photo or blocks the bot. Each ``user_*`` method stores the effect, enqueues the update the bot
@@ -8,25 +9,44 @@ update WITHOUT enqueueing it, for tests that feed ``Application.process_update``
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypedDict, TypeVar
 
 from sandbox.files import TINY_PNG, FileStore, StoredFile
 from sandbox.html_entities import FormattedText, bot_command_entities
 from sandbox.models import CallbackQuery, Chat, Person, StoredMessage
+from sandbox.updates import Update, UpdateQueue
 
-Update = dict[str, Any]
-
-UPDATE_RETENTION_SECONDS = 24 * 3600
 # Telegram does not publish how long a callback query can be answered; minutes, not hours.
 CALLBACK_QUERY_TTL_SECONDS = 15 * 60
-# Update types Telegram leaves out unless allowed_updates names them.
-OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+_P = ParamSpec("_P")
+_W = TypeVar("_W", bound="World")
 
 
-class World:
+def _enqueued(
+    make_update: Callable[Concatenate[_W, _P], Update],
+) -> Callable[Concatenate[_W, _P], Update]:
+    """The ``user_*`` twin of a ``make_update_*`` method: the same update, also enqueued."""
+
+    def user_does(world: _W, /, *args: _P.args, **kwargs: _P.kwargs) -> Update:
+        return world.enqueue(make_update(world, *args, **kwargs))
+
+    user_does.__doc__ = make_update.__doc__
+    return user_does
+
+
+class WorldOptions(TypedDict, total=False):
+    """The keyword arguments of ``World``, for what builds on it to pass along."""
+
+    token: str
+    bot_username: str
+    bot_first_name: str
+    now: Callable[[], float]
+
+
+class World(UpdateQueue):
     """Users, chats, messages, files and pending updates of one bot."""
 
     def __init__(
@@ -37,23 +57,17 @@ class World:
         bot_first_name: str = "Yimen",
         now: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__(now=now)
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
-        self.now = now
         self.people: dict[int, Person] = {}
         self.chats: dict[int, Chat] = {}
         self.files = FileStore()
         self.callback_queries: dict[str, CallbackQuery] = {}
-        self.allowed_updates: frozenset[str] | None = None
         self._messages: dict[int, dict[int, StoredMessage]] = {}
-        self._updates: list[tuple[float, Update]] = []
-        self._next_update_id = 1
         self._query_counter = 0
-        self._listeners: list[Callable[[], None]] = []
-        # The HTTP face may drive the state from another thread than the test.
-        self._lock = threading.RLock()
 
     # -- reading the world -------------------------------------------------------------------
 
@@ -98,73 +112,6 @@ class World:
         if reply is not None:
             result["reply_to_message"] = self.message_dict(reply, with_reply=False)
         return result
-
-    # -- the update queue --------------------------------------------------------------------
-
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call ``listener`` after each enqueued update; returns the unsubscribe function."""
-        with self._lock:
-            self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
-
-        return unsubscribe
-
-    def has_updates(self, offset: int | None = None) -> bool:
-        """Whether getUpdates with this offset would return something now."""
-        with self._lock:
-            self._expire_updates()
-            if not offset or offset < 0:
-                return bool(self._updates)
-            return any(update["update_id"] >= offset for _, update in self._updates)
-
-    def pending_updates(self) -> list[Update]:
-        """Updates not yet confirmed, oldest first (getWebhookInfo counts these)."""
-        with self._lock:
-            self._expire_updates()
-            return [update for _, update in self._updates]
-
-    def confirm_updates(self, offset: int) -> None:
-        """Forget updates as getUpdates does for ``offset`` (negative: keep the last -offset)."""
-        with self._lock:
-            if offset > 0:
-                self._updates = [u for u in self._updates if u[1]["update_id"] >= offset]
-            elif offset < 0:
-                self._updates = self._updates[offset:]
-
-    def drop_pending_updates(self) -> None:
-        with self._lock:
-            self._updates.clear()
-
-    def _expire_updates(self) -> None:
-        horizon = self.now() - UPDATE_RETENTION_SECONDS
-        self._updates = [item for item in self._updates if item[0] >= horizon]
-
-    def _accepts(self, update_type: str) -> bool:
-        if not self.allowed_updates:
-            return update_type not in OPT_IN_UPDATE_TYPES
-        return update_type in self.allowed_updates
-
-    def _new_update(self, update_type: str, payload: dict[str, Any]) -> Update:
-        with self._lock:
-            update_id = self._next_update_id
-            self._next_update_id += 1
-        return {"update_id": update_id, update_type: payload}
-
-    def enqueue(self, update: Update) -> Update:
-        """Queue an update for getUpdates or a webhook, unless allowed_updates excludes it."""
-        update_type = next(key for key in update if key != "update_id")
-        with self._lock:
-            if not self._accepts(update_type):
-                return update
-            self._updates.append((self.now(), update))
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener()
-        return update
 
     # -- people and groups -------------------------------------------------------------------
 
@@ -265,17 +212,7 @@ class World:
             reply_to_message_id=reply_to_message_id,
         )
 
-    def user_sends_text(
-        self,
-        user_id: int,
-        text: str,
-        chat_id: int | None = None,
-        *,
-        reply_to_message_id: int | None = None,
-    ) -> Update:
-        return self.enqueue(
-            self.make_update_text(user_id, text, chat_id, reply_to_message_id=reply_to_message_id)
-        )
+    user_sends_text = _enqueued(make_update_text)
 
     def make_update_photo(
         self,
@@ -289,15 +226,7 @@ class World:
         stored = self.files.add("photo", data, mime_type="image/jpeg")
         return self._person_writes(user_id, chat_id, photo=stored.photo_sizes(), caption=caption)
 
-    def user_sends_photo(
-        self,
-        user_id: int,
-        data: bytes = TINY_PNG,
-        *,
-        caption: str | None = None,
-        chat_id: int | None = None,
-    ) -> Update:
-        return self.enqueue(self.make_update_photo(user_id, data, caption=caption, chat_id=chat_id))
+    user_sends_photo = _enqueued(make_update_photo)
 
     def make_update_document(
         self,
@@ -315,21 +244,7 @@ class World:
             user_id, chat_id, document=stored.document_dict(), caption=caption
         )
 
-    def user_sends_document(
-        self,
-        user_id: int,
-        data: bytes,
-        file_name: str = "document.pdf",
-        mime_type: str = "application/pdf",
-        *,
-        caption: str | None = None,
-        chat_id: int | None = None,
-    ) -> Update:
-        return self.enqueue(
-            self.make_update_document(
-                user_id, data, file_name, mime_type, caption=caption, chat_id=chat_id
-            )
-        )
+    user_sends_document = _enqueued(make_update_document)
 
     def make_update_sticker(
         self, user_id: int, emoji: str = "👍", chat_id: int | None = None
@@ -349,10 +264,7 @@ class World:
         }
         return self._person_writes(user_id, chat_id, sticker=sticker)
 
-    def user_sends_sticker(
-        self, user_id: int, emoji: str = "👍", chat_id: int | None = None
-    ) -> Update:
-        return self.enqueue(self.make_update_sticker(user_id, emoji, chat_id))
+    user_sends_sticker = _enqueued(make_update_sticker)
 
     def make_update_tap(
         self, user_id: int, chat_id: int, message_id: int, callback_data: str
@@ -391,8 +303,7 @@ class World:
             }
             return self._new_update("callback_query", payload)
 
-    def user_taps(self, user_id: int, chat_id: int, message_id: int, callback_data: str) -> Update:
-        return self.enqueue(self.make_update_tap(user_id, chat_id, message_id, callback_data))
+    user_taps = _enqueued(make_update_tap)
 
     def make_update_press(
         self, user_id: int, chat_id: int, button_text: str, message_id: int | None = None
@@ -412,10 +323,7 @@ class World:
                         )
         raise LookupError(f"no callback button {button_text!r} in chat {chat_id}")
 
-    def user_presses(
-        self, user_id: int, chat_id: int, button_text: str, message_id: int | None = None
-    ) -> Update:
-        return self.enqueue(self.make_update_press(user_id, chat_id, button_text, message_id))
+    user_presses = _enqueued(make_update_press)
 
     def _membership_update(self, user_id: int, *, blocked: bool) -> Update:
         with self._lock:
@@ -438,14 +346,12 @@ class World:
         """A person blocks the bot: sends to them now fail with 403."""
         return self._membership_update(user_id, blocked=True)
 
-    def user_blocks_bot(self, user_id: int) -> Update:
-        return self.enqueue(self.make_update_block(user_id))
+    user_blocks_bot = _enqueued(make_update_block)
 
     def make_update_unblock(self, user_id: int) -> Update:
         return self._membership_update(user_id, blocked=False)
 
-    def user_unblocks_bot(self, user_id: int) -> Update:
-        return self.enqueue(self.make_update_unblock(user_id))
+    user_unblocks_bot = _enqueued(make_update_unblock)
 
     def add_file(self, kind: str, data: bytes, **details: Any) -> StoredFile:
         """Store a file as if uploaded earlier (kind: photo | document | sticker)."""

@@ -15,8 +15,8 @@ from bot.policy.profile import (
     TimeLimit,
     Town,
     default_profile_path,
-    load_profile,
 )
+from bot.policy.profile_loading import load_profile
 
 __all__ = [
     "DEFAULT_LOCALE",

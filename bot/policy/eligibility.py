@@ -14,8 +14,10 @@ from decimal import Decimal
 from typing import TypeGuard
 
 from bot.policy.base import DEFAULT_LOCALE, LocalText, Verdict, fill, format_number
+from bot.policy.facts import FACTS, Amount, FactKind, FactValue
 from bot.policy.profile import Profile, Programme, StandardsVersion
-from bot.policy.rules import FACTS, Amount, FactKind, FactValue, Truth, explain, truth
+from bot.policy.reasoning import explain, truth
+from bot.policy.rules import Truth
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +106,7 @@ def _judge(programme: Programme, s: _Situation) -> ProgrammeResult:
 
 
 class _Situation:
-    """One resident's facts against one standards version (implements rules.Situation)."""
+    """One resident's facts against one standards version (implements reasoning.Situation)."""
 
     __slots__ = ("_facts", "_placeholders", "area", "profile", "standards", "verdicts")
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sandbox.botapi import BotApiState, SendLimits
+from sandbox.botapi import BotApiState
+from sandbox.limits import SendLimits
 
 
 def _send(state: BotApiState, chat_id: int) -> dict[str, object]:

@@ -14,7 +14,7 @@ from bot.flows.paths import longest, routes
 from bot.flows.screening import load_screening_flow
 from bot.flows.spec import StepKind, parse_flow
 from bot.policy import default_profile_path, load_profile
-from bot.policy.rules import AllOf, AnyOf, ChoiceTest, Compare, Not, Proxy, Rule
+from bot.policy.rules import ChoiceTest, Compare, Rule, walk
 
 FLOW = load_screening_flow()
 PROFILE = load_profile(default_profile_path())
@@ -83,15 +83,7 @@ def test_the_check_catches_a_thirteenth_question() -> None:
 
 
 def _facts_read(rules: tuple[Rule, ...]) -> set[str]:
-    found: set[str] = set()
-    for rule in rules:
-        if isinstance(rule, ChoiceTest | Compare):
-            found.add(rule.fact)
-        elif isinstance(rule, AnyOf | AllOf):
-            found |= _facts_read(rule.items)
-        elif isinstance(rule, Not | Proxy):
-            found |= _facts_read((rule.item,))
-    return found
+    return {rule.fact for rule in walk(rules) if isinstance(rule, ChoiceTest | Compare)}
 
 
 def test_every_answer_asked_changes_a_verdict_or_the_application() -> None:
@@ -114,17 +106,10 @@ def test_every_option_of_a_question_is_read_by_some_rule() -> None:
     nothing: each option is named by a rule, or is the plain "none of these"."""
     named: dict[str, set[str]] = {}
 
-    def collect(rules: tuple[Rule, ...]) -> None:
-        for rule in rules:
+    for programme in PROFILE.programmes:
+        for rule in walk((*programme.audience, *programme.rules)):
             if isinstance(rule, ChoiceTest):
                 named.setdefault(rule.fact, set()).update(rule.values | rule.unsure)
-            elif isinstance(rule, AnyOf | AllOf):
-                collect(rule.items)
-            elif isinstance(rule, Not | Proxy):
-                collect((rule.item,))
-
-    for programme in PROFILE.programmes:
-        collect((*programme.audience, *programme.rules))
     plain = {"none", "neither", "unsure", "stable", "no"}
     for name in ("health", "child_situation", "elder", "household", "hardship", "housing"):
         step = FLOW.step(name)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.policy import Verdict, default_profile_path, evaluate, income_near_line, load_profile
-from bot.policy.rules import FACTS, FactKind
+from bot.policy.facts import FACTS, FactKind
 
 PROFILE = load_profile(default_profile_path())
 ON = date(2024, 3, 1)  # the 2023-09-01 standards: dibao 735 urban (streets), 600 rural (towns)

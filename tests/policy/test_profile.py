@@ -224,6 +224,10 @@ def unknown_document(data: Any) -> None:
     programme(data, "tekun")["documents"].append("passport")
 
 
+def unknown_programme_key(data: Any) -> None:
+    programme(data, "dibao")["deadline"] = 30
+
+
 @pytest.mark.parametrize(
     ("file", "mutate", "message"),
     [
@@ -294,6 +298,16 @@ def unknown_document(data: Any) -> None:
             r"programme disaster: rule 1: holds \(en\): unknown placeholder '\{salary\}'",
         ),
         ("programmes.yaml", unknown_document, r"programme tekun: unknown document 'passport'"),
+        (
+            "programmes.yaml",
+            add_rule("dibao", fact="age", at_least=60, within="town"),
+            r"programme dibao: rule 3: unexpected key\(s\) within",
+        ),
+        (
+            "programmes.yaml",
+            unknown_programme_key,
+            r"programmes\.yaml: programme \d+: unexpected key\(s\) deadline",
+        ),
         ("standards.yaml", unsourced_figure, r"standards\.yaml: .*dibao_urban: .*needs a source"),
     ],
 )
