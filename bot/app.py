@@ -31,13 +31,13 @@ from bot.flows.screening import ScreeningHost, load_screening_flow
 from bot.handlers.broadcast import broadcast_handlers
 from bot.handlers.errors import on_error
 from bot.handlers.my_applications import my_applications_handlers
-from bot.handlers.notices import NOTICES_GROUP, notice_handlers
 from bot.handlers.relay import relay_handlers
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.handlers.resident import on_resident_update
 from bot.handlers.rights import rights_handlers
 from bot.handlers.staff import staff_handlers
 from bot.handlers.staff_admin import staff_admin_handlers
+from bot.handlers.subscriptions import NOTICES_GROUP, notice_handlers
 from bot.handlers.uploads import UPLOADS_GROUP, upload_handlers
 from bot.notices.runner import BroadcastRunner
 from bot.policy import load_profile

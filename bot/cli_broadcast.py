@@ -27,7 +27,8 @@ from bot.notices.audience import AudienceError
 from bot.notices.broadcasts import BroadcastError
 from bot.policy import load_profile
 from bot.render import Renderer
-from storage import notices, staff
+from storage import staff
+from storage.broadcasts import running_broadcast
 from storage.db import Database
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
@@ -116,7 +117,7 @@ def send(
         async with database.transaction() as session:
             if not await _authorised(session, settings, admin, "broadcast.open", None):
                 return "only administrators can broadcast (this attempt is recorded)"
-            running = await notices.running_broadcast(session)
+            running = await running_broadcast(session)
             if running is not None:
                 return _message(renderer, locale, BroadcastError("running", id=running.id))
             count = await broadcasts.count(session, chosen, datetime.now(UTC))

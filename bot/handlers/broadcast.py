@@ -33,7 +33,8 @@ from bot.notices.audience import Audience, AudienceError
 from bot.notices.broadcasts import BroadcastError
 from bot.notices.runner import progress_view
 from bot.render import RenderedScreen
-from storage import notices, staff, updates
+from storage import staff, updates
+from storage.broadcasts import draft_of, running_broadcast
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
 Reply = Callable[[str, InlineKeyboardMarkup | None], Awaitable[Message]]
@@ -141,8 +142,8 @@ async def on_broadcast(
             text, markup = desk.t("broadcast.refused"), None
         else:
             composers.add_user_ids(user.id)
-            running = await notices.running_broadcast(session)
-            draft = await notices.draft_of(session, admin_id=user.id)
+            running = await running_broadcast(session)
+            draft = await draft_of(session, admin_id=user.id)
             if running is not None:
                 text, markup = desk.t("broadcast.error.running", id=running.id), None
             else:
@@ -181,7 +182,7 @@ async def on_cancel_draft(
     app = AppContext.of(context)
     database = app.database
     async with database.transaction() as session:
-        draft = await notices.draft_of(session, admin_id=user.id)
+        draft = await draft_of(session, admin_id=user.id)
         if draft is None:
             return
         if not await updates.claim(session, update_id=update.update_id):
@@ -209,7 +210,7 @@ async def on_compose(
     replies: list[tuple[str, InlineKeyboardMarkup | None]] = []
     preview: Broadcast | None = None
     async with database.transaction() as session:
-        draft = await notices.draft_of(session, admin_id=user.id)
+        draft = await draft_of(session, admin_id=user.id)
         if draft is None or draft.draft_step is None:
             return  # not composing: the update goes on to the dialogue
         if not await updates.claim(session, update_id=update.update_id):

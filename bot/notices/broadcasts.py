@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.notices.audience import Audience, Selector
-from storage import notices
+from storage import broadcasts as stored
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus
 
 MAX_TEXT = 4096  # Telegram's limit for a message
@@ -68,7 +68,7 @@ async def start(
     """Confirmed: schedule it, or start it now. Refused if another one runs or nobody is in
     the audience; returns the recipient count the administrator confirmed."""
     check_schedule(at, now)
-    running = await notices.running_broadcast(session)
+    running = await stored.running_broadcast(session)
     if running is not None and running.id != broadcast.id:
         raise BroadcastError("running", id=running.id)
     if broadcast.status != BroadcastStatus.DRAFT:
@@ -87,7 +87,7 @@ async def start(
 
 async def begin_due(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
     """Scheduled broadcasts whose time has come start sending."""
-    running = await notices.running_broadcast(session)
+    running = await stored.running_broadcast(session)
     if (
         running is None
         or running.status != BroadcastStatus.SCHEDULED
@@ -113,7 +113,7 @@ async def expand(session: AsyncSession, broadcast: Broadcast, *, now: datetime, 
         return 0
     selector = Selector(Audience.from_json(broadcast.audience), now, batch=batch)
     picked, next_after = await selector.next_batch(session, after_id=broadcast.expanded_through)
-    added = await notices.add_recipients(
+    added = await stored.add_recipients(
         session,
         broadcast_id=broadcast.id,
         chat_ids=[s.chat_id for s in picked],
@@ -131,7 +131,7 @@ async def pause(session: AsyncSession, broadcast: Broadcast) -> None:
     if broadcast.status != BroadcastStatus.SENDING:
         raise BroadcastError("state")
     broadcast.status = BroadcastStatus.PAUSED
-    await notices.move_rows(
+    await stored.move_rows(
         session,
         broadcast_id=broadcast.id,
         from_status=OutboxStatus.PENDING,
@@ -143,7 +143,7 @@ async def resume(session: AsyncSession, broadcast: Broadcast) -> None:
     if broadcast.status != BroadcastStatus.PAUSED:
         raise BroadcastError("state")
     broadcast.status = BroadcastStatus.SENDING
-    await notices.move_rows(
+    await stored.move_rows(
         session,
         broadcast_id=broadcast.id,
         from_status=OutboxStatus.HELD,
@@ -161,7 +161,7 @@ async def cancel(session: AsyncSession, broadcast: Broadcast, *, now: datetime) 
     ):
         raise BroadcastError("state")
     for status in (OutboxStatus.PENDING, OutboxStatus.HELD):
-        await notices.move_rows(
+        await stored.move_rows(
             session, broadcast_id=broadcast.id, from_status=status, to_status="cancelled"
         )
     broadcast.status = BroadcastStatus.CANCELLED
@@ -200,7 +200,7 @@ class Progress:
 async def progress(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> Progress:
     """Where it stands; a sending broadcast whose rows all have an outcome is finished here,
     and its final statistics stored."""
-    c = await notices.counts(session, broadcast_id=broadcast.id)
+    c = await stored.counts(session, broadcast_id=broadcast.id)
     # Recipients whose rows are not written yet: remaining, or cancelled with the broadcast.
     cancelled = broadcast.status == BroadcastStatus.CANCELLED
     unwritten = 0

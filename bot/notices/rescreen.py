@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.flows.model import Label
 from bot.policy import Evaluation, Profile, Verdict, evaluate
 from bot.render import DEFAULT_LOCALE, Renderer
-from storage import notices, outbox
+from storage import outbox, subscriptions
 from storage.db import Database
 from storage.models import Priority, RescreenNotice, Resident, Screening
 
@@ -50,7 +50,7 @@ async def run(
     after = 0
     while True:
         async with database.transaction() as session:
-            subs = await notices.subscribers_after(session, after_id=after, limit=batch)
+            subs = await subscriptions.subscribers_after(session, after_id=after, limit=batch)
             if not subs:
                 break
             after = subs[-1].id
@@ -67,7 +67,7 @@ async def _batch(
     session: AsyncSession,
     profile: Profile,
     renderer: Renderer,
-    subs: list[notices.Subscriber],
+    subs: list[subscriptions.Subscriber],
     version: str,
     today: date,
     now: datetime,

@@ -17,8 +17,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.flows.model import Label
 from bot.render import Renderer
-from storage import notices, residents
+from storage import residents
 from storage.models import NoticeSubscription, NoticeTopic, Resident
+from storage.subscriptions import latest_answers, subscription
 
 NOTICES_CONSENT = "policy_notices"
 NOTICES_CONSENT_VERSION = "2026-12"
@@ -48,9 +49,9 @@ async def agree(
 ) -> NoticeSubscription:
     """Record the consent and switch notices on (all notices until they choose topics)."""
     _record_consent(session, resident, granted=True, now=now)
-    answers = await notices.latest_answers(session, resident_ids=[resident.id])
+    answers = await latest_answers(session, resident_ids=[resident.id])
     town = answers.get(resident.id, {}).get("town")
-    sub = await notices.subscription(session, resident_id=resident.id)
+    sub = await subscription(session, resident_id=resident.id)
     if sub is None:
         sub = NoticeSubscription(resident_id=resident.id, topics=[NoticeTopic.ALL], created_at=now)
         session.add(sub)
@@ -66,7 +67,7 @@ async def agree(
 
 async def decline(session: AsyncSession, *, resident: Resident, now: datetime) -> None:
     _record_consent(session, resident, granted=False, now=now)
-    sub = await notices.subscription(session, resident_id=resident.id)
+    sub = await subscription(session, resident_id=resident.id)
     if sub is not None:
         sub.active, sub.consent_version, sub.stopped_reason = False, None, "withdrawn"
         sub.updated_at = now

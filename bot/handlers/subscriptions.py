@@ -23,7 +23,8 @@ from bot.flows.model import Label
 from bot.notices import subscriptions
 from bot.notices.subscriptions import View
 from bot.render import RenderedScreen, Renderer
-from storage import notices, updates
+from storage import updates
+from storage.subscriptions import subscription
 
 NOTICES_GROUP = -20
 
@@ -50,7 +51,7 @@ async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
             raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await notices.subscription(session, resident_id=resident.id)
+        sub = await subscription(session, resident_id=resident.id)
         renderer: Renderer = components.renderer
         if sub is None or sub.consent_version is None:
             view = subscriptions.consent_view(renderer, locale)
@@ -72,7 +73,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await notices.subscription(session, resident_id=resident.id)
+        sub = await subscription(session, resident_id=resident.id)
         key = "notices.not_subscribed"
         if sub is not None and sub.active:
             subscriptions.stop(sub, components.clock())
@@ -121,7 +122,7 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             raise ApplicationHandlerStop
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await notices.subscription(session, resident_id=resident.id)
+        sub = await subscription(session, resident_id=resident.id)
         action = parts[1] if len(parts) > 1 else ""
         if action == "agree":
             sub = await subscriptions.agree(
