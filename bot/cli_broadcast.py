@@ -24,7 +24,7 @@ from bot.flows.model import Label
 from bot.notices import audience as audiences
 from bot.notices import broadcasts, rescreen
 from bot.notices.audience import AudienceError
-from bot.notices.broadcasts import BroadcastError
+from bot.notices.lifecycle import BroadcastError
 from bot.policy import load_profile
 from bot.render import Renderer
 from storage import staff

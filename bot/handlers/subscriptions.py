@@ -18,11 +18,11 @@ from telegram.ext import (
 )
 
 from bot.app_context import AppContext
+from bot.callbacks import NoticePress
 from bot.casework.people import locale_for
-from bot.flows.model import Label
+from bot.flows.model import Label, Screen
 from bot.notices import subscriptions
-from bot.notices.subscriptions import View
-from bot.render import RenderedScreen, Renderer
+from bot.render import RenderedScreen
 from storage import updates
 from storage.subscriptions import subscription
 
@@ -35,7 +35,7 @@ def notice_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Non
         CommandHandler("notices", on_notices, filters=private),
         CommandHandler("stop", on_stop, filters=private),
         CommandHandler("start", on_start_resume, filters=private),
-        CallbackQueryHandler(on_notice_button, pattern=r"^n\|"),
+        CallbackQueryHandler(on_notice_button, pattern=NoticePress.matches),
     ]
 
 
@@ -52,12 +52,11 @@ async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
         sub = await subscription(session, resident_id=resident.id)
-        renderer: Renderer = components.renderer
         if sub is None or sub.consent_version is None:
-            view = subscriptions.consent_view(renderer, locale)
+            screen = subscriptions.consent_screen()
         else:
-            view = subscriptions.menu_view(renderer, sub, locale)
-    await _send(context, chat.id, view)
+            screen = subscriptions.menu_screen(sub)
+    await app.messenger.send(chat.id, components.renderer.render(screen, locale))
     raise ApplicationHandlerStop
 
 
@@ -112,10 +111,9 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.message is None:
         return
-    parts = (query.data or "").split("|")
+    press = NoticePress.decode(query.data) or NoticePress("")
     now = components.clock()
-    renderer: Renderer = components.renderer
-    toast: str | None = None
+    toast: Label | None = None
     async with components.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
@@ -123,44 +121,39 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
         sub = await subscription(session, resident_id=resident.id)
-        action = parts[1] if len(parts) > 1 else ""
+        action = press.action
         if action == "agree":
             sub = await subscriptions.agree(
                 session, resident=resident, chat_id=query.message.chat.id, now=now
             )
-            view = subscriptions.menu_view(renderer, sub, locale)
+            shown: Screen | Label = subscriptions.menu_screen(sub)
         elif action == "decline":
             await subscriptions.decline(session, resident=resident, now=now)
-            view = View(renderer.text(Label("notices.declined"), locale), None)
+            shown = Label("notices.declined")
         elif action == "apply":
-            view = View(renderer.text(Label("notices.apply_hint"), locale), None)
+            shown = Label("notices.apply_hint")
         elif sub is None or sub.consent_version is None:
-            view = subscriptions.consent_view(renderer, locale)
-        elif action == "t" and len(parts) == 3 and sub.active:
-            subscriptions.toggle(sub, parts[2], now)
-            view = subscriptions.menu_view(renderer, sub, locale)
+            shown = subscriptions.consent_screen()
+        elif action == "t" and press.topic and sub.active:
+            subscriptions.toggle(sub, press.topic, now)
+            shown = subscriptions.menu_screen(sub)
         elif action == "stop":
             subscriptions.stop(sub, now)
-            view = subscriptions.menu_view(renderer, sub, locale)
-            toast = renderer.text(Label("notices.stopped"), locale)
+            shown, toast = subscriptions.menu_screen(sub), Label("notices.stopped")
         elif action == "resume":
             sub.active, sub.stopped_reason, sub.updated_at = True, None, now
-            view = subscriptions.menu_view(renderer, sub, locale)
-            toast = renderer.text(Label("notices.resumed"), locale)
+            shown, toast = subscriptions.menu_screen(sub), Label("notices.resumed")
         else:
-            view = subscriptions.menu_view(renderer, sub, locale)
-    await query.answer(toast)
+            shown = subscriptions.menu_screen(sub)
+    renderer = components.renderer
+    await query.answer(renderer.text(toast, locale) if toast else None)
+    if isinstance(shown, Screen):
+        rendered = renderer.render(shown, locale)
+    else:
+        rendered = RenderedScreen(renderer.text(shown, locale), None)
     if action == "apply":
-        await _send(context, query.message.chat.id, view)
+        await app.messenger.send(query.message.chat.id, rendered)
         raise ApplicationHandlerStop
     # Redrawn in place (sent anew if it can no longer be edited).
-    await app.messenger.show(query.message.chat.id, _screen(view), edit=query.message.message_id)
+    await app.messenger.show(query.message.chat.id, rendered, edit=query.message.message_id)
     raise ApplicationHandlerStop
-
-
-async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, view: View) -> None:
-    await AppContext.of(context).messenger.send(chat_id, _screen(view))
-
-
-def _screen(view: View) -> RenderedScreen:
-    return RenderedScreen(view.text, view.markup)
