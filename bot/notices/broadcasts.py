@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.notices.audience import Audience, Selector
-from bot.notices.lifecycle import ENDED, BroadcastError, Move, allowed, next_status
+from bot.notices.lifecycle import ENDED, BroadcastError, InvalidMove, Move, allowed, next_status
 from storage import broadcasts as stored
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus
 
@@ -148,6 +148,18 @@ async def cancel(session: AsyncSession, broadcast: Broadcast, *, now: datetime) 
     broadcast.expanded = True
     broadcast.finished_at = now
     record_stats(broadcast, await progress(session, broadcast, now=now))
+
+
+async def control(session: AsyncSession, broadcast: Broadcast, move: str, *, now: datetime) -> None:
+    """Pause, resume or cancel: the progress message's buttons and `yimen broadcast`."""
+    if move == Move.PAUSE:
+        await pause(session, broadcast)
+    elif move == Move.RESUME:
+        await resume(session, broadcast)
+    elif move == Move.CANCEL:
+        await cancel(session, broadcast, now=now)
+    else:
+        raise InvalidMove(f"{move!r} is not a control of a live broadcast")
 
 
 def discard(broadcast: Broadcast, *, now: datetime) -> None:

@@ -24,7 +24,7 @@ from bot.flows.model import Button, Label, Screen
 from bot.notices import audience as audiences
 from bot.notices import broadcasts
 from bot.notices.audience import Audience, AudienceError
-from bot.notices.lifecycle import BroadcastError, InvalidMove
+from bot.notices.lifecycle import BroadcastError, InvalidMove, Move
 from bot.policy import Profile
 from storage import staff
 from storage.models import Broadcast
@@ -64,7 +64,7 @@ CONFIRMING = [S.CONFIRM, S.SCHEDULE]  # the confirmation's buttons stay good whi
 BUTTONS = frozenset(
     {C.NO_PHOTO, C.EVERYONE, C.CHANGE_AUDIENCE, C.TEST, C.SCHEDULE, C.SEND, C.DISCARD}
 )
-CONTROLS = ("pause", "resume", "cancel")  # the progress message's buttons
+CONTROLS = (Move.PAUSE, Move.RESUME, Move.CANCEL)  # the progress message's buttons
 
 TRANSITIONS: list[dict[str, object]] = [
     {"trigger": C.OPEN, "source": [*OPEN_STEPS, S.CLOSED], "dest": S.TEXT},
@@ -245,12 +245,8 @@ async def pressed(desk: Desk, broadcast: Broadcast, choice: str) -> Reply:
     """A composing button, or the progress message's pause, resume or cancel."""
     reply = Reply()
     try:
-        if choice == "pause":
-            await broadcasts.pause(desk.session, broadcast)
-        elif choice == "resume":
-            await broadcasts.resume(desk.session, broadcast)
-        elif choice == "cancel":
-            await broadcasts.cancel(desk.session, broadcast, now=desk.clock())
+        if choice in CONTROLS:
+            await broadcasts.control(desk.session, broadcast, choice, now=desk.clock())
         elif choice in BUTTONS:
             await _composing(desk, broadcast, Choice(choice), reply)
     except BroadcastError as exc:
