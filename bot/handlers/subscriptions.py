@@ -7,7 +7,10 @@ which handles it as always.
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update, User
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -24,12 +27,13 @@ from bot.flows.model import Label, Screen
 from bot.notices import subscriptions
 from bot.render import RenderedScreen
 from storage import updates
+from storage.models import NoticeSubscription, Resident
 from storage.subscriptions import subscription
 
 NOTICES_GROUP = -20
 
 
-def notice_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+def subscription_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("notices", on_notices, filters=private),
@@ -39,47 +43,61 @@ def notice_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, Non
     ]
 
 
+async def _subscriber(
+    session: AsyncSession, app: AppContext, user: User
+) -> tuple[Resident, str, NoticeSubscription | None]:
+    """The resident (created on first contact), their language, their subscription if any."""
+    resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
+    locale = locale_for(resident, user.language_code, app.default_locale)
+    return resident, locale, await subscription(session, resident_id=resident.id)
+
+
 async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the menu of topics, or ask for the notices consent first."""
-    app = AppContext.of(context)
-    components = app.components
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    async with components.database.transaction() as session:
-        if not await updates.claim(session, update_id=update.update_id):
-            raise ApplicationHandlerStop
-        resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await subscription(session, resident_id=resident.id)
+
+    def menu(app: AppContext, sub: NoticeSubscription | None) -> Screen | Label:
         if sub is None or sub.consent_version is None:
-            screen = subscriptions.consent_screen()
-        else:
-            screen = subscriptions.menu_screen(sub)
-    await app.messenger.send(chat.id, components.renderer.render(screen, locale))
-    raise ApplicationHandlerStop
+            return subscriptions.consent_screen()
+        return subscriptions.menu_screen(sub)
+
+    await _answer(update, context, menu)
 
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop every notice at once."""
+
+    def stop(app: AppContext, sub: NoticeSubscription | None) -> Screen | Label:
+        if sub is None or not sub.active:
+            return Label("notices.not_subscribed")
+        subscriptions.stop(sub, app.components.clock())
+        return Label("notices.stopped")
+
+    await _answer(update, context, stop)
+
+
+async def _answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    decide: Callable[[AppContext, NoticeSubscription | None], Screen | Label],
+) -> None:
+    """Claim a command, decide with the resident's subscription, answer in their language."""
     app = AppContext.of(context)
-    components = app.components
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    async with components.database.transaction() as session:
+    async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
-        resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await subscription(session, resident_id=resident.id)
-        key = "notices.not_subscribed"
-        if sub is not None and sub.active:
-            subscriptions.stop(sub, components.clock())
-            key = "notices.stopped"
-    text = components.renderer.text(Label(key), locale)
-    await app.messenger.send_text(chat.id, text)
+        _, locale, sub = await _subscriber(session, app, user)
+        shown = decide(app, sub)
+    await app.messenger.send(chat.id, _rendered(app, shown, locale))
     raise ApplicationHandlerStop
+
+
+def _rendered(app: AppContext, shown: Screen | Label, locale: str) -> RenderedScreen:
+    if isinstance(shown, Screen):
+        return app.renderer.render(shown, locale)
+    return RenderedScreen(app.renderer.text(shown, locale), None)
 
 
 async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -118,9 +136,7 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
             raise ApplicationHandlerStop
-        resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await subscription(session, resident_id=resident.id)
+        resident, locale, sub = await _subscriber(session, app, user)
         action = press.action
         if action == "agree":
             sub = await subscriptions.agree(
@@ -145,12 +161,8 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             shown, toast = subscriptions.menu_screen(sub), Label("notices.resumed")
         else:
             shown = subscriptions.menu_screen(sub)
-    renderer = components.renderer
-    await query.answer(renderer.text(toast, locale) if toast else None)
-    if isinstance(shown, Screen):
-        rendered = renderer.render(shown, locale)
-    else:
-        rendered = RenderedScreen(renderer.text(shown, locale), None)
+    await query.answer(app.renderer.text(toast, locale) if toast else None)
+    rendered = _rendered(app, shown, locale)
     if action == "apply":
         await app.messenger.send(query.message.chat.id, rendered)
         raise ApplicationHandlerStop

@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from transitions import Machine, MachineError
 
+from bot import machines
 from bot.callbacks import BroadcastPress
 from bot.casework.services import CHINA
 from bot.flows.model import Button, Label, Screen
+from bot.machines import shared_machine
 from bot.notices import audience as audiences
 from bot.notices import broadcasts
 from bot.notices.audience import Audience, AudienceError
@@ -84,13 +85,6 @@ TRANSITIONS: list[dict[str, object]] = [
 ]
 
 
-def _plain(value: object) -> object:
-    # transitions treats Enum members as enum states (by name); we keep plain string values.
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    return str(value) if isinstance(value, StrEnum) else value
-
-
 class _Draft:
     """The light model attached for one step."""
 
@@ -100,14 +94,7 @@ class _Draft:
         self.with_photo = with_photo
 
 
-_MACHINE = Machine(
-    model=None,
-    states=[str(step) for step in Step],
-    transitions=[{k: _plain(v) for k, v in t.items()} for t in TRANSITIONS],
-    initial=str(S.TEXT),
-    auto_transitions=False,
-    send_event=False,
-)
+_MACHINE = shared_machine(Step, TRANSITIONS, S.TEXT)
 
 
 def next_step(step: str | None, choice: str, *, with_photo: bool = False) -> Step:
@@ -116,16 +103,10 @@ def next_step(step: str | None, choice: str, *, with_photo: bool = False) -> Ste
     current = str(step) if step is not None else str(S.CLOSED)
     if choice not in Choice.__members__.values() or current not in Step.__members__.values():
         raise InvalidMove(f"unknown step {current!r} or choice {choice!r}")
-    draft = _Draft(with_photo=with_photo)
-    _MACHINE.add_model(draft, initial=current)
-    try:
-        if not draft.trigger(str(choice)):  # type: ignore[attr-defined]
-            raise InvalidMove(f"{choice!r} does not follow at the {current!r} step")
-        return Step(draft.state)
-    except MachineError:
-        raise InvalidMove(f"{choice!r} does not follow at the {current!r} step") from None
-    finally:
-        _MACHINE.remove_model(draft)
+    after = machines.move(_MACHINE, _Draft(with_photo=with_photo), current, choice)
+    if after is None:
+        raise InvalidMove(f"{choice!r} does not follow at the {current!r} step")
+    return Step(after)
 
 
 def stored(step: Step) -> str | None:

@@ -13,8 +13,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from transitions import Machine, MachineError
-
+from bot import machines
+from bot.machines import shared_machine
 from storage.models import BroadcastStatus
 
 
@@ -78,21 +78,7 @@ class _Broadcast:
         self.all_out = all_out
 
 
-def _plain(value: object) -> object:
-    # transitions treats Enum members as enum states (by name); we keep plain string values.
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    return str(value) if isinstance(value, StrEnum) else value
-
-
-_MACHINE = Machine(
-    model=None,
-    states=[str(status) for status in BroadcastStatus],
-    transitions=[{k: _plain(v) for k, v in t.items()} for t in TRANSITIONS],
-    initial=str(S.DRAFT),
-    auto_transitions=False,
-    send_event=False,
-)
+_MACHINE = shared_machine(BroadcastStatus, TRANSITIONS, S.DRAFT)
 
 
 def next_status(
@@ -104,16 +90,10 @@ def next_status(
         raise InvalidMove(f"unknown move {move!r}")
     if status not in BroadcastStatus.__members__.values():
         raise InvalidMove(f"unknown status {status!r}")
-    broadcast = _Broadcast(due=due, all_out=all_out)
-    _MACHINE.add_model(broadcast, initial=status)
-    try:
-        if not broadcast.trigger(move):  # type: ignore[attr-defined]
-            raise _why_not(status, move)
-        return BroadcastStatus(broadcast.state)
-    except MachineError:
-        raise _why_not(status, move) from None
-    finally:
-        _MACHINE.remove_model(broadcast)
+    after = machines.move(_MACHINE, _Broadcast(due=due, all_out=all_out), status, move)
+    if after is None:
+        raise _why_not(status, move)
+    return BroadcastStatus(after)
 
 
 def allowed(status: str, move: str, *, due: bool = True, all_out: bool = True) -> bool:
