@@ -31,13 +31,13 @@ from bot.flows.screening import ScreeningHost, load_screening_flow
 from bot.handlers.broadcast import broadcast_handlers
 from bot.handlers.errors import on_error
 from bot.handlers.my_applications import my_applications_handlers
-from bot.handlers.notices import NOTICES_GROUP, notice_handlers
 from bot.handlers.relay import relay_handlers
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.handlers.resident import on_resident_update
 from bot.handlers.rights import rights_handlers
 from bot.handlers.staff import staff_handlers
 from bot.handlers.staff_admin import staff_admin_handlers
+from bot.handlers.subscriptions import NOTICES_GROUP, subscription_handlers
 from bot.handlers.uploads import UPLOADS_GROUP, upload_handlers
 from bot.notices.runner import BroadcastRunner
 from bot.policy import load_profile
@@ -143,7 +143,7 @@ def build_application(
     # Subscriptions and broadcasts come before the dialogue: /notices, /stop, n|… and b|… end
     # there, /start only resumes notices and goes on to the dialogue.
     application.add_handlers(
-        [*notice_handlers(), *broadcast_handlers(settings.admin_ids)], group=NOTICES_GROUP
+        [*subscription_handlers(), *broadcast_handlers(settings.admin_ids)], group=NOTICES_GROUP
     )
     application.bot_data["deadline_watch"] = DeadlineWatch(
         components.database, components.casework, wake=application.bot_data["dispatcher"].wake.set

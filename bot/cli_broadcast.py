@@ -24,10 +24,12 @@ from bot.flows.model import Label
 from bot.notices import audience as audiences
 from bot.notices import broadcasts, rescreen
 from bot.notices.audience import AudienceError
-from bot.notices.broadcasts import BroadcastError
+from bot.notices.composer import parse_time
+from bot.notices.lifecycle import BroadcastError, Move, allowed
 from bot.policy import load_profile
 from bot.render import Renderer
-from storage import notices, staff
+from storage import staff
+from storage.broadcasts import running_broadcast
 from storage.db import Database
 from storage.models import Broadcast, BroadcastStatus, StaffRole
 
@@ -116,7 +118,7 @@ def send(
         async with database.transaction() as session:
             if not await _authorised(session, settings, admin, "broadcast.open", None):
                 return "only administrators can broadcast (this attempt is recorded)"
-            running = await notices.running_broadcast(session)
+            running = await running_broadcast(session)
             if running is not None:
                 return _message(renderer, locale, BroadcastError("running", id=running.id))
             count = await broadcasts.count(session, chosen, datetime.now(UTC))
@@ -184,21 +186,14 @@ def send(
 
 
 def _time(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-
-    try:
-        local = datetime.strptime(text.strip().replace("T", " "), "%Y-%m-%d %H:%M")
-    except ValueError:
-        raise BroadcastError("bad_time") from None
-    return local.replace(tzinfo=CHINA).astimezone(UTC)
+    return None if text is None else parse_time(text)
 
 
 async def _discard(database: Database, broadcast_id: int) -> None:
     async with database.transaction() as session:
         draft = await session.get(Broadcast, broadcast_id)
-        if draft is not None and draft.status == BroadcastStatus.DRAFT:
-            draft.status, draft.finished_at = BroadcastStatus.CANCELLED, datetime.now(UTC)
+        if draft is not None and allowed(draft.status, Move.DISCARD):
+            broadcasts.discard(draft, now=datetime.now(UTC))
 
 
 async def _set_photo(database: Database, broadcast_id: int, file_id: str) -> None:
@@ -264,12 +259,7 @@ def _control(action: str) -> Callable[[int, int], None]:
                 if found is None:
                     return NOT_FOUND
                 try:
-                    if action == "pause":
-                        await broadcasts.pause(session, found)
-                    elif action == "resume":
-                        await broadcasts.resume(session, found)
-                    else:
-                        await broadcasts.cancel(session, found, now=datetime.now(UTC))
+                    await broadcasts.control(session, found, action, now=datetime.now(UTC))
                 except BroadcastError:
                     return f"broadcast #{broadcast_id} is {found.status}: cannot {action} it"
                 return ""

@@ -41,7 +41,11 @@ class Catalogue:
             template = self.entries[label.key]
         except KeyError:
             raise TemplateMissing(f"label {label.key!r} missing in {self.locale}") from None
-        return template.format(**dict(label.params)) if label.params else template
+        if not label.params:
+            return template
+        # A parameter may itself be a label (a topic's name inside "✅ {name}").
+        params = {k: self.text(v) if isinstance(v, Label) else v for k, v in label.params}
+        return template.format(**params)
 
 
 def _flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -118,7 +122,8 @@ class Renderer:
             [
                 InlineKeyboardButton(
                     catalogue.text(b.text) if isinstance(b.text, Label) else b.text,
-                    callback_data=b.data,
+                    callback_data=None if b.url else b.data,
+                    url=b.url,
                 )
                 for b in row
             ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from transitions import Machine, MachineError
+from bot.machines import move, shared_machine
 
 
 class TaskState(StrEnum):
@@ -165,21 +165,7 @@ class _Task:
         self.visit_requirement_met = conditions.visit_done or not conditions.home_visit_required
 
 
-def _plain(value: object) -> object:
-    # transitions treats Enum members as enum states (by name); we keep plain string values.
-    if isinstance(value, list):
-        return [str(item) for item in value]
-    return str(value) if isinstance(value, StrEnum) else value
-
-
-_MACHINE = Machine(
-    model=None,
-    states=[str(state) for state in TaskState],
-    transitions=[{k: _plain(v) for k, v in t.items()} for t in TRANSITIONS],
-    initial=str(TaskState.AT_WINDOW),
-    auto_transitions=False,
-    send_event=False,
-)
+_MACHINE = shared_machine(TaskState, TRANSITIONS, TaskState.AT_WINDOW)
 
 
 def next_state(
@@ -198,15 +184,10 @@ def next_state(
     state, action = str(state), str(action)
     if state not in TaskState.__members__.values():
         raise InvalidAction(f"unknown state {state!r}", "unknown")
-    _MACHINE.add_model(task, initial=state)
-    try:
-        if not task.trigger(action):  # type: ignore[attr-defined]
-            raise _why_not(state, action, given)
-        return TaskState(task.state)
-    except MachineError:
-        raise _why_not(state, action, given) from None
-    finally:
-        _MACHINE.remove_model(task)
+    after = move(_MACHINE, task, state, action)
+    if after is None:
+        raise _why_not(state, action, given)
+    return TaskState(after)
 
 
 def allowed_actions(

@@ -41,7 +41,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from storage import notices, outbox
+from storage import broadcasts, outbox, subscriptions
 from storage.db import Database
 from storage.models import OutboxStatus
 from storage.outbox import Claimed, Result
@@ -212,7 +212,7 @@ class Dispatcher:
             await self._overall.acquire(len(rows))
         missing = {r.broadcast_id for r in rows if r.broadcast_id is not None} - set(self._contents)
         if missing:
-            self._contents.update(await notices.broadcast_contents(session, ids=missing))
+            self._contents.update(await broadcasts.broadcast_contents(session, ids=missing))
         return rows
 
     async def _send_and_keep(self, row: Claimed) -> None:
@@ -385,7 +385,7 @@ async def _write(
         if outcome.error is not None and outcome.error.startswith(BLOCKED)
     ]
     if blocked:
-        await notices.unsubscribe_chats(session, chat_ids=blocked, reason="blocked")
+        await subscriptions.unsubscribe_chats(session, chat_ids=blocked, reason="blocked")
 
 
 def _result(row: Claimed, outcome: SendOutcome, now: datetime) -> Result:

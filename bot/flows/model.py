@@ -84,6 +84,7 @@ class Label:
 class Button:
     text: Label | str  # a str is shown as is (e.g. a town name already in the right locale)
     data: str
+    url: str | None = None  # a link button (e.g. a deep link into the bot) instead of data
 
 
 def press(version: int, kind: str, value: str = "") -> str:

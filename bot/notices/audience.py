@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.policy import Profile
-from storage import notices
+from storage import broadcasts, subscriptions
 from storage.models import NoticeTopic
-from storage.notices import Subscriber
+from storage.subscriptions import Subscriber
 
 
 class AudienceError(ValueError):
@@ -186,28 +186,30 @@ class Selector:
         self, session: AsyncSession, *, after_id: int
     ) -> tuple[list[Subscriber], int | None]:
         """The selected subscribers after ``after_id``, and where to go on (None: the end)."""
-        candidates = await notices.subscribers_after(session, after_id=after_id, limit=self.batch)
+        candidates = await subscriptions.subscribers_after(
+            session, after_id=after_id, limit=self.batch
+        )
         if not candidates:
             return [], None
         last = candidates[-1].id
         picked = [s for s in candidates if self._wants(s)]
         a = self.audience
         if picked and a.facts:
-            answers = await notices.latest_answers(
+            answers = await subscriptions.latest_answers(
                 session, resident_ids=[s.resident_id for s in picked]
             )
             picked = [
                 s for s in picked if all(FACTS[f](answers.get(s.resident_id, {})) for f in a.facts)
             ]
         if picked and a.programme:
-            open_ = await notices.with_open_application(
+            open_ = await subscriptions.with_open_application(
                 session, resident_ids=[s.resident_id for s in picked], programme_id=a.programme
             )
             picked = [s for s in picked if s.resident_id in open_]
         if picked and a.exclude_days:
             if self._recent is None:
                 since = self.now - timedelta(days=a.exclude_days)
-                self._recent = await notices.recent_receivers(session, since=since)
+                self._recent = await broadcasts.recent_receivers(session, since=since)
             picked = [s for s in picked if s.chat_id not in self._recent]
         return picked, (last if len(candidates) == self.batch else None)
 

@@ -1,4 +1,5 @@
-"""Broadcasts: checks on what an administrator composed, start, pause, resume, cancel, progress.
+"""Broadcasts: checks on what an administrator composed, start, pause, resume, cancel, finish,
+progress. Each change of status is a move on the lifecycle machine (`lifecycle.py`).
 
 Used by the bot's /broadcast conversation and by `yimen broadcast`; both authorise and audit
 before calling in. Recipients become outbox rows at the lowest priority, written in batches by
@@ -15,7 +16,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.notices.audience import Audience, Selector
-from storage import notices
+from bot.notices.lifecycle import ENDED, BroadcastError, InvalidMove, Move, allowed, next_status
+from storage import broadcasts as stored
 from storage.models import Broadcast, BroadcastStatus, OutboxStatus
 
 MAX_TEXT = 4096  # Telegram's limit for a message
@@ -23,15 +25,6 @@ MAX_CAPTION = 1024  # and for a photo's caption
 # Image files by their first bytes: what we accept as "a photo" from the command line.
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/gif", "image/webp")
-
-
-class BroadcastError(Exception):
-    """Refused, with the label key (``broadcast.error.<key>``) that tells the admin why."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
 
 
 def body_html(text: str, footer: str) -> str:
@@ -68,11 +61,10 @@ async def start(
     """Confirmed: schedule it, or start it now. Refused if another one runs or nobody is in
     the audience; returns the recipient count the administrator confirmed."""
     check_schedule(at, now)
-    running = await notices.running_broadcast(session)
+    running = await stored.running_broadcast(session)
     if running is not None and running.id != broadcast.id:
         raise BroadcastError("running", id=running.id)
-    if broadcast.status != BroadcastStatus.DRAFT:
-        raise BroadcastError("state")
+    status = next_status(broadcast.status, Move.SEND if at is None else Move.SCHEDULE)
     check_text(broadcast.text, footer="", with_photo=broadcast.photo_file_id is not None)
     recipients = await count(session, Audience.from_json(broadcast.audience), now)
     if recipients == 0:
@@ -80,22 +72,20 @@ async def start(
     broadcast.recipients = recipients
     broadcast.draft_step = None
     broadcast.scheduled_for = at
-    broadcast.status = BroadcastStatus.SCHEDULED if at is not None else BroadcastStatus.SENDING
+    broadcast.status = status
     broadcast.started_at = None if at is not None else now
     return recipients
 
 
 async def begin_due(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
     """Scheduled broadcasts whose time has come start sending."""
-    running = await notices.running_broadcast(session)
-    if (
-        running is None
-        or running.status != BroadcastStatus.SCHEDULED
-        or running.scheduled_for is None
-        or running.scheduled_for > now
-    ):
+    running = await stored.running_broadcast(session)
+    if running is None:
         return []
-    running.status = BroadcastStatus.SENDING
+    due = running.scheduled_for is not None and running.scheduled_for <= now
+    if not allowed(running.status, Move.BEGIN, due=due):
+        return []
+    running.status = next_status(running.status, Move.BEGIN, due=due)
     running.started_at = now
     return [running]
 
@@ -113,7 +103,7 @@ async def expand(session: AsyncSession, broadcast: Broadcast, *, now: datetime, 
         return 0
     selector = Selector(Audience.from_json(broadcast.audience), now, batch=batch)
     picked, next_after = await selector.next_batch(session, after_id=broadcast.expanded_through)
-    added = await notices.add_recipients(
+    added = await stored.add_recipients(
         session,
         broadcast_id=broadcast.id,
         chat_ids=[s.chat_id for s in picked],
@@ -128,10 +118,8 @@ async def expand(session: AsyncSession, broadcast: Broadcast, *, now: datetime, 
 
 
 async def pause(session: AsyncSession, broadcast: Broadcast) -> None:
-    if broadcast.status != BroadcastStatus.SENDING:
-        raise BroadcastError("state")
-    broadcast.status = BroadcastStatus.PAUSED
-    await notices.move_rows(
+    broadcast.status = next_status(broadcast.status, Move.PAUSE)
+    await stored.move_rows(
         session,
         broadcast_id=broadcast.id,
         from_status=OutboxStatus.PENDING,
@@ -140,10 +128,8 @@ async def pause(session: AsyncSession, broadcast: Broadcast) -> None:
 
 
 async def resume(session: AsyncSession, broadcast: Broadcast) -> None:
-    if broadcast.status != BroadcastStatus.PAUSED:
-        raise BroadcastError("state")
-    broadcast.status = BroadcastStatus.SENDING
-    await notices.move_rows(
+    broadcast.status = next_status(broadcast.status, Move.RESUME)
+    await stored.move_rows(
         session,
         broadcast_id=broadcast.id,
         from_status=OutboxStatus.HELD,
@@ -153,21 +139,56 @@ async def resume(session: AsyncSession, broadcast: Broadcast) -> None:
 
 async def cancel(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> None:
     """Nothing more goes out; rows already in flight finish as they finish."""
-    if broadcast.status not in (
-        BroadcastStatus.SCHEDULED,
-        BroadcastStatus.SENDING,
-        BroadcastStatus.PAUSED,
-        BroadcastStatus.DRAFT,
-    ):
-        raise BroadcastError("state")
-    for status in (OutboxStatus.PENDING, OutboxStatus.HELD):
-        await notices.move_rows(
-            session, broadcast_id=broadcast.id, from_status=status, to_status="cancelled"
+    status = next_status(broadcast.status, Move.CANCEL)
+    for outbox_status in (OutboxStatus.PENDING, OutboxStatus.HELD):
+        await stored.move_rows(
+            session, broadcast_id=broadcast.id, from_status=outbox_status, to_status="cancelled"
         )
-    broadcast.status = BroadcastStatus.CANCELLED
+    broadcast.status = status
     broadcast.expanded = True
     broadcast.finished_at = now
-    await progress(session, broadcast, now=now)  # stores the final statistics
+    record_stats(broadcast, await progress(session, broadcast, now=now))
+
+
+async def control(session: AsyncSession, broadcast: Broadcast, move: str, *, now: datetime) -> None:
+    """Pause, resume or cancel: the progress message's buttons and `yimen broadcast`."""
+    if move == Move.PAUSE:
+        await pause(session, broadcast)
+    elif move == Move.RESUME:
+        await resume(session, broadcast)
+    elif move == Move.CANCEL:
+        await cancel(session, broadcast, now=now)
+    else:
+        raise InvalidMove(f"{move!r} is not a control of a live broadcast")
+
+
+def discard(broadcast: Broadcast, *, now: datetime) -> None:
+    """The administrator throws the draft away; it never had recipients."""
+    broadcast.status = next_status(broadcast.status, Move.DISCARD)
+    broadcast.draft_step = None
+    broadcast.finished_at = now
+
+
+async def finish(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> bool:
+    """A sending broadcast whose recipients are all written and whose rows all have an
+    outcome is finished, and its final statistics stored; False while it is not done."""
+    if not allowed(broadcast.status, Move.FINISH):  # not sending: no need to count
+        return False
+    current = await progress(session, broadcast, now=now)
+    all_out = broadcast.expanded and current.remaining == 0
+    if not allowed(broadcast.status, Move.FINISH, all_out=all_out):
+        return False
+    broadcast.status = next_status(broadcast.status, Move.FINISH, all_out=all_out)
+    broadcast.finished_at = now
+    record_stats(broadcast, await progress(session, broadcast, now=now))
+    return True
+
+
+def record_stats(broadcast: Broadcast, current: Progress) -> None:
+    """An ended broadcast keeps its final counts (rows in flight when it was cancelled may
+    still change them, so they are stored again whenever it is shown)."""
+    if broadcast.status in ENDED:
+        broadcast.stats = current.as_stats()
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,9 +219,8 @@ class Progress:
 
 
 async def progress(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> Progress:
-    """Where it stands; a sending broadcast whose rows all have an outcome is finished here,
-    and its final statistics stored."""
-    c = await notices.counts(session, broadcast_id=broadcast.id)
+    """Where it stands, read from its rows; it changes nothing (`finish` ends a broadcast)."""
+    c = await stored.counts(session, broadcast_id=broadcast.id)
     # Recipients whose rows are not written yet: remaining, or cancelled with the broadcast.
     cancelled = broadcast.status == BroadcastStatus.CANCELLED
     unwritten = 0
@@ -211,10 +231,7 @@ async def progress(session: AsyncSession, broadcast: Broadcast, *, now: datetime
     done = c["sent"] + c["blocked"] + c["failed"] + c["unknown"]
     elapsed = (now - broadcast.started_at).total_seconds() if broadcast.started_at else 0.0
     rate = done / elapsed if elapsed > 0 else 0.0
-    if broadcast.status == BroadcastStatus.SENDING and broadcast.expanded and remaining == 0:
-        broadcast.status = BroadcastStatus.FINISHED
-        broadcast.finished_at = now
-    result = Progress(
+    return Progress(
         broadcast.id,
         broadcast.status,
         broadcast.recipients,
@@ -227,6 +244,3 @@ async def progress(session: AsyncSession, broadcast: Broadcast, *, now: datetime
         rate,
         remaining / rate if rate > 0 and remaining else None,
     )
-    if broadcast.status in (BroadcastStatus.FINISHED, BroadcastStatus.CANCELLED):
-        broadcast.stats = result.as_stats()
-    return result

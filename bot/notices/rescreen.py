@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from html import escape
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.flows.model import Label
+from bot.callbacks import NoticePress
+from bot.flows.model import Button, Label, Screen
 from bot.policy import Evaluation, Profile, Verdict, evaluate
 from bot.render import DEFAULT_LOCALE, Renderer
-from storage import notices, outbox
+from storage import outbox, subscriptions
 from storage.db import Database
 from storage.models import Priority, RescreenNotice, Resident, Screening
 
@@ -50,7 +50,7 @@ async def run(
     after = 0
     while True:
         async with database.transaction() as session:
-            subs = await notices.subscribers_after(session, after_id=after, limit=batch)
+            subs = await subscriptions.subscribers_after(session, after_id=after, limit=batch)
             if not subs:
                 break
             after = subs[-1].id
@@ -67,7 +67,7 @@ async def _batch(
     session: AsyncSession,
     profile: Profile,
     renderer: Renderer,
-    subs: list[notices.Subscriber],
+    subs: list[subscriptions.Subscriber],
     version: str,
     today: date,
     now: datetime,
@@ -118,14 +118,15 @@ async def _batch(
         session.add(notice)
         if improved:
             locale = locales.get(sub.resident_id) or DEFAULT_LOCALE
-            text = _text(renderer, profile, evaluation, improved, locale)
+            screen = rescreen_screen(profile, evaluation, improved, locale, bot)
+            rendered = renderer.render(screen, locale)
             row = await outbox.enqueue(
                 session,
                 chat_id=sub.chat_id,
                 purpose="rescreen",
                 priority=PRIORITY,
-                text=text,
-                reply_markup=_apply_button(renderer, locale, bot),
+                text=rendered.text,
+                reply_markup=rendered.markup.to_dict() if rendered.markup else None,
                 now=now,
             )
             await session.flush()
@@ -134,41 +135,29 @@ async def _batch(
     return checked, notified
 
 
-def _text(
-    renderer: Renderer,
+def rescreen_screen(
     profile: Profile,
     evaluation: Evaluation,
     improved: dict[str, list[str]],
     locale: str,
-) -> str:
+    bot: str | None,
+) -> Screen:
+    """What changed for one resident, programme by programme, with a way to apply."""
     lines = []
     for programme_id, (before, now) in improved.items():
         result = evaluation.result(programme_id)
         lines.append(
-            renderer.text(
-                Label.of(
-                    "notices.rescreen_line",
-                    programme=escape(result.programme.name.text(locale)),
-                    before=renderer.text(Label(f"notices.verdict.{before}"), locale),
-                    now=renderer.text(Label(f"notices.verdict.{now}"), locale),
-                    reason=escape(result.summary.text(locale)),
-                ),
-                locale,
-            )
+            {
+                "programme": result.programme.name.text(locale),
+                "before": before,
+                "now": now,
+                "reason": result.summary.text(locale),
+            }
         )
     standards = profile.standards_in_force(evaluation.on)
-    return renderer.text(
-        Label.of(
-            "notices.rescreen", standards=standards.effective.isoformat(), lines="\n".join(lines)
-        ),
-        locale,
-    )
-
-
-def _apply_button(renderer: Renderer, locale: str, bot: str | None) -> dict[str, object]:
-    label = renderer.text(Label("notices.apply"), locale)
     # A deep link opens the bot with /start, which offers to continue or start the screening
     # and its application; callback data would need a handler in the dialogue.
-    if bot:
-        return {"inline_keyboard": [[{"text": label, "url": f"https://t.me/{bot}?start=apply"}]]}
-    return {"inline_keyboard": [[{"text": label, "callback_data": "n|apply"}]]}
+    link = f"https://t.me/{bot}?start=apply" if bot else None
+    apply = Button(Label("notices.apply"), NoticePress("apply").encode(), url=link)
+    context = {"standards": standards.effective.isoformat(), "lines": lines}
+    return Screen("notices/rescreen.html", context, ((apply,),))

@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 
+from bot.callbacks import BroadcastPress
 from bot.delivery.messenger import Messenger
-from bot.flows.model import Label
+from bot.flows.model import Button, Label, Screen
 from bot.notices import broadcasts, rescreen
 from bot.notices.broadcasts import Progress
+from bot.notices.lifecycle import Move, allowed
 from bot.policy import Profile
-from bot.render import RenderedScreen, Renderer
+from bot.render import Renderer
 from storage.db import Database
 from storage.models import Broadcast, BroadcastStatus
 
@@ -92,7 +94,9 @@ class BroadcastRunner:
             wanted = Broadcast.status.in_(LIVE) | (Broadcast.id == (only or 0))
             shown = (await session.scalars(select(Broadcast).where(wanted))).all()
             for broadcast in shown:
+                await broadcasts.finish(session, broadcast, now=now)
                 current = await broadcasts.progress(session, broadcast, now=now)
+                broadcasts.record_stats(broadcast, current)
                 final = current.status in ended
                 due = broadcast.progress_at is None or now - broadcast.progress_at >= PROGRESS_EVERY
                 if not (force or final or due):
@@ -102,8 +106,8 @@ class BroadcastRunner:
                     edits.append((broadcast.chat_id, broadcast.progress_message_id, current))
         messenger = Messenger(self.bot)
         for chat_id, message_id, current in edits:
-            text, markup = progress_view(self.renderer, current, self.locale)
-            await messenger.edit(chat_id, message_id, RenderedScreen(text, markup))
+            screen = self.renderer.render(progress_screen(current), self.locale)
+            await messenger.edit(chat_id, message_id, screen)
 
     async def _maybe_rescreen(self) -> None:
         now = self.clock()
@@ -118,34 +122,26 @@ class BroadcastRunner:
             self.wake()
 
 
-def progress_view(
-    renderer: Renderer, p: Progress, locale: str
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    def t(key: str, **params: object) -> str:
-        return renderer.text(Label.of(key, **params), locale)
-
-    eta = ""
+def progress_screen(p: Progress) -> Screen:
+    """The live progress message, with the buttons its status allows."""
+    eta: Label | str = ""
     if p.eta_seconds is not None:
-        eta = t("broadcast.eta", minutes=max(1, round(p.eta_seconds / 60)))
-    text = t(
-        "broadcast.progress",
-        id=p.broadcast_id,
-        status=t(f"broadcast.status.{p.status}"),
-        sent=f"{p.sent:,}",
-        blocked=f"{p.blocked:,}",
-        failed=f"{p.failed:,}",
-        unknown=f"{p.unknown:,}",
-        remaining=f"{p.remaining:,}",
-        recipients=f"{p.recipients:,}",
-        rate=f"{p.rate:.1f}",
-        eta=eta,
-    )
-    b = p.broadcast_id
-    buttons = []
-    if p.status == BroadcastStatus.SENDING:
-        buttons.append(InlineKeyboardButton(t("broadcast.pause"), callback_data=f"b|{b}|pause"))
-    if p.status == BroadcastStatus.PAUSED:
-        buttons.append(InlineKeyboardButton(t("broadcast.resume"), callback_data=f"b|{b}|resume"))
-    if p.status in (BroadcastStatus.SENDING, BroadcastStatus.PAUSED, BroadcastStatus.SCHEDULED):
-        buttons.append(InlineKeyboardButton(t("broadcast.cancel"), callback_data=f"b|{b}|cancel"))
-    return text, InlineKeyboardMarkup([buttons]) if buttons else None
+        eta = Label.of("broadcast.eta", minutes=max(1, round(p.eta_seconds / 60)))
+    context = {
+        "id": p.broadcast_id,
+        "status": Label(f"broadcast.status.{p.status}"),
+        "sent": f"{p.sent:,}",
+        "blocked": f"{p.blocked:,}",
+        "failed": f"{p.failed:,}",
+        "unknown": f"{p.unknown:,}",
+        "remaining": f"{p.remaining:,}",
+        "recipients": f"{p.recipients:,}",
+        "rate": f"{p.rate:.1f}",
+        "eta": eta,
+    }
+    buttons = [
+        Button(Label(f"broadcast.{move}"), BroadcastPress(p.broadcast_id, move).encode())
+        for move in (Move.PAUSE, Move.RESUME, Move.CANCEL)
+        if allowed(p.status, move) and p.status != BroadcastStatus.DRAFT
+    ]
+    return Screen("broadcast/progress.html", context, (tuple(buttons),) if buttons else ())

@@ -7,28 +7,20 @@ from the screening's privacy consent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.flows.model import Label
-from bot.render import Renderer
-from storage import notices, residents
+from bot.callbacks import NoticePress
+from bot.flows.model import Button, Label, Screen
+from storage import residents
 from storage.models import NoticeSubscription, NoticeTopic, Resident
+from storage.subscriptions import latest_answers, subscription
 
 NOTICES_CONSENT = "policy_notices"
 NOTICES_CONSENT_VERSION = "2026-12"
 TOPIC_ORDER = tuple(NoticeTopic)
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    text: str
-    markup: InlineKeyboardMarkup | None
 
 
 async def resident_of(session: AsyncSession, *, telegram_user_id: int) -> Resident:
@@ -48,9 +40,9 @@ async def agree(
 ) -> NoticeSubscription:
     """Record the consent and switch notices on (all notices until they choose topics)."""
     _record_consent(session, resident, granted=True, now=now)
-    answers = await notices.latest_answers(session, resident_ids=[resident.id])
+    answers = await latest_answers(session, resident_ids=[resident.id])
     town = answers.get(resident.id, {}).get("town")
-    sub = await notices.subscription(session, resident_id=resident.id)
+    sub = await subscription(session, resident_id=resident.id)
     if sub is None:
         sub = NoticeSubscription(resident_id=resident.id, topics=[NoticeTopic.ALL], created_at=now)
         session.add(sub)
@@ -66,7 +58,7 @@ async def agree(
 
 async def decline(session: AsyncSession, *, resident: Resident, now: datetime) -> None:
     _record_consent(session, resident, granted=False, now=now)
-    sub = await notices.subscription(session, resident_id=resident.id)
+    sub = await subscription(session, resident_id=resident.id)
     if sub is not None:
         sub.active, sub.consent_version, sub.stopped_reason = False, None, "withdrawn"
         sub.updated_at = now
@@ -115,45 +107,34 @@ async def resume(session: AsyncSession, *, telegram_user_id: int, now: datetime)
     return True
 
 
-def consent_view(renderer: Renderer, locale: str) -> View:
-    t = _text(renderer, locale)
-    rows = [
-        [
-            InlineKeyboardButton(t("notices.agree"), callback_data="n|agree"),
-            InlineKeyboardButton(t("notices.decline"), callback_data="n|decline"),
-        ]
-    ]
-    return View(t("notices.consent"), InlineKeyboardMarkup(rows))
+def consent_screen() -> Screen:
+    """The separate consent to policy notices, asked before anything is sent."""
+    buttons = (
+        Button(Label("notices.agree"), NoticePress("agree").encode()),
+        Button(Label("notices.decline"), NoticePress("decline").encode()),
+    )
+    return Screen("notices/consent.html", keyboard=(buttons,))
 
 
-def menu_view(renderer: Renderer, sub: NoticeSubscription, locale: str) -> View:
-    t = _text(renderer, locale)
+def menu_screen(sub: NoticeSubscription) -> Screen:
+    """The topics to choose (or, once stopped, the way back)."""
     if not sub.active:
-        rows = [[InlineKeyboardButton(t("notices.resume"), callback_data="n|resume")]]
-        return View(t("notices.stopped_menu"), InlineKeyboardMarkup(rows))
+        resume = Button(Label("notices.resume"), NoticePress("resume").encode())
+        return Screen("notices/menu.html", {"active": False}, ((resume,),))
 
-    def mark(on: bool, name: str) -> str:
-        return renderer.text(
-            Label.of("notices.mark_on" if on else "notices.mark_off", name=name), locale
-        )
+    def mark(on: bool, name: Label | str) -> Label:
+        return Label.of("notices.mark_on" if on else "notices.mark_off", name=name)
 
     rows = [
-        [
-            InlineKeyboardButton(
-                mark(topic in sub.topics, t(f"notices.topic.{topic}")),
-                callback_data=f"n|t|{topic}",
-            )
-        ]
+        (
+            Button(
+                mark(topic in sub.topics, Label(f"notices.topic.{topic}")),
+                NoticePress("t", topic).encode(),
+            ),
+        )
         for topic in TOPIC_ORDER
     ]
-    town = t("notices.town_only") + ("" if sub.town_id else " " + t("notices.town_unknown"))
-    rows.append([InlineKeyboardButton(mark(sub.town_only, town), callback_data="n|t|town")])
-    rows.append([InlineKeyboardButton(t("notices.stop"), callback_data="n|stop")])
-    return View(t("notices.menu"), InlineKeyboardMarkup(rows))
-
-
-def _text(renderer: Renderer, locale: str) -> Callable[[str], str]:
-    def text(key: str) -> str:
-        return renderer.text(Label(key), locale)
-
-    return text
+    town = Label("notices.town_only" if sub.town_id else "notices.town_only_unknown")
+    rows.append((Button(mark(sub.town_only, town), NoticePress("t", "town").encode()),))
+    rows.append((Button(Label("notices.stop"), NoticePress("stop").encode()),))
+    return Screen("notices/menu.html", {"active": True}, tuple(rows))

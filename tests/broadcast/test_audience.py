@@ -14,7 +14,7 @@ from bot.notices.audience import Audience, AudienceError, Selector
 from bot.policy import load_profile
 from bot.policy.profile import default_profile_path
 from bot.render import Renderer
-from storage import notices
+from storage import broadcasts
 from storage.models import (
     Application,
     Broadcast,
@@ -145,7 +145,7 @@ async def test_open_application_and_recent_receivers(fast: BotHarness) -> None:
     assert await chosen(fast, Audience(exclude_days=7)) == [2, 6]
     assert await chosen(fast, Audience(exclude_days=10)) == [2]
     async with database.transaction() as session:
-        assert await notices.recent_receivers(session, since=now - timedelta(days=3)) == {1}
+        assert await broadcasts.recent_receivers(session, since=now - timedelta(days=3)) == {1}
 
 
 @pytest.mark.parametrize(

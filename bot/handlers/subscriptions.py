@@ -7,7 +7,10 @@ which handles it as always.
 
 from __future__ import annotations
 
-from telegram import Update
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update, User
 from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
@@ -18,68 +21,83 @@ from telegram.ext import (
 )
 
 from bot.app_context import AppContext
+from bot.callbacks import NoticePress
 from bot.casework.people import locale_for
-from bot.flows.model import Label
+from bot.flows.model import Label, Screen
 from bot.notices import subscriptions
-from bot.notices.subscriptions import View
-from bot.render import RenderedScreen, Renderer
-from storage import notices, updates
+from bot.render import RenderedScreen
+from storage import updates
+from storage.models import NoticeSubscription, Resident
+from storage.subscriptions import subscription
 
 NOTICES_GROUP = -20
 
 
-def notice_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+def subscription_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("notices", on_notices, filters=private),
         CommandHandler("stop", on_stop, filters=private),
         CommandHandler("start", on_start_resume, filters=private),
-        CallbackQueryHandler(on_notice_button, pattern=r"^n\|"),
+        CallbackQueryHandler(on_notice_button, pattern=NoticePress.matches),
     ]
+
+
+async def _subscriber(
+    session: AsyncSession, app: AppContext, user: User
+) -> tuple[Resident, str, NoticeSubscription | None]:
+    """The resident (created on first contact), their language, their subscription if any."""
+    resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
+    locale = locale_for(resident, user.language_code, app.default_locale)
+    return resident, locale, await subscription(session, resident_id=resident.id)
 
 
 async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the menu of topics, or ask for the notices consent first."""
-    app = AppContext.of(context)
-    components = app.components
-    user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None:
-        return
-    async with components.database.transaction() as session:
-        if not await updates.claim(session, update_id=update.update_id):
-            raise ApplicationHandlerStop
-        resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await notices.subscription(session, resident_id=resident.id)
-        renderer: Renderer = components.renderer
+
+    def menu(app: AppContext, sub: NoticeSubscription | None) -> Screen | Label:
         if sub is None or sub.consent_version is None:
-            view = subscriptions.consent_view(renderer, locale)
-        else:
-            view = subscriptions.menu_view(renderer, sub, locale)
-    await _send(context, chat.id, view)
-    raise ApplicationHandlerStop
+            return subscriptions.consent_screen()
+        return subscriptions.menu_screen(sub)
+
+    await _answer(update, context, menu)
 
 
 async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Stop every notice at once."""
+
+    def stop(app: AppContext, sub: NoticeSubscription | None) -> Screen | Label:
+        if sub is None or not sub.active:
+            return Label("notices.not_subscribed")
+        subscriptions.stop(sub, app.components.clock())
+        return Label("notices.stopped")
+
+    await _answer(update, context, stop)
+
+
+async def _answer(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    decide: Callable[[AppContext, NoticeSubscription | None], Screen | Label],
+) -> None:
+    """Claim a command, decide with the resident's subscription, answer in their language."""
     app = AppContext.of(context)
-    components = app.components
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
         return
-    async with components.database.transaction() as session:
+    async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             raise ApplicationHandlerStop
-        resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await notices.subscription(session, resident_id=resident.id)
-        key = "notices.not_subscribed"
-        if sub is not None and sub.active:
-            subscriptions.stop(sub, components.clock())
-            key = "notices.stopped"
-    text = components.renderer.text(Label(key), locale)
-    await app.messenger.send_text(chat.id, text)
+        _, locale, sub = await _subscriber(session, app, user)
+        shown = decide(app, sub)
+    await app.messenger.send(chat.id, _rendered(app, shown, locale))
     raise ApplicationHandlerStop
+
+
+def _rendered(app: AppContext, shown: Screen | Label, locale: str) -> RenderedScreen:
+    if isinstance(shown, Screen):
+        return app.renderer.render(shown, locale)
+    return RenderedScreen(app.renderer.text(shown, locale), None)
 
 
 async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -111,55 +129,43 @@ async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.message is None:
         return
-    parts = (query.data or "").split("|")
+    press = NoticePress.decode(query.data) or NoticePress("")
     now = components.clock()
-    renderer: Renderer = components.renderer
-    toast: str | None = None
+    toast: Label | None = None
     async with components.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
             raise ApplicationHandlerStop
-        resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
-        sub = await notices.subscription(session, resident_id=resident.id)
-        action = parts[1] if len(parts) > 1 else ""
+        resident, locale, sub = await _subscriber(session, app, user)
+        action = press.action
         if action == "agree":
             sub = await subscriptions.agree(
                 session, resident=resident, chat_id=query.message.chat.id, now=now
             )
-            view = subscriptions.menu_view(renderer, sub, locale)
+            shown: Screen | Label = subscriptions.menu_screen(sub)
         elif action == "decline":
             await subscriptions.decline(session, resident=resident, now=now)
-            view = View(renderer.text(Label("notices.declined"), locale), None)
+            shown = Label("notices.declined")
         elif action == "apply":
-            view = View(renderer.text(Label("notices.apply_hint"), locale), None)
+            shown = Label("notices.apply_hint")
         elif sub is None or sub.consent_version is None:
-            view = subscriptions.consent_view(renderer, locale)
-        elif action == "t" and len(parts) == 3 and sub.active:
-            subscriptions.toggle(sub, parts[2], now)
-            view = subscriptions.menu_view(renderer, sub, locale)
+            shown = subscriptions.consent_screen()
+        elif action == "t" and press.topic and sub.active:
+            subscriptions.toggle(sub, press.topic, now)
+            shown = subscriptions.menu_screen(sub)
         elif action == "stop":
             subscriptions.stop(sub, now)
-            view = subscriptions.menu_view(renderer, sub, locale)
-            toast = renderer.text(Label("notices.stopped"), locale)
+            shown, toast = subscriptions.menu_screen(sub), Label("notices.stopped")
         elif action == "resume":
             sub.active, sub.stopped_reason, sub.updated_at = True, None, now
-            view = subscriptions.menu_view(renderer, sub, locale)
-            toast = renderer.text(Label("notices.resumed"), locale)
+            shown, toast = subscriptions.menu_screen(sub), Label("notices.resumed")
         else:
-            view = subscriptions.menu_view(renderer, sub, locale)
-    await query.answer(toast)
+            shown = subscriptions.menu_screen(sub)
+    await query.answer(app.renderer.text(toast, locale) if toast else None)
+    rendered = _rendered(app, shown, locale)
     if action == "apply":
-        await _send(context, query.message.chat.id, view)
+        await app.messenger.send(query.message.chat.id, rendered)
         raise ApplicationHandlerStop
     # Redrawn in place (sent anew if it can no longer be edited).
-    await app.messenger.show(query.message.chat.id, _screen(view), edit=query.message.message_id)
+    await app.messenger.show(query.message.chat.id, rendered, edit=query.message.message_id)
     raise ApplicationHandlerStop
-
-
-async def _send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, view: View) -> None:
-    await AppContext.of(context).messenger.send(chat_id, _screen(view))
-
-
-def _screen(view: View) -> RenderedScreen:
-    return RenderedScreen(view.text, view.markup)
