@@ -36,6 +36,7 @@ RULES = [
     ("bot.delivery", "bot.handlers", "delivery is below the handlers"),
     ("bot.render", "bot.casework", "rendering turns screens into text, nothing more"),
     ("bot.callbacks", "bot", "button data is the lowest vocabulary: every layer may build it"),
+    ("bot.machines", "bot", "the shared way to build a state machine knows no domain"),
 ]
 
 
