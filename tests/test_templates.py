@@ -109,7 +109,7 @@ def test_a_missing_template_or_label_is_named(renderer: Renderer) -> None:
 
 
 def test_a_step_without_its_template_is_reported_for_each_locale() -> None:
-    from bot.flows.spec import parse_flow
+    from bot.flows.loading import parse_flow
 
     ghost = parse_flow(
         {"flow": "demo", "start": "ghost", "steps": {"ghost": {"ask": "end"}}},

@@ -11,9 +11,10 @@ from bot.casework import checklist as documents_needed
 from bot.casework.drafts import ApplicationDraft, DocumentDraft
 from bot.flows.host import ProfileHost
 from bot.flows.identity import age_on
+from bot.flows.loading import load_flow
 from bot.flows.model import DialogState, Screen
 from bot.flows.screening import RESIDENT_FACTS
-from bot.flows.spec import Flow, Step, load_flow
+from bot.flows.spec import Flow, Step
 from bot.render import Renderer
 
 FLOW_FILE = Path(__file__).parent / "application.yaml"

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.flows import collecting
+from bot.flows.answers import read_tap, read_typed
 from bot.flows.collecting import Move
 from bot.flows.host import FlowHost, Turn
 from bot.flows.model import Button, DialogState, Event, FileInput, Label, Outcome, press
+from bot.flows.screens import answer_buttons
 from bot.flows.spec import Flow, Step, StepKind
 
 
@@ -25,14 +27,6 @@ class CollectingSteps:
         def _accept(
             self, state: DialogState, step: Step, answer: Any, turn: Turn, fresh: bool
         ) -> Outcome: ...
-
-        def _answer_buttons(
-            self, step: Step, v: int, towns: Mapping[str, str]
-        ) -> list[tuple[Button, ...]]: ...
-
-        def _read_tap(self, step: Step, value: str, turn: Turn) -> tuple[Any, bool]: ...
-
-        def _read_typed(self, step: Step, text: str, turn: Turn) -> tuple[Any, Label | None]: ...
 
         def _show(
             self,
@@ -216,13 +210,18 @@ class CollectingSteps:
             if field is None:
                 return collecting.STALE
             if typed is not None:
-                answer, problem = self._read_typed(field.step, typed.strip(), turn)
+                answer, problem = read_typed(
+                    field.step, typed.strip(), self.host.towns(turn.locale), turn.translate,
+                    self.flow.name,
+                )  # fmt: skip
                 if problem is not None:
                     return collecting.Move(hint=problem)
             else:
                 assert tap is not None
                 answer, valid = (
-                    self._read_tap(field.step, tap[1], turn) if tap[0] == "a" else (None, False)
+                    read_tap(field.step, tap[1], self.host.towns(turn.locale))
+                    if tap[0] == "a"
+                    else (None, False)
                 )
                 if not valid:
                     return collecting.STALE
@@ -293,5 +292,5 @@ class CollectingSteps:
             field=collecting.short_name(field) if field else None,
         )
         if field is not None:
-            return self._answer_buttons(field.step, v, {})
+            return answer_buttons(self.flow.name, field.step, v, {})
         return collecting.repeat_buttons(v, step, group["records"])

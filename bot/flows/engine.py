@@ -3,6 +3,12 @@
 ``FlowEngine.handle`` takes the saved dialog state and one input and returns an ``Outcome``:
 the new state, the screen to show and the events the host records. It sends nothing and
 touches no database, so the host can commit first and deliver after.
+
+It is longer than our other modules on purpose: it is one machine's handling of every input
+(navigation, commands, buttons, typed answers, review and resume), and each part reads and
+moves the same state. What stands apart from that state lives apart: reading answers
+(``answers.py``), the buttons and progress it draws (``screens.py``), the collecting steps
+(``collecting_steps.py``) and the declarations (``spec.py``, ``loading.py``).
 """
 
 from __future__ import annotations
@@ -10,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from transitions import Machine
 
 from bot.callbacks import FlowPress
 from bot.flows import collecting
+from bot.flows.answers import read_tap, read_typed
 from bot.flows.collecting_steps import CollectingSteps
 from bot.flows.conditions import Condition
 from bot.flows.host import FlowHost, Turn
@@ -35,7 +41,7 @@ from bot.flows.model import (
     TextInput,
     press,
 )
-from bot.flows.parsing import match_option, parse_number, parse_yes_no
+from bot.flows.screens import answer_buttons, language_screen, progress, resume_screen
 from bot.flows.spec import START, Flow, Step, StepKind
 
 # The longest text we try to read as an answer; anything longer is surely not one.
@@ -276,7 +282,7 @@ class FlowEngine(CollectingSteps):
             return self._cancel(state, turn)
         if state is None or not state.active:
             if name in ("help", "language"):
-                screen = Screen("common/help.html") if name == "help" else _language_screen(0)
+                screen = Screen("common/help.html") if name == "help" else language_screen(0)
                 return Outcome(state, screen=screen, fresh=True, changed=False)
             return self.begin(turn)
         state = _copy(state)
@@ -415,27 +421,10 @@ class FlowEngine(CollectingSteps):
     def _tapped_answer(
         self, state: DialogState, step: Step, value: str, turn: Turn, fresh: bool
     ) -> Outcome:
-        answer, valid = self._read_tap(step, value, turn)
+        answer, valid = read_tap(step, value, self.host.towns(turn.locale))
         if not valid:
             return Outcome(state, toast=Label.of("toast.stale"), changed=False)
         return self._accept(state, step, answer, turn, fresh)
-
-    def _read_tap(self, step: Step, value: str, turn: Turn) -> tuple[Any, bool]:
-        """The answer a button of ``step`` carries; False when no button of it carries that."""
-        if step.kind is StepKind.AMOUNT:
-            index = int(value) if value.isdigit() else -1
-            if not 0 <= index < len(step.ranges):
-                return None, False
-            low, high = step.ranges[index]
-            return {"min": low, "max": high}, True
-        if step.kind is StepKind.NUMBER:
-            valid = value.isdigit() and int(value) in step.quick
-            return (int(value) if valid else None), valid
-        if step.kind is StepKind.YESNO:
-            return value, value in ("yes", "no")
-        if step.kind is StepKind.TOWN:
-            return value, value in self.host.towns(turn.locale)
-        return value, value in step.options
 
     def _typed(self, state: DialogState, event: TextInput, turn: Turn) -> Outcome:
         step = self.flow.step(state.step)
@@ -452,40 +441,12 @@ class FlowEngine(CollectingSteps):
             return self._apply_move(
                 state, step, self._collecting_typed(state, step, text, turn), turn, True
             )
-        answer, hint = self._read_typed(step, text, turn)
+        answer, hint = read_typed(
+            step, text, self.host.towns(turn.locale), turn.translate, self.flow.name
+        )
         if hint is not None:
             return self._show(state, turn, fresh=True, hint=hint)
         return self._accept(state, step, answer, turn, fresh=True)
-
-    def _read_typed(self, step: Step, text: str, turn: Turn) -> tuple[Any, Label | None]:
-        if step.kind in (StepKind.NUMBER, StepKind.AMOUNT):
-            number = parse_number(text)
-            bounds = Label.of("hint.number_range", min=step.minimum, max=step.maximum)
-            if number is None:
-                return None, Label.of("hint.not_a_number", example=step.maximum and 3)
-            assert step.minimum is not None and step.maximum is not None
-            if not step.minimum <= number <= step.maximum:
-                return None, bounds
-            if step.kind is StepKind.NUMBER:
-                if number != number.to_integral_value():
-                    return None, Label.of("hint.whole_number")
-                return int(number), None
-            whole = int(number.quantize(Decimal(1)))
-            return {"min": whole, "max": whole}, None
-        if step.kind is StepKind.YESNO:
-            yes = parse_yes_no(text)
-            if yes is None:
-                return None, Label.of("hint.yes_no")
-            return ("yes" if yes else "no"), None
-        if step.kind is StepKind.TOWN:
-            town = match_option(text, self.host.towns(turn.locale))
-            return (town, None) if town else (None, Label.of("hint.town"))
-        labels = {
-            option: turn.translate(Label(f"{self.flow.name}.{step.name}.{option}"))
-            for option in step.options
-        }
-        option = match_option(text, labels)
-        return (option, None) if option else (None, Label.of("hint.choose_option"))
 
     def _accept(
         self, state: DialogState, step: Step, answer: Any, turn: Turn, fresh: bool
@@ -513,9 +474,9 @@ class FlowEngine(CollectingSteps):
         state.version += 1
         state.updated_at = turn.now
         if state.view.get("resume"):
-            screen = _resume_screen(state.version)
+            screen = resume_screen(state.version)
         elif state.view.get("language"):
-            screen = _language_screen(state.version)
+            screen = language_screen(state.version)
         else:
             screen = self.screen(state, turn, hint)
         return Outcome(state, screen=screen, fresh=fresh, events=events or [])
@@ -554,10 +515,10 @@ class FlowEngine(CollectingSteps):
                 rows.append((Button(Label.of("button.see_results"), press(v, "x", "results")),))
         elif step.kind in _COLLECTING:
             rows = self._collecting_screen(state, step, turn, context)
-            context.update(self._progress(state, step, turn))
+            context.update(progress(self.flow, self.path(state, turn), state.history, step))
         else:
-            rows = self._answer_buttons(step, v, self.host.towns("zh-CN"))
-            context.update(self._progress(state, step, turn))
+            rows = answer_buttons(self.flow.name, step, v, self.host.towns("zh-CN"))
+            context.update(progress(self.flow, self.path(state, turn), state.history, step))
         context.update(self.host.screen_context(state, step, turn.locale))
         if step.kind not in (StepKind.END, StepKind.REVIEW) and self._can_go_back(state, step):
             rows.append((Button(Label.of("button.back"), press(v, "b")),))
@@ -566,98 +527,10 @@ class FlowEngine(CollectingSteps):
     def _can_go_back(self, state: DialogState, step: Step) -> bool:
         return not step.system and any(not self.flow.step(n).system for n in state.history)
 
-    def _progress(self, state: DialogState, step: Step, turn: Turn) -> dict[str, Any]:
-        if not step.is_question:
-            return {"number": None, "total": None}
-        path = [n for n in self.path(state, turn) if self.flow.step(n).is_question]
-        asked = [n for n in dict.fromkeys(state.history) if self.flow.step(n).is_question]
-        number = (asked.index(step.name) + 1) if step.name in asked else len(asked) + 1
-        total = max(len(path) + self._expected_after(path), number)
-        return {"number": number, "total": total}
-
-    def _expected_after(self, path: list[str]) -> int:
-        # The walk stops at the first unanswered question; count the default route beyond it.
-        if not path:
-            return 0
-        seen, name, extra = set(path), path[-1], 0
-        while True:
-            rules = self.flow.step(name).next
-            if not rules:
-                return extra
-            name = rules[-1].to
-            if name in seen or not self.flow.step(name).kind.asks:
-                return extra
-            seen.add(name)
-            extra += 1
-
-    def _answer_buttons(
-        self, step: Step, v: int, towns: Mapping[str, str]
-    ) -> list[tuple[Button, ...]]:
-        flow = self.flow.name
-        buttons: list[Button]
-        columns = step.columns
-        if step.kind is StepKind.YESNO:
-            buttons = [
-                Button(Label.of("button.yes"), press(v, "a", "yes")),
-                Button(Label.of("button.no"), press(v, "a", "no")),
-            ]
-        elif step.kind is StepKind.NUMBER:
-            buttons = [Button(str(n), press(v, "a", str(n))) for n in step.quick]
-            columns = 3
-        elif step.kind is StepKind.AMOUNT:
-            buttons = [
-                Button(_range_label(low, high), press(v, "a", str(i)))
-                for i, (low, high) in enumerate(step.ranges)
-            ]
-        elif step.kind is StepKind.TOWN:
-            buttons = [Button(Label(f"town.{town}"), press(v, "a", town)) for town in towns]
-            columns = 3
-        elif step.kind is StepKind.INFO:
-            buttons = [Button(Label.of("button.continue"), press(v, "c"))]
-        elif step.kind in (StepKind.END, StepKind.STOP) or not step.options:
-            buttons = []
-        else:
-            buttons = [
-                Button(Label(f"{flow}.{step.name}.{o}"), press(v, "a", o)) for o in step.options
-            ]
-        return [tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns)]
-
 
 _LANGUAGES = ("zh-CN", "en")
 # Steps whose answer is gathered over several inputs, with work in progress in the view.
 _COLLECTING = (StepKind.MULTI, StepKind.DOCUMENTS, StepKind.REPEAT)
-
-
-def _range_label(low: int, high: int | None) -> Label:
-    if high is None:
-        return Label.of("button.amount_over", low=low)
-    if low == high == 0:
-        return Label.of("button.amount_none")
-    return Label.of("button.amount_range", low=low, high=high)
-
-
-def _language_screen(version: int) -> Screen:
-    return Screen(
-        "common/language.html",
-        {},
-        (
-            (
-                Button("中文", press(version, "l", "zh-CN")),
-                Button("English", press(version, "l", "en")),
-            ),
-        ),
-    )
-
-
-def _resume_screen(version: int) -> Screen:
-    return Screen(
-        "common/resume.html",
-        {},
-        (
-            (Button(Label.of("button.resume_continue"), press(version, "r", "continue")),),
-            (Button(Label.of("button.resume_over"), press(version, "r", "over")),),
-        ),
-    )
 
 
 def _system_answers(flow: Flow, answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.flows.host import ProfileHost
+from bot.flows.loading import load_flow
 from bot.flows.model import Button, DialogState, Label, Screen, press
-from bot.flows.spec import Flow, Step, load_flow
+from bot.flows.spec import Flow, Step
 from bot.policy import Evaluation, Verdict, evaluate, income_near_line
 from bot.policy.base import unverified
 

@@ -11,6 +11,7 @@ import pytest
 from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
 from bot.flows.identity import IdProblem, PhoneProblem, read_id_number, read_mobile
+from bot.flows.loading import parse_flow
 from bot.flows.model import (
     ButtonInput,
     CommandInput,
@@ -22,7 +23,7 @@ from bot.flows.model import (
     Screen,
     TextInput,
 )
-from bot.flows.spec import FlowError, Step, parse_flow
+from bot.flows.spec import FlowError, Step
 
 FLOW = {
     "flow": "form",

@@ -23,9 +23,10 @@ from bot.dialogue.effects import (
 )
 from bot.flows.application import load_application_flow
 from bot.flows.engine import FlowEngine
+from bot.flows.loading import parse_flow
 from bot.flows.model import ButtonInput, Event, TextInput
 from bot.flows.screening import load_screening_flow
-from bot.flows.spec import FlowError, parse_flow
+from bot.flows.spec import FlowError
 from tests.flows.test_engine import Host, turn
 
 FLOW = {

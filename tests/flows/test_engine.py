@@ -10,6 +10,7 @@ import pytest
 
 from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
+from bot.flows.loading import parse_flow
 from bot.flows.model import (
     Button,
     ButtonInput,
@@ -21,7 +22,7 @@ from bot.flows.model import (
     Screen,
     TextInput,
 )
-from bot.flows.spec import Step, parse_flow
+from bot.flows.spec import Step
 
 FLOW = {
     "flow": "demo",

@@ -10,9 +10,10 @@ import yaml
 
 from bot.checks import SCREENING_QUESTION_LIMIT, check_figures_shown, check_screening_length
 from bot.flows.application import load_application_flow
+from bot.flows.loading import parse_flow
 from bot.flows.paths import longest, routes
 from bot.flows.screening import load_screening_flow
-from bot.flows.spec import StepKind, parse_flow
+from bot.flows.spec import StepKind
 from bot.policy import default_profile_path, load_profile
 from bot.policy.rules import ChoiceTest, Compare, Rule, walk
 

@@ -4,8 +4,9 @@ from typing import Any
 
 import pytest
 
+from bot.flows.loading import parse_flow
 from bot.flows.screening import load_screening_flow
-from bot.flows.spec import FlowError, parse_flow
+from bot.flows.spec import FlowError
 
 
 def flow_with(steps: dict[str, Any], start: Any = "a") -> dict[str, Any]:
