@@ -5,7 +5,7 @@ Why one module over 400 lines: this is the schema, read as one. Every table shar
 to one another by foreign key; and the registry of what is personal (`PERSONAL_DATA`,
 `NOT_PERSONAL`, at the end) must name every text column of every table, so it sits beside them
 and a reviewer of a new column sees both. The module holds declarations only (no queries, no
-behaviour): those live in a module per aggregate (`storage/outbox.py`, `storage/notices.py`, …).
+behaviour): those live in a module per aggregate (`storage/outbox.py`, `storage/broadcasts.py`, …).
 """
 
 from __future__ import annotations

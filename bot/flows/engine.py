@@ -4,7 +4,7 @@
 the new state, the screen to show and the events the host records. It sends nothing and
 touches no database, so the host can commit first and deliver after.
 
-It is longer than our other modules on purpose: it is one machine's handling of every input
+Why one module over 400 lines: it is one machine's handling of every input
 (navigation, commands, buttons, typed answers, review and resume), and each part reads and
 moves the same state. What stands apart from that state lives apart: reading answers
 (``answers.py``), the buttons and progress it draws (``screens.py``), the collecting steps
