@@ -92,8 +92,3 @@ def read_mobile(text: str) -> tuple[str | None, PhoneProblem | None]:
     if not re.fullmatch(r"1[3-9]\d{9}", number):
         return None, PhoneProblem.PREFIX
     return number, None
-
-
-def mask_id_number(number: str) -> str:
-    """360426********0071: enough to recognise a number, not enough to misuse it."""
-    return number[:6] + "*" * 8 + number[-4:] if len(number) == ID_LENGTH else "*" * len(number)
