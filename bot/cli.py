@@ -14,11 +14,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from bot.cli_broadcast import broadcast_app, rescreen_command
+from bot.cli_database import settings_for
 from bot.cli_keys import keys_app
 from bot.cli_outbox import outbox_app
 from bot.cli_resident import resident_app
 from bot.cli_staff import staff_app
-from bot.config import ConfigurationError, Settings, keyring_of, load_settings
+from bot.config import ConfigurationError, Settings, keyring_of
 from storage.crypto import KeyProblem
 
 app = typer.Typer(help="yimen (一门): the front door to social assistance.", no_args_is_help=True)
@@ -53,14 +54,6 @@ window staff, departments and an administrator.
 """
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        typer.echo(f"yimen: bad configuration: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _friendly(function: F) -> F:
     """Configuration problems (a wrong key too) end in one line and exit code 2, never a
     traceback."""
@@ -80,7 +73,7 @@ def _friendly(function: F) -> F:
 @_friendly
 def run() -> None:
     """Run the bot with long polling (the database is migrated first)."""
-    settings = _settings()
+    settings = settings_for("yimen")
     _configure_logging()
     if settings.bot_token is None:
         typer.echo(NO_TOKEN)
@@ -168,7 +161,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     """Apply migrations up to REVISION (default: the newest)."""
     from storage.migrate import upgrade
 
-    settings = _settings()
+    settings = settings_for("yimen")
     # Rows already stored may need encrypting (migration 0004); an empty database needs no key.
     keyring = keyring_of(settings) if settings.secret_key is not None else None
     upgrade(settings.database_url, revision, keyring=keyring)
@@ -190,7 +183,7 @@ def db_retention(
     from bot.policy import load_profile
     from storage.db import Database
 
-    settings = _settings()
+    settings = settings_for("yimen")
     rules = maintenance.rules_from(settings, load_profile(settings.profile))
 
     def work(database: Database) -> Awaitable[dict[str, int]]:
@@ -211,7 +204,7 @@ def flows_check() -> None:
     """Validate every flow, the policy profile and the templates; non-zero exit on a problem."""
     from bot.checks import check_everything
 
-    problems = check_everything(_settings())
+    problems = check_everything(settings_for("yimen"))
     for problem in problems:
         typer.echo(f"✗ {problem}", err=True)
     if problems:

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.services import CHINA
-from bot.cli_database import in_database
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.cli_database import in_database, settings_for
+from bot.config import Settings
 from bot.flows.model import Label
 from bot.notices import audience as audiences
 from bot.notices import broadcasts, rescreen
@@ -40,16 +40,8 @@ NOT_FOUND = "no such broadcast"
 Admin = Annotated[int, typer.Option("--admin", help="Your Telegram user id (an administrator).")]
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        typer.echo(f"yimen: bad configuration: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-
 def _run(work: Callable[[Database], Awaitable[T]]) -> T:
-    return in_database(_settings(), work, command="yimen broadcast")
+    return in_database(settings_for("yimen broadcast"), work, command="yimen broadcast")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -95,7 +87,7 @@ def send(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Compose, check and start (or schedule) a broadcast; the running bot sends it."""
-    settings = _settings()
+    settings = settings_for("yimen broadcast")
     renderer = Renderer()
     locale = settings.locale
     footer = renderer.text(Label("notices.footer"), locale)
@@ -221,7 +213,9 @@ def status(admin: Admin, broadcast_id: Annotated[int | None, typer.Argument()] =
 
     async def look(database: Database) -> str:
         async with database.transaction() as session:
-            if not await _authorised(session, _settings(), admin, "broadcast.status", None):
+            if not await _authorised(
+                session, settings_for("yimen broadcast"), admin, "broadcast.status", None
+            ):
                 return REFUSED
             # Drafts and discarded drafts never started: not broadcasts to report on.
             query = select(Broadcast).where(
@@ -252,7 +246,7 @@ def _control(action: str) -> Callable[[int, int], None]:
             async with database.transaction() as session:
                 subject = f"broadcast:{broadcast_id}"
                 if not await _authorised(
-                    session, _settings(), admin, f"broadcast.{action}", subject
+                    session, settings_for("yimen broadcast"), admin, f"broadcast.{action}", subject
                 ):
                     return REFUSED
                 found = await session.get(Broadcast, broadcast_id)
@@ -288,7 +282,7 @@ def rescreen_command() -> None:
     The running bot delivers the notices; it also does this by itself every
     YIMEN_RESCREEN_EVERY_HOURS.
     """
-    settings = _settings()
+    settings = settings_for("yimen broadcast")
 
     profile = load_profile(settings.profile)
     renderer = Renderer(extra_globals={"profile": profile})

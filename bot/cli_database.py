@@ -16,7 +16,7 @@ from typing import TypeVar
 import typer
 from sqlalchemy.exc import OperationalError
 
-from bot.config import ConfigurationError, Settings, keyring_of
+from bot.config import ConfigurationError, Settings, keyring_of, load_settings
 from storage.crypto import KeyProblem
 from storage.db import Database
 
@@ -50,6 +50,14 @@ def in_database(
         raise fail(command, f"bad configuration: {exc}") from None
     except OperationalError:
         raise fail(command, NOT_MIGRATED, 1) from None
+
+
+def settings_for(command: str) -> Settings:
+    """The operator's settings; a bad one ends ``command`` with one line naming it."""
+    try:
+        return load_settings()
+    except ConfigurationError as exc:
+        raise fail(command, f"bad configuration: {exc}") from None
 
 
 def fail(command: str, message: str, code: int = 2) -> typer.Exit:

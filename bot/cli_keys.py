@@ -13,8 +13,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from bot.cli_database import fail, in_database
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.cli_database import fail, in_database, settings_for
 from storage.crypto import Keyring
 from storage.db import Database
 from storage.keys import DEFAULT_BATCH, census, rotate
@@ -30,10 +29,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 def _with_keys(work: Callable[[Database, Keyring], Awaitable[T]]) -> T:
     """Run ``work`` on the database once the configured keys have opened its key check."""
-    try:
-        settings: Settings = load_settings()
-    except ConfigurationError as exc:
-        raise _fail(f"bad configuration: {exc}") from None
+    settings = settings_for("yimen keys")
 
     def with_its_keyring(database: Database) -> Awaitable[T]:
         assert database.keyring is not None  # opened with the keys, and unlocked

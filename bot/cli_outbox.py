@@ -14,8 +14,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot.casework.services import CHINA
-from bot.cli_database import cli_actor, fail, in_database
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.cli_database import cli_actor, fail, in_database, settings_for
 from bot.delivery.dispatcher import BLOCKED
 from storage import outbox, staff
 from storage.db import Database
@@ -30,16 +29,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return fail("yimen outbox", message, code)
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigurationError as exc:
-        raise _fail(f"bad configuration: {exc}") from None
-
-
 def _in_database(work: Callable[[Database], Awaitable[T]]) -> T:
     # The audit row of a retry is encrypted: the keys, checked against the database.
-    return in_database(_settings(), work, command="yimen outbox")
+    return in_database(settings_for("yimen outbox"), work, command="yimen outbox")
 
 
 def _when(moment: datetime) -> str:

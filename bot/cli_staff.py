@@ -13,8 +13,8 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot.casework import staffing
-from bot.cli_database import cli_actor, fail, in_database
-from bot.config import ConfigurationError, Settings, load_settings
+from bot.cli_database import cli_actor, fail, in_database, settings_for
+from bot.config import Settings
 from bot.policy import Profile, load_profile
 from storage import staff
 from storage.db import Database
@@ -32,10 +32,7 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 
 
 def _settings_and_profile() -> tuple[Settings, Profile]:
-    try:
-        settings = load_settings()
-    except ConfigurationError as exc:
-        raise _fail(f"bad configuration: {exc}") from None
+    settings = settings_for("yimen staff")
     return settings, load_profile(settings.profile)
 
 
