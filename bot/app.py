@@ -43,6 +43,7 @@ from bot.notices.runner import BroadcastRunner
 from bot.policy import load_profile
 from bot.processing import PerChatUpdateProcessor
 from bot.render import Renderer
+from bot.staff.board import BOARD
 from storage.db import Database
 
 
@@ -80,6 +81,7 @@ def build_components(
             idle=timedelta(minutes=settings.relay_idle_minutes),
             per_minute=settings.relay_per_minute,
         ),
+        board=BOARD,
     )
     engine = FlowEngine(load_screening_flow(), host)
     dialogue = ResidentDialogue(

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import checklist
 from bot.casework.drafts import ApplicationDraft
-from bot.casework.notices import receipt, staff_alert, staff_digest
+from bot.casework.notifications import receipt
 from bot.casework.services import Casework
 from bot.casework.tasks import FINAL, TaskState
 from bot.casework.workdays import due_date
@@ -200,7 +200,7 @@ async def submit(session: AsyncSession, draft: ApplicationDraft, casework: Casew
             reply_markup=markup,
             now=now,
         )
-    if casework.staff_chat_id is not None:
+    if casework.staff_chat_id is not None and casework.board is not None:
         await alert_window_staff(session, casework, application, tasks, missing)
     return Submission(application.id, number, missing)
 
@@ -218,8 +218,8 @@ async def alert_window_staff(
     a minute, further applications (and alerts still waiting to be sent) are listed in one
     digest message, sent DIGEST_WAIT later, with an "open" button per application.
     """
-    chat_id, now = casework.staff_chat_id, casework.clock()
-    assert chat_id is not None
+    chat_id, now, board = casework.staff_chat_id, casework.clock(), casework.board
+    assert chat_id is not None and board is not None
     digest = await session.scalar(
         select(OutboxMessage).where(
             OutboxMessage.chat_id == chat_id,
@@ -240,7 +240,7 @@ async def alert_window_staff(
             )
         )
         if (recent or 0) < DIGEST_AFTER:
-            text, markup = staff_alert(casework, application, tasks, missing)
+            text, markup = board.alert(casework, application, tasks, missing)
             message = await outbox.enqueue(
                 session,
                 chat_id=chat_id,
@@ -291,7 +291,7 @@ async def alert_window_staff(
         ).all()
     )
     programmes[application.id] = len(tasks)
-    text, markup = staff_digest(casework, sorted(listed, key=lambda a: a.id), programmes)
+    text, markup = board.digest(casework, sorted(listed, key=lambda a: a.id), programmes)
     payload: dict[str, Any] = {"text": text, "parse_mode": "HTML", "applications": sorted(ids)}
     if markup is not None:
         payload["reply_markup"] = markup

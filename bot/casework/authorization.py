@@ -18,6 +18,15 @@ from storage.models import StaffRole
 
 
 @dataclass(frozen=True, slots=True)
+class Actor:
+    """A person pressing a staff button or replying in a staff chat."""
+
+    user_id: int
+    chat_id: int | None
+    name: str  # their Telegram name, used when the registry has no display name
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     allowed: bool
     reason: str  # for the audit row and, kindly worded by the caller, for the person

@@ -14,12 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.flows.model import Label
 from bot.policy import Profile
 from bot.policy.profile import DocumentNeed
 from bot.render import Renderer
+
+if TYPE_CHECKING:
+    from bot.casework.services import Casework
+    from storage.models import Application
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +132,53 @@ def item_name(profile: Profile, renderer: Renderer | None, item: str, locale: st
 
 # What the checklist reads from the self-check answers (kept with the application in progress).
 FACTS_READ = ("health",)
+
+
+# ---- names and lists as casework uses them -----------------------------------------------------
+
+# A file the resident sent while several documents were asked for, before they said which.
+UNNAMED_DOCUMENT = "unnamed"
+
+
+def document_name(casework: Casework, document_id: str, locale: str | None = None) -> str:
+    """The document's name; for a household member's copy, whose it is."""
+    locale = locale or casework.staff_locale
+    if document_id == UNNAMED_DOCUMENT:
+        return casework.renderer.text(Label("upload.unnamed"), locale)
+    return item_name(casework.profile, casework.renderer, document_id, locale)
+
+
+def document_names(
+    casework: Casework, documents: Sequence[str], locale: str | None = None
+) -> list[str]:
+    return [document_name(casework, d, locale) for d in documents]
+
+
+def asked_of(
+    casework: Casework,
+    programme_ids: Sequence[str],
+    application: Application | None = None,
+    *,
+    for_staff: bool = False,
+) -> list[str]:
+    """The documents the programmes ask of this application (its facts and household), once
+    each, in the profile's order; without an application, only those that always apply.
+
+    ``for_staff``: staff picking what to ask for also see the programmes' other documents
+    after these (what the resident told us may be incomplete; staff may know better).
+    """
+    found = items(
+        casework.profile,
+        programme_ids,
+        facts=application.facts if application is not None else {},
+        household=application.household if application is not None else (),
+    )
+    if for_staff:
+        shown = {split(item)[0] for item in found}
+        for programme_id in programme_ids:
+            programme = casework.profile.programme(programme_id)
+            for document in programme.documents if programme is not None else ():
+                if document.id not in shown:
+                    shown.add(document.id)
+                    found.append(document.id)
+    return found

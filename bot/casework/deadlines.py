@@ -14,8 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from bot.casework.notices import as_markup
-from bot.casework.notifications import time_left
+from bot.casework.notifications import as_markup, time_left
 from bot.casework.personal_data import mask_name
 from bot.casework.services import Casework
 from bot.casework.tasks import TaskState

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import clock
-from bot.casework.notices import as_markup, document_name
+from bot.casework.checklist import document_name
 from bot.casework.services import Casework
 from bot.casework.tasks import FINAL, TaskState
 from bot.casework.workdays import working_days_left
@@ -24,6 +25,37 @@ from storage import outbox
 from storage.models import Application, DepartmentTask, Priority, Resident
 
 DEFAULT_COMBINE = timedelta(seconds=30)
+Markup = dict[str, Any] | None
+
+
+def as_markup(screen: Screen, casework: Casework, locale: str) -> tuple[str, Markup]:
+    """A screen as the text and keyboard an outbox row holds."""
+    rendered = casework.renderer.render(screen, locale)
+    return rendered.text, rendered.markup.to_dict() if rendered.markup else None
+
+
+def receipt(
+    casework: Casework,
+    application: Application,
+    tasks: Sequence[DepartmentTask],
+    missing: Sequence[str],
+) -> tuple[str, Markup]:
+    """The submission receipt (提交回执): number, programmes, every missing document at once.
+
+    Not an acceptance: the acceptance notice (受理通知) follows when the window accepts, and
+    the time limits start then (intake.py).
+    """
+    profile = casework.profile
+    screen = Screen(
+        "casework/receipt.html",
+        {
+            "application": application,
+            "tasks": [(t, profile.programme(t.programme_id)) for t in tasks],
+            "missing": [document_name(casework, doc, application.locale) for doc in missing],
+            "town": profile.town(application.town_id),
+        },
+    )
+    return as_markup(screen, casework, application.locale)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.cn import ric
 
-from bot.casework.notices import Markup, as_markup
+from bot.casework.notifications import Markup, as_markup
 from bot.casework.personal_data import mask_id_number, mask_name
 from bot.casework.services import Casework
 from bot.flows.model import Button, ButtonInput, CommandInput, Input, Label, Screen, TextInput

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.policy import Profile
 from bot.render import Renderer
 from storage.crypto import Keyring
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from storage.models import Application, DepartmentTask
 
 # Policy dates are Chinese dates: a time limit counts days in China.
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -29,6 +35,35 @@ class RelayLimits:
     backlog: int = 10
 
 
+class StaffBoard(Protocol):
+    """How the staff chats show what casework decided, drawn by ``bot/staff``: casework puts
+    the message in the outbox (in its own transaction) but never decides how it looks, and
+    never imports the screens themselves."""
+
+    def alert(
+        self,
+        casework: Casework,
+        application: Application,
+        tasks: Sequence[DepartmentTask],
+        missing: Sequence[str],
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The window's alert about a new application."""
+
+    def digest(
+        self, casework: Casework, applications: Sequence[Application], programmes: dict[int, int]
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Many new applications in one message, while the staff chat is busy."""
+
+    async def post_task_card(
+        self,
+        session: AsyncSession,
+        casework: Casework,
+        application: Application,
+        task: DepartmentTask,
+    ) -> None:
+        """Queue the task's card to its department's chat."""
+
+
 @dataclass(frozen=True, slots=True)
 class Casework:
     profile: Profile
@@ -40,6 +75,8 @@ class Casework:
     staff_chat_id: int | None = None
     department_chats: Mapping[str, int] = field(default_factory=dict)
     relay: RelayLimits = field(default_factory=RelayLimits)
+    # The staff screens (bot/staff); without them nothing is posted to staff chats.
+    board: StaffBoard | None = None
 
     def digest(self, value: str) -> str:
         """The keyed digest that finds a person by ID number without decrypting anything

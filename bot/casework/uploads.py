@@ -17,8 +17,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework.department import document_names, documents_received
-from bot.casework.notices import UNNAMED_DOCUMENT
+from bot.casework.application_status import ApplicationAction, move
+from bot.casework.checklist import UNNAMED_DOCUMENT, document_names
+from bot.casework.decisions import documents_received
 from bot.casework.services import Casework
 from bot.casework.tasks import TaskState
 from bot.flows.model import Label
@@ -187,7 +188,7 @@ async def all_sent(
                 session, casework, request.task, actor_kind="resident", actor_id=resident_id
             )
             continue
-        application.status = ApplicationStatus.SUBMITTED
+        move(application, ApplicationAction.DOCUMENTS_RECEIVED)
         session.add(
             StatusEvent(
                 application_id=application.id,

@@ -24,24 +24,25 @@ from telegram.ext import (
 )
 
 from bot.app_context import AppContext
-from bot.casework import department, relay, window
-from bot.casework.notices import Actor, StaffReply, forged, label, parse_press, render
+from bot.callbacks import FlowPress, TaskPress, WindowPress, decode
+from bot.casework import relay
+from bot.casework.authorization import Actor
 from bot.casework.people import note_private_chat, resident_for
 from bot.casework.services import Casework
-from bot.flows.model import Screen
 from bot.flows.parsing import normalise
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
-from bot.render import RenderedScreen
+from bot.staff import department, window
+from bot.staff.replies import StaffReply, forged, hint, label, said
 from storage import staff, updates
 
 log = logging.getLogger(__name__)
 
+# Typed text that looks like button data ("w|12|accept"): someone trying to act by typing.
 STAFF_PATTERN = re.compile(r"^[wt]\|")
 # Commands of this bot; all of them are for private chats.
 OUR_COMMANDS = frozenset(
     {*RESIDENT_COMMANDS, "staff_add", "staff_remove", "staff_list", "broadcast"}
 )
-OTHER_PREFIX = re.compile(r"^[a-z]\|")
 # Words that mean someone is trying to act by typing; ordinary chat between staff is left alone.
 ACTION_WORDS = frozenset(
     {
@@ -58,29 +59,26 @@ def staff_chats(casework: Casework) -> frozenset[int]:
     return frozenset(chats)
 
 
-def waiting_for(message: Message | None) -> tuple[str, int, tuple[str, ...]] | None:
-    """What a card asks to be typed, read from its cancel button ("w|12|x|rj|other")."""
+def is_staff_press(data: object) -> bool:
+    """Data of a button on an alert or a task card."""
+    return WindowPress.matches(data) or TaskPress.matches(data)
+
+
+def _staff_presses(message: Message | None) -> list[WindowPress | TaskPress]:
     if message is None or message.reply_markup is None:
-        return None
-    for row in message.reply_markup.inline_keyboard:
-        for button in row:
-            press = parse_press(
-                button.callback_data if isinstance(button.callback_data, str) else None
-            )
-            if press is not None and press.verb == "x":
-                return press.kind, press.target, press.args
-    return None
+        return []
+    found = (decode(b.callback_data) for row in message.reply_markup.inline_keyboard for b in row)
+    return [press for press in found if isinstance(press, WindowPress | TaskPress)]
+
+
+def waiting_for(message: Message | None) -> WindowPress | TaskPress | None:
+    """What a card asks to be typed, read from its cancel button ("w|12|x|rj|other")."""
+    return next((p for p in _staff_presses(message) if p.verb == "x"), None)
 
 
 def is_card(message: Message | None) -> bool:
     """One of our alerts or task cards (it has staff buttons)."""
-    if message is None or message.reply_markup is None:
-        return False
-    return any(
-        isinstance(b.callback_data, str) and STAFF_PATTERN.match(b.callback_data)
-        for row in message.reply_markup.inline_keyboard
-        for b in row
-    )
+    return bool(_staff_presses(message))
 
 
 class StaffText(filters.MessageFilter):
@@ -122,9 +120,9 @@ def looks_like_action(text: str) -> bool:
 
 
 class GroupPressHandler(CallbackQueryHandler):  # type: ignore[type-arg]
-    """A press in a group chat whose data has no known shape ("<letter>|…"): residents only
-    have buttons in private chats, and other parts of the bot (the staff relay, "s|…") own
-    their prefixes, so what is left is forged or garbled, and is refused with an audit."""
+    """A press in a group chat that is none of ours, or a resident's: residents only have
+    buttons in private chats, and other parts of the bot (the staff relay, "s|…") own their
+    presses, so what is left is forged or garbled, and is refused with an audit."""
 
     def check_update(self, update: object) -> bool:
         if not isinstance(update, Update) or update.callback_query is None:
@@ -134,14 +132,15 @@ class GroupPressHandler(CallbackQueryHandler):  # type: ignore[type-arg]
             return False
         if data == relay.ANSWER_DATA:
             return True  # a resident's button (the dialogue's), never on a group message
-        return not (isinstance(data, str) and OTHER_PREFIX.match(data))
+        press = decode(data)
+        return press is None or isinstance(press, FlowPress)
 
 
 def staff_handlers(casework: Casework) -> list[BaseHandler]:  # type: ignore[type-arg]
     """Registered before the resident handlers: staff callback data anywhere, any press in a
     group, and text in staff chats that answers (or mistakes) a card."""
     return [
-        CallbackQueryHandler(on_staff_press, pattern=STAFF_PATTERN),
+        CallbackQueryHandler(on_staff_press, pattern=is_staff_press),
         GroupPressHandler(on_staff_press),
         MessageHandler(StaffText(staff_chats(casework), casework.staff_chat_id), on_staff_text),
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command),
@@ -175,25 +174,25 @@ async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     app = AppContext.of(context)
     casework, database = app.casework, app.database
     data = query.data if isinstance(query.data, str) else None
-    pressed = parse_press(data)
+    pressed = decode(data)
     async with database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             return
         combine = _combine(context)
-        if pressed is None:
-            reply = forged(session, casework, actor, data)
-        elif pressed.kind == "w":
+        if isinstance(pressed, WindowPress):
             reply = await window.press(
                 session, casework, actor, pressed, data=data or "", combine_within=combine
             )
-        else:
+        elif isinstance(pressed, TaskPress):
             reply = await department.press(
                 session, casework, actor, pressed, data=data or "", combine_within=combine
             )
+        else:
+            reply = forged(session, casework, actor, data)
     if reply.private is not None:
         # Sent before the press is answered: the toast says whether it arrived.
         await _send_private(context, reply, actor)
-    if reply.needs_private_chat:
+    if reply.start_key is not None:
         reply.toast = label(casework, reply.start_key, link=_start_link(context))
     await query.answer(reply.toast, show_alert=reply.alert)
     message = query.message if isinstance(query.message, Message) else None
@@ -214,20 +213,18 @@ async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             return
         if waiting is None:
             key = "staffmsg.hint_card" if card is not None else "staffmsg.hint_tap"
-            reply = StaffReply(reply=_hint(casework, key))
-        elif waiting[0] == "w":
+            reply = StaffReply(reply=hint(casework, key))
+        elif isinstance(waiting, WindowPress):
             reply = await window.typed(
-                session, casework, actor, waiting[1], waiting[2], message.text,
-                combine_within=_combine(context),
-            )  # fmt: skip
+                session, casework, actor, waiting, message.text, combine_within=_combine(context)
+            )
         else:
             reply = await department.typed(
-                session, casework, actor, waiting[1], waiting[2], message.text,
-                combine_within=_combine(context),
-            )  # fmt: skip
+                session, casework, actor, waiting, message.text, combine_within=_combine(context)
+            )
     if reply.alert and reply.toast and reply.reply is None:
         # Refusals answer a press with a pop-up; a typed reply gets the same words in the chat.
-        reply.reply = render(casework, Screen("staff/hint.html", {"text": reply.toast}))
+        reply.reply = said(casework, reply.toast)
     if reply.reply is not None:
         try:
             await app.messenger.send(message.chat.id, reply.reply, reply_to=message.message_id)
@@ -271,7 +268,6 @@ async def _send_private(
             at=casework.clock(),
         )
     reply.private = None
-    reply.needs_private_chat = True
     reply.start_key = "window.details_not_delivered"
     reply.alert = True
 
@@ -326,16 +322,12 @@ async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         )
     if not ours:
         return
-    text = label(casework, "staffmsg.command_private", command=name, link=_start_link(context))
+    link = _start_link(context)
     try:
         await app.messenger.send(
             message.chat.id,
-            render(casework, Screen("staff/hint.html", {"text": text})),
+            hint(casework, "staffmsg.command_private", command=name, link=link),
             reply_to=message.message_id,
         )
     except TelegramError as exc:
         log.warning("could not answer a command in a group: %s", exc)
-
-
-def _hint(casework: Casework, key: str) -> RenderedScreen:
-    return render(casework, Screen("staff/hint.html", {"text": label(casework, key)}))

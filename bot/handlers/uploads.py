@@ -19,8 +19,7 @@ from telegram.ext import (
 
 from bot.app_context import AppContext
 from bot.casework import uploads
-from bot.casework.department import document_names
-from bot.casework.notices import UNNAMED_DOCUMENT, document_name
+from bot.casework.checklist import UNNAMED_DOCUMENT, document_name, document_names
 from bot.casework.people import find_resident
 from bot.casework.services import Casework
 from bot.dialogue import ResidentDialogue

@@ -1,0 +1,133 @@
+"""The questions a card asks in place of its buttons: which documents, which reason, a note,
+a visit day, a start month, a department — each a prompt text and its keyboard.
+
+The window's alert and a department's card ask them alike; each passes its own ``Presses``
+(how its buttons' data is built), so the choices live in the callback data and nothing is
+held in memory between presses. A prompt that wants typed text carries a cancel button whose
+data (``x|<what>…``) also tells the handler what a reply to the card answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Protocol
+
+from bot.casework.checklist import document_name
+from bot.casework.services import Casework
+from bot.casework.workdays import is_working_day
+from bot.flows.model import Button, Label
+from bot.staff.replies import Keyboard, label
+
+VISIT_CHOICES = 5  # working days offered as buttons for the home visit
+MONTH_CHOICES = 3  # start months offered as buttons after an amount
+
+
+class Presses(Protocol):
+    """The data of a button on this card: its verb and arguments."""
+
+    def __call__(self, verb: str, *args: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    text: str
+    keyboard: Keyboard
+
+
+def rows_of(buttons: Sequence[Button], width: int = 2) -> Keyboard:
+    return tuple(tuple(buttons[i : i + width]) for i in range(0, len(buttons), width))
+
+
+def cancel(press: Presses, *waiting: str) -> tuple[Button, ...]:
+    """Cancel the prompt; ``waiting`` names what typed text answers (``x|rj|<reason>``)."""
+    return (Button(Label.of("staff.cancel"), press("x", *waiting)),)
+
+
+def documents(
+    casework: Casework,
+    press: Presses,
+    items: Sequence[str],
+    mask: int,
+    *,
+    toggle: str,
+    confirm: str,
+    back: str,
+) -> Prompt:
+    """Toggle buttons (☑/☐) for each document, then send the request, or go back."""
+    rows: list[tuple[Button, ...]] = []
+    for index, item in enumerate(items):
+        mark = "☑️" if mask >> index & 1 else "⬜"
+        name = document_name(casework, item)
+        rows.append((Button(f"{mark} {name}", press(toggle, f"{mask:x}", str(index))),))
+    rows.append(
+        (
+            Button(Label.of("staff.send_request"), press(confirm, f"{mask:x}")),
+            Button(Label.of("staff.back"), press(back)),
+        )
+    )
+    return Prompt(label(casework, "staff.prompt.documents"), tuple(rows))
+
+
+def reasons(
+    casework: Casework, press: Presses, codes: Sequence[str], *, choose: str, back: str, key: str
+) -> Prompt:
+    """One button per reason, then back."""
+    rows = (
+        *((Button(Label.of(f"reason.{code}"), press(choose, code)),) for code in codes),
+        (Button(Label.of("staff.back"), press(back)),),
+    )
+    return Prompt(label(casework, key), rows)
+
+
+def note(casework: Casework, press: Presses, reason: str, *, without_note: str) -> Prompt:
+    """A reason was chosen: reply with a note (required for "other"), or go on without one."""
+    rows: list[tuple[Button, ...]] = []
+    if reason != "other":  # "other" means nothing without a word of explanation
+        rows.append((Button(Label.of(without_note), press("rn", reason)),))
+    rows.append(cancel(press, "rj", reason))
+    key = "staff.prompt.note_required" if reason == "other" else "staff.prompt.note"
+    text = label(casework, key, reason=label(casework, f"reason.{reason}"))
+    return Prompt(text, tuple(rows))
+
+
+def visit_day(casework: Casework, press: Presses) -> Prompt:
+    """The next working days as buttons; a typed date answers too."""
+    day, days = casework.today(), list[date]()
+    while len(days) < VISIT_CHOICES:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            days.append(day)
+    buttons = [Button(d.strftime("%m-%d"), press("vd", f"{d:%Y%m%d}")) for d in days]
+    rows = (tuple(buttons[:3]), tuple(buttons[3:]), cancel(press, "visit"))
+    return Prompt(label(casework, "dept.prompt.visit"), rows)
+
+
+def amount(casework: Casework, press: Presses) -> Prompt:
+    return Prompt(label(casework, "dept.prompt.amount"), (cancel(press, "amount"),))
+
+
+def start_month(casework: Casework, press: Presses, yuan: int) -> Prompt:
+    """The amount is known: this month and the next ones as buttons."""
+    today = casework.today()
+    year, month, buttons = today.year, today.month, list[Button]()
+    for _ in range(MONTH_CHOICES):
+        buttons.append(Button(f"{year}-{month:02d}", press("am", str(yuan), f"{year}{month:02d}")))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    # Keep the cancel marker: a typed "800 2026-04" still answers this card.
+    rows = (tuple(buttons), cancel(press, "amount"))
+    return Prompt(label(casework, "dept.prompt.month", amount=yuan), rows)
+
+
+def extension(casework: Casework, press: Presses, days: int | None) -> Prompt:
+    return Prompt(label(casework, "dept.prompt.extend", days=days), (cancel(press, "ext"),))
+
+
+def department(casework: Casework, press: Presses, current: str) -> Prompt:
+    """Every other department, to refer the task to."""
+    locale = casework.staff_locale
+    others = [d for d in casework.profile.departments.values() if d.id != current]
+    buttons = [Button(d.name.text(locale), press("rf", d.id)) for d in others]
+    rows = (*rows_of(buttons), (Button(Label.of("staff.back"), press("card")),))
+    return Prompt(label(casework, "dept.prompt.refer"), rows)

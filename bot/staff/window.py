@@ -1,0 +1,198 @@
+"""The town window's presses on an alert and its typed notes, one transaction each: check the
+press, authorise it (audited), let ``casework.intake`` decide, and show the alert as it is now.
+
+Multi-step choices (which documents, which reason) live in the callback data and in the
+keyboard of the alert itself, so nothing is held in memory between presses and a restart
+loses nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import WindowPress
+from bot.casework import intake
+from bot.casework.authorization import Actor, authorise
+from bot.casework.intake import REASONS, Case
+from bot.casework.notifications import DEFAULT_COMBINE, Reason
+from bot.casework.services import Casework
+from bot.staff import prompts
+from bot.staff import typed as read
+from bot.staff.alert import AlertView
+from bot.staff.replies import StaffReply, forged, hint, label, refusal
+from bot.staff.task_card import TaskCard
+from storage import outbox
+from storage.models import Application, Priority, StaffRole
+
+# Verb -> how many arguments it carries. Anything else is forged or garbled.
+VERBS = {
+    "accept": 0,
+    "documents": 0,
+    "dt": 2,  # toggle a document: mask, index
+    "dc": 1,  # confirm the documents: mask
+    "reject": 0,
+    "rj": 1,  # a reason was chosen: ask for an optional note
+    "rn": 1,  # reject with that reason and no note
+    "details": 0,
+    "back": 0,
+    "x": 2,  # cancel a typed-input prompt (x|rj|<reason>)
+    "open": 0,  # from a digest: post the full alert
+}
+CHANGING = frozenset({"accept", "documents", "dt", "dc", "reject", "rj", "rn"})
+
+
+async def _authorised(
+    session: AsyncSession,
+    casework: Casework,
+    actor: Actor,
+    application: Application,
+    verb: str,
+) -> AlertView | StaffReply:
+    """The alert for someone allowed to act on it, or the (audited) refusal."""
+    decision = await authorise(
+        session,
+        casework,
+        user_id=actor.user_id,
+        chat_id=actor.chat_id,
+        role=StaffRole.WINDOW,
+        action=f"window.{verb}",
+        subject=application.number,
+        town_id=application.town_id,
+    )
+    if not decision.allowed:
+        return refusal(casework, decision.reason)
+    return AlertView(session, casework, await Case.load(session, casework, application), actor)
+
+
+async def press(
+    session: AsyncSession,
+    casework: Casework,
+    actor: Actor,
+    pressed: WindowPress,
+    *,
+    data: str,
+    combine_within: timedelta = DEFAULT_COMBINE,
+) -> StaffReply:
+    """One press on an alert: validate, authorise, act, and say what the alert shows now."""
+    application = await session.get(Application, pressed.application)
+    verb, args = pressed.verb, pressed.args
+    if application is None or VERBS.get(verb) != len(args):
+        return forged(session, casework, actor, data)
+    view = await _authorised(session, casework, actor, application, verb)
+    if isinstance(view, StaffReply):
+        return view
+    case = view.case
+    if verb in CHANGING and not case.at_window:
+        return StaffReply(toast=label(casework, "window.already_handled"), edit=await view.screen())
+    if verb == "accept":
+        accepted = await intake.accept(
+            session, casework, case, actor.user_id, combine_within=combine_within
+        )
+        for task in accepted.forwarded:
+            await TaskCard(session, casework, application, task).post()
+        return await view.done("window.done.accepted")
+    if verb in ("documents", "dt", "dc"):
+        items = case.checklist(casework, for_staff=True)
+        mask = read.mask_of(items, case.missing) if verb == "documents" else None
+        if mask is None:
+            mask = read.parse_mask(args[0], len(items))
+        index = read.index_of(args[1], len(items)) if verb == "dt" else 0
+        if mask is None or index is None:
+            return forged(session, casework, actor, data)
+        if verb == "dt":
+            mask ^= 1 << index
+        if verb != "dc":
+            picker = prompts.documents(
+                casework, view.press, items, mask, toggle="dt", confirm="dc", back="back"
+            )
+            return await view.show(picker)
+        if mask == 0:
+            return StaffReply(toast=label(casework, "staff.pick_one"))
+        await intake.request_documents(
+            session,
+            casework,
+            case,
+            actor.user_id,
+            read.picked(items, mask),
+            combine_within=combine_within,
+        )
+        return await view.done("window.done.documents")
+    if verb == "reject":
+        return await view.show(
+            prompts.reasons(
+                casework, view.press, REASONS, choose="rj", back="back", key="window.prompt.reason"
+            )
+        )
+    if verb in ("rj", "rn"):
+        if args[0] not in REASONS or (verb == "rn" and args[0] == "other"):
+            # "other" means nothing without a word of explanation
+            return forged(session, casework, actor, data)
+        if verb == "rj":
+            without = "window.reject_without_note"
+            return await view.show(
+                prompts.note(casework, view.press, args[0], without_note=without)
+            )
+        return await _reject(view, Reason(args[0]), combine_within)
+    if verb == "details":
+        return await _details(view)
+    if verb == "open":
+        rendered = await view.screen()
+        await outbox.enqueue(
+            session,
+            chat_id=casework.staff_chat_id or actor.chat_id or 0,
+            purpose="alert",
+            priority=Priority.STAFF,
+            text=rendered.text,
+            reply_markup=rendered.markup.to_dict() if rendered.markup else None,
+            now=casework.clock(),
+        )
+        return StaffReply(toast=label(casework, "window.opened"), wake=True)
+    return StaffReply(edit=await view.screen())  # back, x
+
+
+async def typed(
+    session: AsyncSession,
+    casework: Casework,
+    actor: Actor,
+    waiting: WindowPress,
+    text: str,
+    *,
+    combine_within: timedelta = DEFAULT_COMBINE,
+) -> StaffReply:
+    """Text typed as a reply to an alert that asks for a note (its cancel button, ``waiting``,
+    is x|rj|<reason>)."""
+    application = await session.get(Application, waiting.application)
+    asked = waiting.args
+    if application is None or len(asked) != 2 or asked[1] not in REASONS:
+        return forged(session, casework, actor, "|".join(asked))
+    view = await _authorised(session, casework, actor, application, "rn")
+    if isinstance(view, StaffReply):
+        return view
+    if not view.case.at_window:
+        return StaffReply(reply=hint(casework, "window.already_handled"), edit=await view.screen())
+    note = read.note(text)
+    if not note:
+        return StaffReply(reply=hint(casework, "staffmsg.hint_note"))
+    return await _reject(view, Reason(asked[1], note), combine_within)
+
+
+async def _reject(view: AlertView, reason: Reason, combine_within: timedelta) -> StaffReply:
+    await intake.reject(
+        view.session,
+        view.casework,
+        view.case,
+        view.actor.user_id,
+        reason,
+        combine_within=combine_within,
+    )
+    return await view.done("window.done.rejected")
+
+
+async def _details(view: AlertView) -> StaffReply:
+    """The unmasked view: never stored in the outbox, sent only to the staff member's private
+    chat (never a group), and audited with where it went."""
+    if not await intake.reveal(view.session, view.casework, view.case, view.actor):
+        return StaffReply(alert=True, start_key="window.details_start_bot")
+    return StaffReply(toast=label(view.casework, "window.details_sent"), private=view.details())
