@@ -37,6 +37,13 @@ RULES = [
     ("bot.render", "bot.casework", "rendering turns screens into text, nothing more"),
     ("bot.callbacks", "bot", "button data is the lowest vocabulary: every layer may build it"),
     ("bot.machines", "bot", "the shared way to build a state machine knows no domain"),
+    ("bot.casework", "bot.staff", "casework decides; the staff screens show it, from above"),
+    ("bot.flows", "bot.staff", "the flow engine and its hosts know no staff screen"),
+    ("bot.delivery", "bot.staff", "delivery sends what it is given"),
+    ("bot.staff", "bot.handlers", "staff screens say what to show; handlers are above them"),
+    ("bot.staff", "bot.delivery", "staff screens write outbox rows; only delivery sends"),
+    ("bot.staff", "bot.dialogue", "staff screens have nothing to do with a resident's dialogue"),
+    ("bot.staff", "bot.notices", "staff screens know nothing of policy notices"),
 ]
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import MyPress
 from bot.casework import checklist, clock
 from bot.casework.notifications import time_left
 from bot.casework.relay import talk_to_staff_button
@@ -38,7 +39,6 @@ RESIDENT_NOTES = frozenset({"reject", "rejected", "need_documents", "documents_r
 FITS = 3900
 # Buttons to open an application: the newest ones; older ones stay listed above.
 MAX_BUTTONS = 8
-CALLBACK_PREFIX = "m|"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +204,7 @@ def list_screen(applications: Sequence[ApplicationView], *, full: bool = True) -
     if not applications:
         return Screen("my/none.html", {}, ((talk_to_staff_button(),),))
     buttons = tuple(
-        (Button(Label.of("my.open", number=a.number), f"{CALLBACK_PREFIX}{a.id}"),)
+        (Button(Label.of("my.open", number=a.number), MyPress(str(a.id)).encode()),)
         for a in applications[:MAX_BUTTONS]
     )
     return Screen(
@@ -220,7 +220,7 @@ def application_screen(application: ApplicationView, *, last_lines: int | None =
         "my/application.html",
         {"application": application, "last_lines": last_lines},
         (
-            (Button(Label.of("my.back"), f"{CALLBACK_PREFIX}list"),),
+            (Button(Label.of("my.back"), MyPress("list").encode()),),
             (talk_to_staff_button(),),
         ),
     )
@@ -228,7 +228,7 @@ def application_screen(application: ApplicationView, *, last_lines: int | None =
 
 def refused_screen() -> Screen:
     return Screen(
-        "my/refused.html", {}, ((Button(Label.of("my.back"), f"{CALLBACK_PREFIX}list"),),)
+        "my/refused.html", {}, ((Button(Label.of("my.back"), MyPress("list").encode()),),)
     )
 
 
@@ -257,13 +257,12 @@ def render_application(
     return rendered
 
 
-def parse_callback(data: str) -> int | str | None:
+def wanted(press: MyPress | None) -> int | str | None:
     """``m|123`` -> 123, ``m|list`` -> "list"; anything else (forged, garbled) -> None."""
-    if not data.startswith(CALLBACK_PREFIX):
+    if press is None:
         return None
-    rest = data[len(CALLBACK_PREFIX) :]
-    if rest == "list":
-        return rest
-    if rest.isascii() and rest.isdigit() and len(rest) <= 18:
-        return int(rest)
+    if press.view == "list":
+        return press.view
+    if press.view.isascii() and press.view.isdigit() and len(press.view) <= 18:
+        return int(press.view)
     return None

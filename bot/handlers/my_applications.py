@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.app_context import AppContext
+from bot.callbacks import MyPress
 from bot.casework import ledger
 from bot.casework.people import find_resident, locale_for
 from storage import staff, updates
@@ -15,7 +16,7 @@ def my_applications_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_
     """Register before the resident catch-all so /my and m|… never reach the flow."""
     return [
         CommandHandler("my", on_my, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_my_button, pattern=r"^m\|"),
+        CallbackQueryHandler(on_my_button, pattern=MyPress.matches),
     ]
 
 
@@ -43,7 +44,7 @@ async def on_my_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if query is None or user is None or query.message is None:
         return
     chat_id, message_id = query.message.chat.id, query.message.message_id
-    wanted = ledger.parse_callback(query.data or "")
+    wanted = ledger.wanted(MyPress.decode(query.data))
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
