@@ -24,6 +24,23 @@ from storage.models import Application, DepartmentTask, StatusEvent
 
 
 @dataclass(frozen=True, slots=True)
+class Given:
+    """What staff gave with the action: a visit day, documents asked for, the amount and its
+    start month, a reason, the department referred to, or a note (why a limit is extended)."""
+
+    visit_on: date | None = None
+    documents: Sequence[str] = ()
+    amount: int | None = None
+    start_month: str | None = None
+    reason: Reason | None = None
+    referred_to: str | None = None
+    note: str | None = None
+
+
+NOTHING_GIVEN = Given()
+
+
+@dataclass(frozen=True, slots=True)
 class Recorded:
     """A task action taken: the task's new state, the department's new task after a referral,
     and whether the whole application has now ended."""
@@ -43,13 +60,7 @@ async def record(
     *,
     actor_kind: str,
     actor_id: int | None,
-    visit_on: date | None = None,
-    documents: Sequence[str] = (),
-    amount: int | None = None,
-    start_month: str | None = None,
-    reason: Reason | None = None,
-    referred_to: str | None = None,
-    note: str | None = None,
+    given: Given = NOTHING_GIVEN,
     combine_within: timedelta = DEFAULT_COMBINE,
 ) -> Recorded:
     """Apply ``action`` to ``task`` (InvalidAction when the machine refuses it).
@@ -62,13 +73,15 @@ async def record(
     clock.after(casework, task, before, action)
     now = casework.clock()
     task.updated_at = now
+    visit_on, documents, reason, note = given.visit_on, given.documents, given.reason, given.note
+    amount, referred_to = given.amount, given.referred_to
     if visit_on is not None:
         task.visit_on, note = visit_on, visit_on.isoformat()
     if documents:
         note = ",".join(documents)
     if amount is not None:
-        task.amount, task.start_month = amount, start_month
-        note = f"{amount} yuan from {start_month}"
+        task.amount, task.start_month = amount, given.start_month
+        note = f"{amount} yuan from {given.start_month}"
     if reason is not None:
         note = reason.stored()
     target_name: str | None = None

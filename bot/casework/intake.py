@@ -105,19 +105,13 @@ async def accept(
     combine_within: timedelta = DEFAULT_COMBINE,
 ) -> Accepted:
     """Accepted: every task goes to its department (the time limit starts now), resident told."""
-    application, now = case.application, casework.clock()
+    application = case.application
     move(application, ApplicationAction.ACCEPT)
-    forwarded: list[DepartmentTask] = []
-    for task in case.tasks:
-        if task.state != TaskState.AT_WINDOW:
-            continue
-        task.state = str(next_state(task.state, TaskAction.FORWARD, needs_public_notice=False))
+    forwarded = _move_waiting_tasks(session, casework, case, actor_id, TaskAction.FORWARD)
+    for task in forwarded:
         # Statutory limits count from acceptance (受理), not from the online submission.
         clock.start(casework, task)
-        task.updated_at = now
-        session.add(_event(casework, application, actor_id, "forward", task=task))
-        forwarded.append(task)
-    application.updated_at = now
+    application.updated_at = casework.clock()
     session.add(_event(casework, application, actor_id, "accepted"))
     await notify(
         session,
@@ -167,15 +161,11 @@ async def reject(
 ) -> Rejected:
     """Refused: the application and its waiting tasks end; the resident learns why and how
     to appeal."""
-    application, now = case.application, casework.clock()
+    application = case.application
     move(application, ApplicationAction.REJECT)
-    for task in case.tasks:
-        if task.state == TaskState.AT_WINDOW:
-            task.state = str(next_state(task.state, TaskAction.WITHDRAW, needs_public_notice=False))
-            task.updated_at = now
-            session.add(_event(casework, application, actor_id, "withdraw", task=task))
+    _move_waiting_tasks(session, casework, case, actor_id, TaskAction.WITHDRAW)
     application.rejection_reason = reason.stored()
-    application.updated_at = now
+    application.updated_at = casework.clock()
     session.add(_event(casework, application, actor_id, "rejected", note=reason.stored()))
     await notify(
         session,
@@ -224,6 +214,19 @@ async def last_decision(session: AsyncSession, application: Application) -> Stat
         .order_by(StatusEvent.id.desc())
         .limit(1)
     )
+
+
+def _move_waiting_tasks(
+    session: AsyncSession, casework: Casework, case: Case, actor_id: int, action: TaskAction
+) -> list[DepartmentTask]:
+    """The tasks still at the window move on by ``action`` (forward or withdraw), each with
+    its ledger line."""
+    moved = [task for task in case.tasks if task.state == TaskState.AT_WINDOW]
+    for task in moved:
+        task.state = str(next_state(task.state, action))
+        task.updated_at = casework.clock()
+        session.add(_event(casework, case.application, actor_id, str(action), task=task))
+    return moved
 
 
 def _event(

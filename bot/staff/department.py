@@ -12,7 +12,7 @@ records what was decided.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,7 @@ from bot.callbacks import TaskPress
 from bot.casework import clock, decisions
 from bot.casework.authorization import Actor, authorise
 from bot.casework.checklist import asked_of
+from bot.casework.decisions import NOTHING_GIVEN, Given
 from bot.casework.notifications import DEFAULT_COMBINE, Reason
 from bot.casework.services import Casework
 from bot.casework.tasks import InvalidAction, TaskAction, next_state
@@ -129,23 +130,18 @@ async def press(
         day = read.day_of(args[0])
         if day is None or not read.visit_day_ok(day, casework.today()):
             return forged(session, casework, actor, data)
-        return await _record(card, action, combine_within, visit_on=day)
+        return await _record(card, action, combine_within, Given(visit_on=day))
     if verb in (A.NEED_DOCUMENTS, "nt", "nc"):
         items = asked_of(casework, [task.programme_id], card.application, for_staff=True)
-        mask = 0 if verb == A.NEED_DOCUMENTS else read.parse_mask(args[0], len(items))
-        index = read.index_of(args[1], len(items)) if verb == "nt" else 0
-        if mask is None or index is None:
+        picker = prompts.DocumentPicker(casework, card.press, items, "nt", "nc", "card")
+        answer = picker.answer(verb, args)
+        if answer is None:
             return forged(session, casework, actor, data)
-        if verb == "nt":
-            mask ^= 1 << index
-        if verb != "nc":
-            picker = prompts.documents(
-                casework, card.press, items, mask, toggle="nt", confirm="nc", back="card"
-            )
-            return await card.show(picker)
-        if mask == 0:
+        if isinstance(answer, prompts.Prompt):
+            return await card.show(answer)
+        if not answer:
             return StaffReply(toast=label(casework, "staff.pick_one"))
-        return await _record(card, action, combine_within, documents=read.picked(items, mask))
+        return await _record(card, action, combine_within, Given(documents=answer))
     if verb == A.APPROVE:
         if _pays(casework, task):
             return await card.show(prompts.amount(casework, card.press))
@@ -154,7 +150,7 @@ async def press(
         amount, month = read.amount_of(args[0]), read.month_of(args[1])
         if amount is None or month is None:
             return forged(session, casework, actor, data)
-        return await _record(card, action, combine_within, amount=amount, start_month=month)
+        return await _record(card, action, combine_within, Given(amount=amount, start_month=month))
     if verb == A.EXTEND:
         limit = clock.limit_of(casework, task)
         days = limit.extended_days if limit is not None else None
@@ -173,13 +169,13 @@ async def press(
             return await card.show(
                 prompts.note(casework, card.press, args[0], without_note=without)
             )
-        return await _record(card, action, combine_within, reason=Reason(args[0]))
+        return await _record(card, action, combine_within, Given(reason=Reason(args[0])))
     if verb == A.REFER:
         return await card.show(prompts.department(casework, card.press, task.department_id))
     # rf
     if args[0] not in casework.profile.departments or args[0] == task.department_id:
         return forged(session, casework, actor, data)
-    return await _record(card, action, combine_within, referred_to=args[0])
+    return await _record(card, action, combine_within, Given(referred_to=args[0]))
 
 
 async def typed(
@@ -210,14 +206,14 @@ async def typed(
         day = read.parse_date(text, casework.today())
         if day is None or not read.visit_day_ok(day, casework.today()):
             return StaffReply(reply=hint(casework, "dept.hint.date"))
-        return await _record(card, action, combine_within, visit_on=day)
+        return await _record(card, action, combine_within, Given(visit_on=day))
     if action == A.APPROVE:
         amount, month = read.parse_amount_and_month(text, casework.today())
         if amount is None:
             return StaffReply(reply=hint(casework, "dept.hint.amount"))
         if month is None:
             return await card.show(prompts.start_month(casework, card.press, amount))
-        return await _record(card, action, combine_within, amount=amount, start_month=month)
+        return await _record(card, action, combine_within, Given(amount=amount, start_month=month))
     if action == A.REJECT and (len(asked) != 2 or asked[1] not in REASONS):
         return forged(session, casework, actor, "|".join(asked))
     # A reason, or why the time limit is extended: the rule allows the longer limit only with
@@ -226,22 +222,12 @@ async def typed(
     if not note:
         return StaffReply(reply=hint(casework, "staffmsg.hint_note"))
     if action == A.EXTEND:
-        return await _record(card, action, combine_within, note=note)
-    return await _record(card, action, combine_within, reason=Reason(asked[1], note))
+        return await _record(card, action, combine_within, Given(note=note))
+    return await _record(card, action, combine_within, Given(reason=Reason(asked[1], note)))
 
 
 async def _record(
-    card: TaskCard,
-    action: TaskAction,
-    combine_within: timedelta,
-    *,
-    visit_on: date | None = None,
-    documents: Sequence[str] = (),
-    amount: int | None = None,
-    start_month: str | None = None,
-    reason: Reason | None = None,
-    referred_to: str | None = None,
-    note: str | None = None,
+    card: TaskCard, action: TaskAction, combine_within: timedelta, given: Given = NOTHING_GIVEN
 ) -> StaffReply:
     """The task moves on (its row, a ledger line and the resident's notice); a department
     the task was referred to gets its own card."""
@@ -253,13 +239,7 @@ async def _record(
         action,
         actor_kind="staff",
         actor_id=card.actor.user_id if card.actor else None,
-        visit_on=visit_on,
-        documents=documents,
-        amount=amount,
-        start_month=start_month,
-        reason=reason,
-        referred_to=referred_to,
-        note=note,
+        given=given,
         combine_within=combine_within,
     )
     if recorded.successor is not None:

@@ -18,6 +18,7 @@ from bot.casework.checklist import document_name
 from bot.casework.services import Casework
 from bot.casework.workdays import is_working_day
 from bot.flows.model import Button, Label
+from bot.staff import typed as read
 from bot.staff.replies import Keyboard, label
 
 VISIT_CHOICES = 5  # working days offered as buttons for the home visit
@@ -45,29 +46,49 @@ def cancel(press: Presses, *waiting: str) -> tuple[Button, ...]:
     return (Button(Label.of("staff.cancel"), press("x", *waiting)),)
 
 
-def documents(
-    casework: Casework,
-    press: Presses,
-    items: Sequence[str],
-    mask: int,
-    *,
-    toggle: str,
-    confirm: str,
-    back: str,
-) -> Prompt:
-    """Toggle buttons (☑/☐) for each document, then send the request, or go back."""
-    rows: list[tuple[Button, ...]] = []
-    for index, item in enumerate(items):
-        mark = "☑️" if mask >> index & 1 else "⬜"
-        name = document_name(casework, item)
-        rows.append((Button(f"{mark} {name}", press(toggle, f"{mask:x}", str(index))),))
-    rows.append(
-        (
-            Button(Label.of("staff.send_request"), press(confirm, f"{mask:x}")),
-            Button(Label.of("staff.back"), press(back)),
+@dataclass(frozen=True, slots=True)
+class DocumentPicker:
+    """Which documents to ask for: toggle buttons (☑/☐) for each, then send, or go back. The
+    selection is a bit mask kept in the buttons' data (``<toggle>|<mask>|<index>``,
+    ``<confirm>|<mask>``)."""
+
+    casework: Casework
+    press: Presses
+    items: Sequence[str]
+    toggle: str
+    confirm: str
+    back: str
+
+    def answer(
+        self, verb: str, args: Sequence[str], *, ticked: int = 0
+    ) -> Prompt | list[str] | None:
+        """The picker after ``verb`` (opened with ``ticked``, or a toggle), or the documents
+        chosen when confirmed (perhaps none); None for a mask or index that does not fit."""
+        if verb not in (self.toggle, self.confirm):
+            return self.prompt(ticked)
+        mask = read.parse_mask(args[0], len(self.items))
+        if verb == self.confirm:
+            return None if mask is None else read.picked(self.items, mask)
+        index = read.index_of(args[1], len(self.items))
+        if mask is None or index is None:
+            return None
+        return self.prompt(mask ^ (1 << index))
+
+    def prompt(self, mask: int) -> Prompt:
+        rows: list[tuple[Button, ...]] = []
+        for index, item in enumerate(self.items):
+            mark = "☑️" if mask >> index & 1 else "⬜"
+            name = document_name(self.casework, item)
+            rows.append(
+                (Button(f"{mark} {name}", self.press(self.toggle, f"{mask:x}", str(index))),)
+            )
+        rows.append(
+            (
+                Button(Label.of("staff.send_request"), self.press(self.confirm, f"{mask:x}")),
+                Button(Label.of("staff.back"), self.press(self.back)),
+            )
         )
-    )
-    return Prompt(label(casework, "staff.prompt.documents"), tuple(rows))
+        return Prompt(label(self.casework, "staff.prompt.documents"), tuple(rows))
 
 
 def reasons(

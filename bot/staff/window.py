@@ -95,27 +95,20 @@ async def press(
         return await view.done("window.done.accepted")
     if verb in ("documents", "dt", "dc"):
         items = case.checklist(casework, for_staff=True)
-        mask = read.mask_of(items, case.missing) if verb == "documents" else None
-        if mask is None:
-            mask = read.parse_mask(args[0], len(items))
-        index = read.index_of(args[1], len(items)) if verb == "dt" else 0
-        if mask is None or index is None:
+        picker = prompts.DocumentPicker(casework, view.press, items, "dt", "dc", "back")
+        answer = picker.answer(verb, args, ticked=read.mask_of(items, case.missing))
+        if answer is None:
             return forged(session, casework, actor, data)
-        if verb == "dt":
-            mask ^= 1 << index
-        if verb != "dc":
-            picker = prompts.documents(
-                casework, view.press, items, mask, toggle="dt", confirm="dc", back="back"
-            )
-            return await view.show(picker)
-        if mask == 0:
+        if isinstance(answer, prompts.Prompt):
+            return await view.show(answer)
+        if not answer:
             return StaffReply(toast=label(casework, "staff.pick_one"))
         await intake.request_documents(
             session,
             casework,
             case,
             actor.user_id,
-            read.picked(items, mask),
+            answer,
             combine_within=combine_within,
         )
         return await view.done("window.done.documents")
