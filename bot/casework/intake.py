@@ -111,16 +111,7 @@ async def accept(
     for task in forwarded:
         # Statutory limits count from acceptance (受理), not from the online submission.
         clock.start(casework, task)
-    application.updated_at = casework.clock()
-    session.add(_event(casework, application, actor_id, "accepted"))
-    await notify(
-        session,
-        casework,
-        application,
-        kind="accepted",
-        tasks=forwarded,
-        combine_within=combine_within,
-    )
+    await _decided(session, casework, case, actor_id, "accepted", combine_within, tasks=forwarded)
     return Accepted(tuple(forwarded))
 
 
@@ -134,18 +125,16 @@ async def request_documents(
     combine_within: timedelta = DEFAULT_COMBINE,
 ) -> DocumentsRequested:
     """The window asks for documents before accepting; the resident is told which, at once."""
-    application = case.application
-    move(application, ApplicationAction.REQUEST_DOCUMENTS)
-    application.updated_at = casework.clock()
-    note = ",".join(documents)
-    session.add(_event(casework, application, actor_id, "documents_requested", note=note))
-    await notify(
+    move(case.application, ApplicationAction.REQUEST_DOCUMENTS)
+    await _decided(
         session,
         casework,
-        application,
-        kind="documents_requested",
+        case,
+        actor_id,
+        "documents_requested",
+        combine_within,
+        note=",".join(documents),
         documents=documents,
-        combine_within=combine_within,
     )
     return DocumentsRequested(tuple(documents))
 
@@ -165,15 +154,15 @@ async def reject(
     move(application, ApplicationAction.REJECT)
     _move_waiting_tasks(session, casework, case, actor_id, TaskAction.WITHDRAW)
     application.rejection_reason = reason.stored()
-    application.updated_at = casework.clock()
-    session.add(_event(casework, application, actor_id, "rejected", note=reason.stored()))
-    await notify(
+    await _decided(
         session,
         casework,
-        application,
-        kind="rejected",
+        case,
+        actor_id,
+        "rejected",
+        combine_within,
+        note=reason.stored(),
         reason=reason,
-        combine_within=combine_within,
     )
     return Rejected(reason)
 
@@ -213,6 +202,35 @@ async def last_decision(session: AsyncSession, application: Application) -> Stat
         )
         .order_by(StatusEvent.id.desc())
         .limit(1)
+    )
+
+
+async def _decided(
+    session: AsyncSession,
+    casework: Casework,
+    case: Case,
+    actor_id: int,
+    decision: str,
+    combine_within: timedelta,
+    *,
+    note: str | None = None,
+    tasks: Sequence[DepartmentTask] = (),
+    documents: Sequence[str] = (),
+    reason: Reason | None = None,
+) -> None:
+    """The decision's ledger line and the resident's notice of it (both named ``decision``)."""
+    application = case.application
+    application.updated_at = casework.clock()
+    session.add(_event(casework, application, actor_id, decision, note=note))
+    await notify(
+        session,
+        casework,
+        application,
+        kind=decision,
+        tasks=tasks,
+        documents=documents,
+        reason=reason,
+        combine_within=combine_within,
     )
 
 

@@ -155,21 +155,13 @@ async def press(
         limit = clock.limit_of(casework, task)
         days = limit.extended_days if limit is not None else None
         return await card.show(prompts.extension(casework, card.press, days))
-    if verb == A.REJECT:
-        return await card.show(
-            prompts.reasons(
-                casework, card.press, REASONS, choose="rr", back="card", key="dept.prompt.reason"
-            )
-        )
-    if verb in ("rr", "rn"):
-        if args[0] not in REASONS or (verb == "rn" and args[0] == "other"):
+    if verb in (A.REJECT, "rr", "rn"):
+        why = _reasons(card).answer(verb, args)
+        if why is None:
             return forged(session, casework, actor, data)
-        if verb == "rr":
-            without = "dept.reject_without_note"
-            return await card.show(
-                prompts.note(casework, card.press, args[0], without_note=without)
-            )
-        return await _record(card, action, combine_within, Given(reason=Reason(args[0])))
+        if isinstance(why, prompts.Prompt):
+            return await card.show(why)
+        return await _record(card, action, combine_within, Given(reason=why))
     if verb == A.REFER:
         return await card.show(prompts.department(casework, card.press, task.department_id))
     # rf
@@ -216,14 +208,26 @@ async def typed(
         return await _record(card, action, combine_within, Given(amount=amount, start_month=month))
     if action == A.REJECT and (len(asked) != 2 or asked[1] not in REASONS):
         return forged(session, casework, actor, "|".join(asked))
-    # A reason, or why the time limit is extended: the rule allows the longer limit only with
-    # a reason on record, so no words, no change.
+    # A reason, or why the time limit is extended (the rule allows the longer limit only with
+    # a reason on record): no words, no change.
     note = read.note(text)
     if not note:
         return StaffReply(reply=hint(casework, "staffmsg.hint_note"))
     if action == A.EXTEND:
         return await _record(card, action, combine_within, Given(note=note))
     return await _record(card, action, combine_within, Given(reason=Reason(asked[1], note)))
+
+
+def _reasons(card: TaskCard) -> prompts.ReasonPicker:
+    return prompts.ReasonPicker(
+        card.casework,
+        card.press,
+        REASONS,
+        choose="rr",
+        back="card",
+        key="dept.prompt.reason",
+        without_note="dept.reject_without_note",
+    )
 
 
 async def _record(

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from bot.casework.checklist import document_name
+from bot.casework.notifications import Reason
 from bot.casework.services import Casework
 from bot.casework.workdays import is_working_day
 from bot.flows.model import Button, Label
@@ -91,26 +92,43 @@ class DocumentPicker:
         return Prompt(label(self.casework, "staff.prompt.documents"), tuple(rows))
 
 
-def reasons(
-    casework: Casework, press: Presses, codes: Sequence[str], *, choose: str, back: str, key: str
-) -> Prompt:
-    """One button per reason, then back."""
-    rows = (
-        *((Button(Label.of(f"reason.{code}"), press(choose, code)),) for code in codes),
-        (Button(Label.of("staff.back"), press(back)),),
-    )
-    return Prompt(label(casework, key), rows)
+@dataclass(frozen=True, slots=True)
+class ReasonPicker:
+    """Why not: one button per reason (``<choose>|<code>``), then a note typed in reply to the
+    card, or none (``rn|<code>``) — except for "other", which means nothing without one."""
 
+    casework: Casework
+    press: Presses
+    codes: Sequence[str]
+    choose: str
+    back: str
+    key: str  # the label asking for the reason
+    without_note: str  # the label of the button that goes on without a note
 
-def note(casework: Casework, press: Presses, reason: str, *, without_note: str) -> Prompt:
-    """A reason was chosen: reply with a note (required for "other"), or go on without one."""
-    rows: list[tuple[Button, ...]] = []
-    if reason != "other":  # "other" means nothing without a word of explanation
-        rows.append((Button(Label.of(without_note), press("rn", reason)),))
-    rows.append(cancel(press, "rj", reason))
-    key = "staff.prompt.note_required" if reason == "other" else "staff.prompt.note"
-    text = label(casework, key, reason=label(casework, f"reason.{reason}"))
-    return Prompt(text, tuple(rows))
+    def answer(self, verb: str, args: Sequence[str]) -> Prompt | Reason | None:
+        """The reasons (at first), the note prompt once one is chosen, or the reason without
+        a note; None for a reason not on the list (or "other" without a note)."""
+        if verb not in (self.choose, "rn"):
+            rows = (
+                *(
+                    (Button(Label.of(f"reason.{c}"), self.press(self.choose, c)),)
+                    for c in self.codes
+                ),
+                (Button(Label.of("staff.back"), self.press(self.back)),),
+            )
+            return Prompt(label(self.casework, self.key), rows)
+        code = args[0]
+        if code not in self.codes or (verb == "rn" and code == "other"):
+            return None
+        if verb == "rn":
+            return Reason(code)
+        notes: list[tuple[Button, ...]] = []
+        if code != "other":
+            notes.append((Button(Label.of(self.without_note), self.press("rn", code)),))
+        notes.append(cancel(self.press, "rj", code))
+        key = "staff.prompt.note_required" if code == "other" else "staff.prompt.note"
+        text = label(self.casework, key, reason=label(self.casework, f"reason.{code}"))
+        return Prompt(text, tuple(notes))
 
 
 def visit_day(casework: Casework, press: Presses) -> Prompt:

@@ -112,22 +112,13 @@ async def press(
             combine_within=combine_within,
         )
         return await view.done("window.done.documents")
-    if verb == "reject":
-        return await view.show(
-            prompts.reasons(
-                casework, view.press, REASONS, choose="rj", back="back", key="window.prompt.reason"
-            )
-        )
-    if verb in ("rj", "rn"):
-        if args[0] not in REASONS or (verb == "rn" and args[0] == "other"):
-            # "other" means nothing without a word of explanation
+    if verb in ("reject", "rj", "rn"):
+        why = _reasons(view).answer(verb, args)
+        if why is None:
             return forged(session, casework, actor, data)
-        if verb == "rj":
-            without = "window.reject_without_note"
-            return await view.show(
-                prompts.note(casework, view.press, args[0], without_note=without)
-            )
-        return await _reject(view, Reason(args[0]), combine_within)
+        if isinstance(why, prompts.Prompt):
+            return await view.show(why)
+        return await _reject(view, why, combine_within)
     if verb == "details":
         return await _details(view)
     if verb == "open":
@@ -157,9 +148,8 @@ async def typed(
     """Text typed as a reply to an alert that asks for a note (its cancel button, ``waiting``,
     is x|rj|<reason>)."""
     application = await session.get(Application, waiting.application)
-    asked = waiting.args
-    if application is None or len(asked) != 2 or asked[1] not in REASONS:
-        return forged(session, casework, actor, "|".join(asked))
+    if application is None or not (len(waiting.args) == 2 and waiting.args[1] in REASONS):
+        return forged(session, casework, actor, "|".join(waiting.args))
     view = await _authorised(session, casework, actor, application, "rn")
     if isinstance(view, StaffReply):
         return view
@@ -168,7 +158,19 @@ async def typed(
     note = read.note(text)
     if not note:
         return StaffReply(reply=hint(casework, "staffmsg.hint_note"))
-    return await _reject(view, Reason(asked[1], note), combine_within)
+    return await _reject(view, Reason(waiting.args[1], note), combine_within)
+
+
+def _reasons(view: AlertView) -> prompts.ReasonPicker:
+    return prompts.ReasonPicker(
+        view.casework,
+        view.press,
+        REASONS,
+        choose="rj",
+        back="back",
+        key="window.prompt.reason",
+        without_note="window.reject_without_note",
+    )
 
 
 async def _reject(view: AlertView, reason: Reason, combine_within: timedelta) -> StaffReply:
