@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import TaskPress
 from bot.casework import clock, decisions
-from bot.casework.authorization import Actor, authorise
+from bot.casework.authorization import Actor
 from bot.casework.checklist import asked_of
 from bot.casework.decisions import NOTHING_GIVEN, Given
 from bot.casework.notifications import DEFAULT_COMBINE, Reason
@@ -26,7 +26,7 @@ from bot.casework.services import Casework
 from bot.casework.tasks import InvalidAction, TaskAction, next_state
 from bot.staff import prompts
 from bot.staff import typed as read
-from bot.staff.replies import StaffReply, forged, hint, label, refusal
+from bot.staff.replies import StaffReply, forged, hint, label, refused
 from bot.staff.task_card import TaskCard
 from storage.models import Application, DepartmentTask, StaffRole
 
@@ -82,18 +82,18 @@ async def _authorised_card(
     application = await session.get(Application, task.application_id)
     if application is None:
         return forged(session, casework, actor, data)
-    decision = await authorise(
+    subject, department = f"{application.number}/{task.id}", task.department_id
+    no = await refused(
         session,
         casework,
-        user_id=actor.user_id,
-        chat_id=actor.chat_id,
-        role=StaffRole.DEPARTMENT,
-        action=f"task.{verb}",
-        subject=f"{application.number}/{task.id}",
-        department_id=task.department_id,
+        actor,
+        StaffRole.DEPARTMENT,
+        f"task.{verb}",
+        subject,
+        department_id=department,
     )
-    if not decision.allowed:
-        return refusal(casework, decision.reason)
+    if no is not None:
+        return no
     return TaskCard(session, casework, application, task, actor)
 
 

@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework.authorization import Actor
+from bot.casework.authorization import Actor, authorise
 from bot.casework.services import CHINA, Casework
 from bot.flows.model import Button, Label, Screen
 from bot.render import RenderedScreen
 from storage import staff
+from storage.models import StaffRole
 
 Keyboard = tuple[tuple[Button, ...], ...]
 
@@ -76,6 +77,33 @@ def refusal(casework: Casework, reason: str) -> StaffReply:
     else:
         key = "staffmsg.refused_role"
     return StaffReply(toast=label(casework, key), alert=True)
+
+
+async def refused(
+    session: AsyncSession,
+    casework: Casework,
+    actor: Actor,
+    role: StaffRole,
+    action: str,
+    subject: str,
+    *,
+    town_id: str | None = None,
+    department_id: str | None = None,
+) -> StaffReply | None:
+    """The kind refusal when ``actor`` may not take ``action`` here, else None (audited
+    either way)."""
+    decision = await authorise(
+        session,
+        casework,
+        user_id=actor.user_id,
+        chat_id=actor.chat_id,
+        role=role,
+        action=action,
+        subject=subject,
+        town_id=town_id,
+        department_id=department_id,
+    )
+    return None if decision.allowed else refusal(casework, decision.reason)
 
 
 def forged(session: AsyncSession, casework: Casework, actor: Actor, data: str | None) -> StaffReply:

@@ -14,14 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import WindowPress
 from bot.casework import intake
-from bot.casework.authorization import Actor, authorise
+from bot.casework.authorization import Actor
 from bot.casework.intake import REASONS, Case
 from bot.casework.notifications import DEFAULT_COMBINE, Reason
 from bot.casework.services import Casework
 from bot.staff import prompts
 from bot.staff import typed as read
 from bot.staff.alert import AlertView
-from bot.staff.replies import StaffReply, forged, hint, label, refusal
+from bot.staff.replies import StaffReply, forged, hint, label, refused
 from bot.staff.task_card import TaskCard
 from storage import outbox
 from storage.models import Application, Priority, StaffRole
@@ -51,18 +51,12 @@ async def _authorised(
     verb: str,
 ) -> AlertView | StaffReply:
     """The alert for someone allowed to act on it, or the (audited) refusal."""
-    decision = await authorise(
-        session,
-        casework,
-        user_id=actor.user_id,
-        chat_id=actor.chat_id,
-        role=StaffRole.WINDOW,
-        action=f"window.{verb}",
-        subject=application.number,
-        town_id=application.town_id,
+    action, town = f"window.{verb}", application.town_id
+    refusal = await refused(
+        session, casework, actor, StaffRole.WINDOW, action, application.number, town_id=town
     )
-    if not decision.allowed:
-        return refusal(casework, decision.reason)
+    if refusal is not None:
+        return refusal
     return AlertView(session, casework, await Case.load(session, casework, application), actor)
 
 
