@@ -1,7 +1,8 @@
 """Shared `transitions` machines: one machine per kind of thing, built once at import, and a
 light model attached for one move (``add_model`` … ``remove_model``), never a machine per move.
 
-Used by the department task (`casework/tasks.py`), the broadcast's lifecycle and the broadcast
+Used by the department task (`casework/tasks.py`), the application's status
+(`casework/application_status.py`), the broadcast's lifecycle and the broadcast
 composer (`notices/lifecycle.py`, `notices/composer.py`).
 """
 

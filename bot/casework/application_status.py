@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from transitions import Machine, MachineError
-
+from bot import machines
 from storage.models import Application, ApplicationStatus
 
 
@@ -26,7 +25,7 @@ class ApplicationAction(StrEnum):
 
 S, A = ApplicationStatus, ApplicationAction
 # Still at the window: the window may act on it.
-AT_WINDOW = (S.SUBMITTED, S.DOCUMENTS_REQUESTED)
+AT_WINDOW = [S.SUBMITTED, S.DOCUMENTS_REQUESTED]
 
 TRANSITIONS: list[dict[str, object]] = [
     {"trigger": A.ACCEPT, "source": AT_WINDOW, "dest": S.ACCEPTED},
@@ -47,40 +46,21 @@ class _Application:
     state: str
 
 
-def _plain(value: object) -> object:
-    # transitions treats Enum members as enum states (by name); we keep plain string values.
-    if isinstance(value, (list, tuple)):
-        return [str(item) for item in value]
-    return str(value) if isinstance(value, StrEnum) else value
-
-
-_MACHINE = Machine(
-    model=None,
-    states=[str(status) for status in ApplicationStatus],
-    transitions=[{k: _plain(v) for k, v in t.items()} for t in TRANSITIONS],
-    initial=str(ApplicationStatus.SUBMITTED),
-    auto_transitions=False,
-    send_event=False,
-)
+_MACHINE = machines.shared_machine(ApplicationStatus, TRANSITIONS, ApplicationStatus.SUBMITTED)
 
 
 def next_status(status: str, action: str) -> ApplicationStatus:
     """Where ``action`` takes an application in ``status``; InvalidMove when it may not."""
     if action not in ApplicationAction.__members__.values():
         raise InvalidMove(f"unknown action {action!r}")
+    # Plain strings: transitions would read an Enum member by its name, not its value.
     status, action = str(status), str(action)
     if status not in ApplicationStatus.__members__.values():
         raise InvalidMove(f"unknown status {status!r}")
-    model = _Application()
-    _MACHINE.add_model(model, initial=status)
-    try:
-        if not model.trigger(action):  # type: ignore[attr-defined]
-            raise _why_not(status, action)
-        return ApplicationStatus(model.state)
-    except MachineError:
-        raise _why_not(status, action) from None
-    finally:
-        _MACHINE.remove_model(model)
+    after = machines.move(_MACHINE, _Application(), status, action)
+    if after is None:
+        raise _why_not(status, action)
+    return ApplicationStatus(after)
 
 
 def may(status: str, action: str) -> bool:
