@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.cn import ric
 
+from bot.callbacks import RelayPress
 from bot.casework.notices import Markup, as_markup
 from bot.casework.personal_data import mask_id_number, mask_name
 from bot.casework.services import Casework
@@ -35,13 +36,14 @@ from storage.models import (
     StaffThread,
 )
 
-CALLBACK_PREFIX = "s|"
-OPEN_DATA = "s|open"
-CLOSE_DATA = "s|close"
+# The actions of a RelayPress, and the data of the buttons that carry them.
+OPEN, CLOSE, ANSWER, SEND = "open", "close", "answer", "send"
+OPEN_DATA = RelayPress(OPEN).encode()
+CLOSE_DATA = RelayPress(CLOSE).encode()
 # The two answers to "was that your answer, or for the staff?" (relay/which.html). The first is
 # the dialogue's (the held text goes to the flow), the second bot/handlers/relay.py's.
-ANSWER_DATA = "s|answer"
-SEND_DATA = "s|send"
+ANSWER_DATA = RelayPress(ANSWER).encode()
+SEND_DATA = RelayPress(SEND).encode()
 # Commands that start or leave a flow: the resident has moved on, so the thread ends.
 ENDING_COMMANDS = frozenset({"start", "apply", "cancel"})
 # Telegram takes 4096 characters after entity parsing (counted in UTF-16 units); we measure the
@@ -106,7 +108,7 @@ def close_button() -> Button:
 
 
 def staff_close_button(thread_id: int) -> Button:
-    return Button(Label.of("relay.staff_close"), f"{CLOSE_DATA}|{thread_id}")
+    return Button(Label.of("relay.staff_close"), RelayPress(CLOSE, thread_id).encode())
 
 
 async def open_thread_of(session: AsyncSession, *, telegram_user_id: int) -> StaffThread | None:

@@ -114,6 +114,8 @@ class Dispatcher:
         # The first line of a message to staff that is sent again (staff locale, plain text).
         self.repeat_notice = repeat_notice
         self.wake = asyncio.Event()
+        # Every commit that writes outbox rows wakes us: writers only commit.
+        outbox.on_queued(database, self.wake.set)
         self._overall = AsyncLimiter(self.limits.overall_per_second, 1)
         self._chats: dict[int, AsyncLimiter] = {}
         # Chats whose own limit is used up, until when (monotonic seconds).
