@@ -145,9 +145,7 @@ def build_application(
         messenger=Messenger(application.bot),
         dispatcher=dispatcher,
         broadcast_runner=_broadcast_runner(application, components, settings, dispatcher),
-        deadline_watch=DeadlineWatch(
-            components.database, components.casework, wake=dispatcher.wake.set
-        ),
+        deadline_watch=DeadlineWatch(components.database, components.casework),
         dispatch_in_background=dispatch_in_background,
     )
     # Subscriptions and broadcasts come before the dialogue: /notices, /stop, n|… and b|… end
