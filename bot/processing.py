@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.delivery.dispatcher import wakes_after_handling
+from bot.delivery.wakes import wakes_after_handling
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):

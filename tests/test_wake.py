@@ -3,7 +3,7 @@ the handler is done, so a receipt never overtakes the screen that announces it."
 
 from __future__ import annotations
 
-from bot.delivery.dispatcher import wakes_after_handling
+from bot.delivery.wakes import wakes_after_handling
 from storage import outbox
 from storage.models import Priority, Resident
 from tests.conftest import BotHarness

@@ -30,8 +30,7 @@ import html
 import logging
 import time
 import warnings
-from collections.abc import Callable, Iterator
-from contextvars import ContextVar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +41,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.delivery.wakes import wake_when_handled
 from storage import broadcasts, outbox, subscriptions
 from storage.db import Database
 from storage.models import OutboxStatus
@@ -99,27 +99,6 @@ class SendOutcome:
     counted: bool = True
 
 
-# While an update is handled (``wakes_after_handling``), the wakes its commits cause.
-_WAITING_WAKES: ContextVar[list[Callable[[], None]] | None] = ContextVar(
-    "waiting_wakes", default=None
-)
-
-
-@contextlib.contextmanager
-def wakes_after_handling() -> Iterator[None]:
-    """Around one update's handling: its commits wake the dispatcher only when the handler is
-    done, so a receipt never reaches the resident before the screen that announces it. Commits
-    outside an update (reminders, broadcasts) wake it at once."""
-    waiting: list[Callable[[], None]] = []
-    token = _WAITING_WAKES.set(waiting)
-    try:
-        yield
-    finally:
-        _WAITING_WAKES.reset(token)
-        for wake in waiting:
-            wake()
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -137,7 +116,7 @@ class Dispatcher:
         self.repeat_notice = repeat_notice
         self.wake = asyncio.Event()
         # Every commit that writes outbox rows wakes us: writers only commit.
-        outbox.on_queued(database, self._queued)
+        outbox.on_queued(database, lambda: wake_when_handled(self.wake.set))
         self._overall = AsyncLimiter(self.limits.overall_per_second, 1)
         self._chats: dict[int, AsyncLimiter] = {}
         # Chats whose own limit is used up, until when (monotonic seconds).
@@ -179,13 +158,6 @@ class Dispatcher:
         self._done.extend(zip(rows, results, strict=True))
         await self._flush()
         return len(rows)
-
-    def _queued(self) -> None:
-        waiting = _WAITING_WAKES.get()
-        if waiting is None:
-            self.wake.set()
-        else:
-            waiting.append(self.wake.set)
 
     async def run_forever(self) -> None:
         """The pipeline: each tick records finished sends, claims and starts the next ones."""
