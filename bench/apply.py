@@ -112,7 +112,7 @@ class Bench:
 
     async def dispatch(self) -> None:
         assert self.ours.application is not None
-        dispatcher = self.ours.application.bot_data["dispatcher"]
+        dispatcher = self.ours.application.bot_data.app.dispatcher
         started = time.perf_counter()
         while handled := await dispatcher.run_once():
             self.sent += handled
@@ -187,8 +187,8 @@ async def staff_decide(
 ) -> int:
     ours = bench.ours
     assert ours.application is not None
-    database = ours.application.bot_data["components"].database
-    profile = ours.application.bot_data["components"].casework.profile
+    database = ours.application.bot_data.app.components.database
+    profile = ours.application.bot_data.app.components.casework.profile
     async with database.transaction() as session:
         application_ids = sorted(
             set((await session.scalars(select(DepartmentTask.application_id))).all())
@@ -286,14 +286,14 @@ async def main() -> None:
         dispatch_in_background=False, clock=clock,
     )  # fmt: skip
     await application.initialize()
-    dispatcher = application.bot_data["dispatcher"]
+    dispatcher = application.bot_data.app.dispatcher
     # Pacing is the dispatcher's concern and is measured by bench/broadcast.py; here it would
     # only make the run wait in real time.
     dispatcher.limits = replace(
         dispatcher.limits, private_per_second=1e6, private_burst=10**6, group_per_minute=1e7,
         overall_per_second=1e6,
     )  # fmt: skip
-    database = application.bot_data["components"].database
+    database = application.bot_data.app.components.database
     async with database.transaction() as session:
         await staff.add(session, telegram_user_id=WINDOW, role=StaffRole.WINDOW)
         for department, user in officer.items():

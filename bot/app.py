@@ -6,19 +6,21 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ExtBot,
     MessageHandler,
     filters,
 )
 from telegram.request import BaseRequest
 
 from bot import maintenance
-from bot.app_context import Components
+from bot.app_context import CONTEXT_TYPES, AppContext, BotData, Components
 from bot.casework.deadlines import DeadlineWatch
 from bot.casework.services import CHINA, Casework, RelayLimits
 from bot.config import ConfigurationError, Settings, keyring_of
@@ -45,6 +47,11 @@ from bot.processing import PerChatUpdateProcessor
 from bot.render import Renderer
 from bot.staff.board import BOARD
 from storage.db import Database
+
+# Our Application: PTB's, with a typed ``bot_data`` (bot/app_context.py). The callback
+# context is left open so that handlers typed with PTB's DEFAULT_TYPE register too (their
+# ``AppContext.of`` checks the ``bot_data`` when called); new handlers take ``Context``.
+YimenApplication = Application[ExtBot[None], Any, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
 def build_components(
@@ -94,7 +101,8 @@ def build_components(
         clock=now,
         casework=casework,
     )
-    return Components(profile, database, renderer, host, dialogue, now, casework)
+    flows = {name: engine.flow for name, engine in dialogue.engines.items()}
+    return Components(profile, database, renderer, host, dialogue, now, casework, flows)
 
 
 def build_application(
@@ -105,7 +113,7 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     clock: Callable[[], datetime] | None = None,
     dispatch_in_background: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> YimenApplication:
     """The bot, ready to ``initialize``; tests pass a fake ``request`` and a clock, and drive
     the outbox dispatcher themselves (``dispatch_in_background=False``)."""
     components = build_components(settings, clock=clock)
@@ -114,6 +122,7 @@ def build_application(
         .token(token or settings.bot_token or "")
         .base_url(settings.bot_api_url)
         .base_file_url(settings.bot_file_url)
+        .context_types(CONTEXT_TYPES)
         .concurrent_updates(PerChatUpdateProcessor())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
@@ -124,31 +133,27 @@ def build_application(
         builder = builder.request(request)
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
-    application = builder.build()
-    application.bot_data.update(
-        components=components,
-        dialogue=components.dialogue,
-        renderer=components.renderer,
-        casework=components.casework,
-        messenger=Messenger(application.bot),
-        dispatcher=Dispatcher(
-            components.database,
-            application.bot,
-            components.clock,
-            _limits(settings),
-            repeat_notice=components.renderer.text(Label("delivery.repeat"), settings.locale),
-        ),
-        dispatch_in_background=dispatch_in_background,
-        settings=settings,
+    application: YimenApplication = builder.build()
+    dispatcher = Dispatcher(
+        components.database,
+        application.bot,
+        components.clock,
+        _limits(settings),
+        repeat_notice=components.renderer.text(Label("delivery.repeat"), settings.locale),
     )
-    application.bot_data["broadcast_runner"] = _broadcast_runner(application, settings)
+    application.bot_data.app = AppContext(
+        components=components,
+        settings=settings,
+        messenger=Messenger(application.bot),
+        dispatcher=dispatcher,
+        broadcast_runner=_broadcast_runner(application, components, settings, dispatcher),
+        deadline_watch=DeadlineWatch(components.database, components.casework),
+        dispatch_in_background=dispatch_in_background,
+    )
     # Subscriptions and broadcasts come before the dialogue: /notices, /stop, n|… and b|… end
     # there, /start only resumes notices and goes on to the dialogue.
     application.add_handlers(
         [*subscription_handlers(), *broadcast_handlers(settings.admin_ids)], group=NOTICES_GROUP
-    )
-    application.bot_data["deadline_watch"] = DeadlineWatch(
-        components.database, components.casework, wake=application.bot_data["dispatcher"].wake.set
     )
     # Staff presses, group presses and staff-chat text only: residents' chats are untouched.
     application.add_handlers(staff_handlers(components.casework))
@@ -169,31 +174,26 @@ def build_application(
     return application
 
 
-async def _post_init(application: Application) -> None:  # type: ignore[type-arg]
-    components: Components = application.bot_data["components"]
-    application.bot_data["housekeeping"] = asyncio.create_task(
+async def _post_init(application: YimenApplication) -> None:
+    app = application.bot_data.app
+    components = app.components
+    app.tasks["housekeeping"] = asyncio.create_task(
         maintenance.run_forever(
             components.database,
             components.clock,
-            maintenance.rules_from(application.bot_data["settings"], components.profile),
+            maintenance.rules_from(app.settings, components.profile),
         ),
         name="housekeeping",
     )
-    watch: DeadlineWatch = application.bot_data["deadline_watch"]
-    application.bot_data["deadlines"] = asyncio.create_task(watch.run_forever(), name="deadlines")
-    if application.bot_data["dispatch_in_background"]:
-        dispatcher: Dispatcher = application.bot_data["dispatcher"]
-        application.bot_data["dispatching"] = asyncio.create_task(
-            dispatcher.run_forever(), name="outbox"
+    app.tasks["deadlines"] = asyncio.create_task(app.deadline_watch.run_forever(), name="deadlines")
+    if app.dispatch_in_background:
+        app.tasks["dispatching"] = asyncio.create_task(app.dispatcher.run_forever(), name="outbox")
+        app.tasks["broadcasting"] = asyncio.create_task(
+            app.broadcast_runner.run_forever(), name="broadcasts"
         )
-        runner: BroadcastRunner = application.bot_data["broadcast_runner"]
-        application.bot_data["broadcasting"] = asyncio.create_task(
-            runner.run_forever(), name="broadcasts"
-        )
-    renderer: Renderer = application.bot_data["renderer"]
     for locale, language_code in (("zh-CN", None), ("en", "en")):
         commands = [
-            BotCommand(name, renderer.text(Label(f"command.{name}"), locale))
+            BotCommand(name, app.renderer.text(Label(f"command.{name}"), locale))
             for name in RESIDENT_COMMANDS
         ]
         await application.bot.set_my_commands(
@@ -201,15 +201,14 @@ async def _post_init(application: Application) -> None:  # type: ignore[type-arg
         )
 
 
-async def _post_shutdown(application: Application) -> None:  # type: ignore[type-arg]
-    for name in ("housekeeping", "deadlines", "dispatching", "broadcasting"):
-        task = application.bot_data.get(name)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    components: Components = application.bot_data["components"]
-    await components.database.dispose()
+async def _post_shutdown(application: YimenApplication) -> None:
+    app = application.bot_data.app
+    for task in app.tasks.values():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    app.tasks.clear()
+    await app.database.dispose()
 
 
 def _limits(settings: Settings) -> Limits:
@@ -223,11 +222,11 @@ def _limits(settings: Settings) -> Limits:
 
 
 def _broadcast_runner(
-    application: Application,  # type: ignore[type-arg]
+    application: YimenApplication,
+    components: Components,
     settings: Settings,
+    dispatcher: Dispatcher,
 ) -> BroadcastRunner:
-    components: Components = application.bot_data["components"]
-    dispatcher: Dispatcher = application.bot_data["dispatcher"]
     return BroadcastRunner(
         database=components.database,
         bot=application.bot,

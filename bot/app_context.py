@@ -1,18 +1,28 @@
-"""Typed access to what ``build_application`` put in ``bot_data``, for handlers."""
+"""The application context, typed: what ``build_application`` made, as handlers see it.
+
+PTB keeps one ``bot_data`` object per ``Application``; ours is :class:`BotData` (declared with
+PTB's ``ContextTypes``), which holds one :class:`AppContext`. Handlers are typed with
+:data:`Context` and reach everything through ``AppContext.of(context)``, never by a string key.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
+from bot.casework.deadlines import DeadlineWatch
 from bot.casework.services import Casework
+from bot.config import Settings
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.messenger import Messenger
 from bot.dialogue import ResidentDialogue
 from bot.flows.screening import ScreeningHost
+from bot.flows.spec import Flow
 from bot.notices.runner import BroadcastRunner
 from bot.policy import Profile
 from bot.render import Renderer
@@ -31,27 +41,34 @@ class Components:
     dialogue: ResidentDialogue
     clock: Callable[[], datetime]
     casework: Casework
+    # Every flow by name: which step a saved conversation stands at, for code outside it.
+    flows: Mapping[str, Flow] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class AppContext:
-    """What a handler works with, typed: the one place that reads PTB's ``bot_data``."""
+    """What a handler works with, typed."""
 
     components: Components
+    settings: Settings
     messenger: Messenger
     dispatcher: Dispatcher
     broadcast_runner: BroadcastRunner
+    deadline_watch: DeadlineWatch
+    # Tests drive the dispatcher and the broadcast runner themselves.
+    dispatch_in_background: bool = True
+    # The background tasks started after start-up, by name, cancelled at shutdown.
+    tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    # When each staff member was last reminded how to answer a relayed message.
+    relay_hints: dict[int, datetime] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, context: ContextTypes.DEFAULT_TYPE) -> AppContext:
+    def of(cls, context: CallbackContext[Any, Any, Any, Any]) -> AppContext:
+        """The context of the application ``context`` belongs to."""
         data = context.bot_data
-        components: Components = data["components"]
-        return cls(
-            components=components,
-            messenger=data["messenger"],
-            dispatcher=data["dispatcher"],
-            broadcast_runner=data["broadcast_runner"],
-        )
+        if not isinstance(data, BotData):
+            raise TypeError("the application was not built by bot.app.build_application")
+        return data.app
 
     @property
     def database(self) -> Database:
@@ -73,6 +90,34 @@ class AppContext:
     def renderer(self) -> Renderer:
         return self.components.renderer
 
+    @property
+    def flows(self) -> Mapping[str, Flow]:
+        return self.components.flows
+
     def wake_dispatcher(self) -> None:
-        """Rows were committed to the outbox: send them now rather than at the next poll."""
+        """Kept for callers not yet moved: every commit that writes outbox rows wakes the
+        dispatcher already (storage/outbox.py ``on_queued``)."""
         self.dispatcher.wake.set()
+
+
+class BotData:
+    """PTB's ``bot_data`` of our ``Application``: made empty by PTB, filled once by
+    ``build_application``."""
+
+    def __init__(self) -> None:
+        self._app: AppContext | None = None
+
+    @property
+    def app(self) -> AppContext:
+        if self._app is None:
+            raise RuntimeError("build_application has not finished building this bot")
+        return self._app
+
+    @app.setter
+    def app(self, app: AppContext) -> None:
+        self._app = app
+
+
+# What handlers are given; ``CONTEXT_TYPES`` tells PTB to make ``bot_data`` a ``BotData``.
+Context = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+CONTEXT_TYPES = ContextTypes(bot_data=BotData)

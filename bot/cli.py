@@ -86,7 +86,7 @@ def run() -> None:
 
     # Built first: a missing secret key or a broken profile stops us before the database is touched.
     application = build_application(settings)
-    keyring = application.bot_data["casework"].keyring
+    keyring = application.bot_data.app.casework.keyring
     upgrade(settings.database_url, keyring=keyring)
     # Keys that cannot read this database stop us here, not in every resident's next update.
     asyncio.run(check_keys(settings.database_url, keyring))

@@ -9,6 +9,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.delivery.wakes import wakes_after_handling
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Like ``concurrent_updates(True)``, but never two updates of one chat at once."""
@@ -19,6 +21,10 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._waiting: dict[int, int] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        with wakes_after_handling():
+            await self._in_order(update, coroutine)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
             await coroutine

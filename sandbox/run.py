@@ -141,7 +141,7 @@ class Sandbox:
         application = build_application(settings)
         self.application = application
         assert self.cast is not None
-        database = application.bot_data["components"].database
+        database = application.bot_data.app.database
         await database.unlock()  # a key that cannot read this database stops here
         await seed_staff(database, self.cast, self.world)
         self.feed.publish({"type": "personas"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from storage import keycheck, sqlite_inline
 from storage.crypto import Keyring, attach
@@ -108,6 +109,9 @@ def _configure_sqlite(engine: AsyncEngine, database: str, *, foreign_keys: bool)
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+AfterCommit = Callable[[Session], None]
+
+
 class Database:
     """The engine, a session factory and the keyring; one per process."""
 
@@ -115,8 +119,32 @@ class Database:
         self.url = url
         self.keyring = keyring
         self.engine = create_engine(url, echo=echo, keyring=keyring)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # A session class of this database's own, so that its commit hooks are not every
+        # database's (tests and the sandbox run several in one process).
+        session_class = type("DatabaseSession", (Session,), {})
+        event.listen(session_class, "after_commit", self._committed)
+        event.listen(session_class, "after_rollback", self._rolled_back)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=session_class
+        )
+        self._after_commit: list[AfterCommit] = []
         self._unlocking = asyncio.Lock()
+
+    def after_commit(self, callback: AfterCommit) -> None:
+        """Call ``callback`` with the session after each of its commits: what the transaction
+        noted in ``session.info`` (outbox rows written, say) is durable by then."""
+        self._after_commit.append(callback)
+
+    def _committed(self, session: Session) -> None:
+        try:
+            for callback in self._after_commit:
+                callback(session)
+        finally:
+            session.info.clear()
+
+    def _rolled_back(self, session: Session) -> None:
+        # Nothing noted in a transaction that did not commit happened.
+        session.info.clear()
 
     async def unlock(self) -> None:
         """Read (or, in a new database, make) the key check: :class:`WrongKeyError` when the

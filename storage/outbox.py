@@ -7,14 +7,16 @@ cards, overdue reminders, decisions and requests to residents, relayed messages)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
+from storage.db import Database
 from storage.models import OutboxMessage, OutboxStatus, Priority
 from storage.types import utcnow
 
@@ -25,6 +27,21 @@ AT_MOST_ONCE: frozenset[str] = frozenset({"broadcast"})
 # A combined message stays well inside Telegram's 4096 characters; past this it starts anew.
 COMBINE_LIMIT = 3800
 INTERRUPTED = "interrupted while sending"
+
+
+# Noted in ``session.info`` by enqueue: the transaction wrote outbox rows.
+QUEUED = "outbox_queued"
+
+
+def on_queued(database: Database, wake: Callable[[], None]) -> None:
+    """Call ``wake`` after every commit that wrote outbox rows: committing is all a writer
+    does, and the rows are durable before anyone is told of them."""
+
+    def committed(session: Session) -> None:
+        if session.info.get(QUEUED):
+            wake()
+
+    database.after_commit(committed)
 
 
 def at_least_once(purpose: str) -> bool:
@@ -49,8 +66,8 @@ async def enqueue(
     reach the resident as one message instead of a burst.
     """
     moment = now or utcnow()
-    # Lets the code that owns the transaction wake the dispatcher once it has committed.
-    session.info["outbox_queued"] = True
+    # Whoever waits for new rows is told once the transaction has committed (on_queued).
+    session.info[QUEUED] = True
     if combine_key is not None:
         pending = await session.scalar(
             select(OutboxMessage).where(

@@ -207,7 +207,7 @@ class BotHarness:
     async def dispatch(self) -> int:
         """Send what the outbox holds now, as the background dispatcher would."""
         assert self.application is not None
-        dispatcher = self.application.bot_data["dispatcher"]
+        dispatcher = self.application.bot_data.app.dispatcher
         sent = 0
         while handled := await dispatcher.run_once():
             sent += handled

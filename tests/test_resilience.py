@@ -22,7 +22,7 @@ async def begin(bot: BotHarness, user_id: int = 3001, language: str = "zh-hans")
 
 async def conversation(bot: BotHarness, chat_id: int) -> Conversation:
     assert bot.application is not None
-    database = bot.application.bot_data["components"].database
+    database = bot.application.bot_data.app.components.database
     async with database.transaction() as session:
         row = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))
     assert row is not None
@@ -31,7 +31,7 @@ async def conversation(bot: BotHarness, chat_id: int) -> Conversation:
 
 async def count(bot: BotHarness, model: type) -> int:
     assert bot.application is not None
-    database = bot.application.bot_data["components"].database
+    database = bot.application.bot_data.app.components.database
     async with database.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
@@ -170,7 +170,7 @@ async def test_declining_consent_keeps_only_the_refusal(bot: BotHarness) -> None
     assert row.answers == {} and row.status == "finished"
     assert await count(bot, Screening) == 0
     assert bot.application is not None
-    database = bot.application.bot_data["components"].database
+    database = bot.application.bot_data.app.components.database
     async with database.transaction() as session:
         consents = (await session.scalars(select(ConsentRecord))).all()
     assert [(c.granted, c.notice_version) for c in consents] == [(False, "2026-11")]
@@ -186,7 +186,7 @@ async def test_language_is_remembered_and_can_be_changed_anywhere(bot: BotHarnes
     await resident.send("/start")
     assert "first, the most important question" in resident.screen.lower()
     assert bot.application is not None
-    database = bot.application.bot_data["components"].database
+    database = bot.application.bot_data.app.components.database
     async with database.transaction() as session:
         resident_row = await session.scalar(select(Resident))
     assert resident_row is not None and resident_row.locale == "en"
@@ -225,7 +225,7 @@ async def test_an_unexpected_error_tells_the_resident_their_answers_are_kept(
 ) -> None:
     resident = await begin(bot)
     assert bot.application is not None
-    dialogue = bot.application.bot_data["dialogue"]
+    dialogue = bot.application.bot_data.app.dialogue
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")

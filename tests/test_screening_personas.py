@@ -195,7 +195,7 @@ PERSONAS = [
 
 async def latest_screening(bot: BotHarness) -> Screening:
     assert bot.application is not None
-    database = bot.application.bot_data["components"].database
+    database = bot.application.bot_data.app.components.database
     async with database.transaction() as session:
         screening = await session.scalar(select(Screening).order_by(Screening.id.desc()))
     assert screening is not None

@@ -20,14 +20,14 @@ BUREAUCRATIC = ("筛查", "申请对象", "自然日", "占位", "placeholder")
 
 async def count(bot: BotHarness, model: type[Screening] | type[Conversation]) -> int:
     assert bot.application is not None
-    database = bot.application.bot_data["components"].database
+    database = bot.application.bot_data.app.components.database
     async with database.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def conversation_answers(bot: BotHarness) -> dict[str, object]:
     assert bot.application is not None
-    database = bot.application.bot_data["components"].database
+    database = bot.application.bot_data.app.components.database
     async with database.transaction() as session:
         conversation = await session.scalar(select(Conversation))
     assert conversation is not None

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
 
+from storage import outbox
 from storage.db import Database
 from storage.migrate import upgrade, upgrade_async
-from storage.models import Base, Resident
+from storage.models import Base, Priority, Resident
+from tests.conftest import synthetic_keyring
 
 
 def test_upgrade_head_on_an_empty_database(tmp_path: Path) -> None:
@@ -54,5 +57,37 @@ async def test_connections_use_wal_busy_timeout_and_immediate_transactions(tmp_p
         async with database.transaction() as session:
             stored = await session.get(Resident, 1)
             assert stored is not None and stored.telegram_user_id == 2**52 + 7
+    finally:
+        await database.dispose()
+
+
+async def test_a_commit_that_writes_outbox_rows_wakes_whoever_waits(tmp_path: Path) -> None:
+    """Writers only commit: the dispatcher is told by the commit, and only when it counts."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'wake.db'}"
+    await upgrade_async(url)
+    database = Database(url, keyring=synthetic_keyring())
+    woken: list[str] = []
+    outbox.on_queued(database, lambda: woken.append("woken"))
+    try:
+        async with database.transaction() as session:
+            session.add(Resident(telegram_user_id=101))
+        assert woken == []  # nothing for the outbox
+        with pytest.raises(RuntimeError):
+            async with database.transaction() as session:
+                await outbox.enqueue(
+                    session, chat_id=101, purpose="test", priority=Priority.RESIDENT, text="x"
+                )
+                assert woken == []  # not before the commit
+                raise RuntimeError("rolled back")
+        assert woken == []  # a row that was never committed wakes nobody
+        async with database.transaction() as session:
+            await outbox.enqueue(
+                session, chat_id=101, purpose="test", priority=Priority.RESIDENT, text="y"
+            )
+            assert woken == []
+        assert woken == ["woken"]
+        async with database.transaction() as session:
+            session.add(Resident(telegram_user_id=102))
+        assert woken == ["woken"]  # the note went with its transaction
     finally:
         await database.dispose()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -42,12 +41,9 @@ CHECK_EVERY = timedelta(hours=1)
 
 
 class DeadlineWatch:
-    def __init__(
-        self, database: Database, casework: Casework, wake: Callable[[], None] = lambda: None
-    ) -> None:
+    def __init__(self, database: Database, casework: Casework) -> None:
         self.database = database
         self.casework = casework
-        self.wake = wake
 
     async def run_once(self) -> int:
         """Queue today's reminders; returns how many tasks were reminded."""
@@ -101,7 +97,6 @@ class DeadlineWatch:
                     )
         if rows:
             log.info("reminded %d overdue tasks", len(rows))
-            self.wake()
         return len(rows)
 
     async def run_forever(self) -> None:

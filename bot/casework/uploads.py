@@ -10,26 +10,32 @@ department, which then carries on.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import UploadPress
 from bot.casework.application_status import ApplicationAction, move
-from bot.casework.checklist import UNNAMED_DOCUMENT, document_names
+from bot.casework.checklist import UNNAMED_DOCUMENT, document_name, document_names
 from bot.casework.decisions import documents_received
+from bot.casework.people import find_resident
 from bot.casework.services import Casework
 from bot.casework.tasks import TaskState
-from bot.flows.model import Label
-from bot.render import join_names
+from bot.flows.model import Button, FileInput, Label, Screen
+from bot.flows.spec import Flow, StepKind
+from bot.render import DEFAULT_LOCALE, join_names
 from storage import outbox
 from storage.models import (
     Application,
     ApplicationStatus,
+    Conversation,
+    ConversationStatus,
     DepartmentTask,
     Priority,
+    Resident,
     StatusEvent,
     SubmittedDocument,
 )
@@ -42,6 +48,8 @@ ACCEPTED_TYPES = (
     "application/msword",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 )
+# The actions of an UploadPress: "everything is sent", and "this file is item … of its request".
+DONE, IS = "done", "is"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,122 @@ class Request:
             and document.task_id == task_id
             and document.received_at >= self.asked_at
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """Someone writing to the bot, with the requests for documents still open for them."""
+
+    resident: Resident | None
+    requests: list[Request]
+
+    @property
+    def locale(self) -> str:
+        """The resident's language, else the one they applied in."""
+        chosen = self.resident.locale if self.resident is not None else None
+        applied = self.requests[0].application.locale if self.requests else None
+        return chosen or applied or DEFAULT_LOCALE
+
+
+async def sender(session: AsyncSession, *, telegram_user_id: int) -> Sender:
+    """The person writing and the requests for documents open on their applications."""
+    resident = await find_resident(session, telegram_user_id=telegram_user_id)
+    if resident is None:
+        return Sender(None, [])
+    return Sender(resident, await open_requests(session, resident_id=resident.id))
+
+
+async def awaiting_file(
+    session: AsyncSession, flows: Mapping[str, Flow], *, chat_id: int, telegram_user_id: int
+) -> Sender | None:
+    """Whose request a file sent now answers; None when it is the conversation's: nothing is
+    asked of the sender, or their conversation itself stands at a step that takes files."""
+    found = await sender(session, telegram_user_id=telegram_user_id)
+    if not found.requests or await _collecting_files(session, flows, chat_id):
+        return None
+    return found
+
+
+async def _collecting_files(session: AsyncSession, flows: Mapping[str, Flow], chat_id: int) -> bool:
+    conversation = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))
+    if conversation is None or conversation.status != ConversationStatus.ACTIVE:
+        return False
+    flow = flows.get(conversation.flow)
+    if flow is None or conversation.step not in flow.steps:
+        return False
+    return flow.step(conversation.step).kind is StepKind.DOCUMENTS
+
+
+async def take_file(
+    session: AsyncSession, casework: Casework, sender: Sender, file: FileInput
+) -> Screen:
+    """Keep a file against the sender's first open request; what the resident is shown."""
+    problem = file_problem(file.size, file.mime_type)
+    if problem is not None:
+        return note_screen(problem)
+    request = sender.requests[0]
+    stored = await receive(
+        session,
+        casework,
+        request,
+        file_id=file.file_id,
+        kind=file.kind,
+        mime_type=file.mime_type,
+        size=file.size,
+    )
+    if stored.document_id == UNNAMED_DOCUMENT:
+        return which_screen(casework, request, stored.id, sender.locale)
+    return filed_screen(casework, request, stored.document_id, sender.locale)
+
+
+async def name_file(
+    session: AsyncSession, casework: Casework, sender: Sender, press: UploadPress
+) -> Screen | None:
+    """The resident said which document a file is: filed so, and what is still missing; None
+    for a stale or forged tap."""
+    named = await name(session, sender.requests, document_id=press.document, index=press.index)
+    if named is None:
+        return None
+    request, item = named
+    return filed_screen(casework, request, item, sender.locale)
+
+
+def filed_screen(casework: Casework, request: Request, item: str, locale: str) -> Screen:
+    missing = [d for d in request.missing if d != item]
+    return Screen(
+        "uploads/received.html",
+        {
+            "item": document_name(casework, item, locale),
+            "number": request.application.number,
+            "missing": document_names(casework, missing, locale),
+        },
+        ((_all_sent_button(),),),
+    )
+
+
+def which_screen(casework: Casework, request: Request, document_id: int, locale: str) -> Screen:
+    """Several documents are asked for: the resident taps which one this file is."""
+    rows = tuple(
+        (
+            Button(
+                document_name(casework, item, locale),
+                UploadPress(IS, document_id, request.documents.index(item)).encode(),
+            ),
+        )
+        for item in request.missing
+    )
+    return Screen(
+        "uploads/which.html", {"number": request.application.number}, (*rows, (_all_sent_button(),))
+    )
+
+
+def note_screen(key: str) -> Screen:
+    """A short message of one label, no buttons."""
+    return Screen("uploads/note.html", {"text": Label(key)})
+
+
+def _all_sent_button() -> Button:
+    return Button(Label("upload.all_sent"), UploadPress(DONE).encode())
 
 
 async def open_requests(session: AsyncSession, *, resident_id: int) -> list[Request]:
@@ -174,6 +298,16 @@ async def name(
     document.document_id = item
     received = (*(r for r in request.received if r != UNNAMED_DOCUMENT), item)
     return replace(request, received=received), item
+
+
+async def everything_sent(session: AsyncSession, casework: Casework, sender: Sender) -> Screen:
+    """The resident tapped "everything is sent": the requests with files go on; what they are
+    told."""
+    answered = [r for r in sender.requests if r.received]
+    if sender.resident is None or not answered:
+        return note_screen("upload.nothing_sent")
+    await all_sent(session, casework, answered, resident_id=sender.resident.id)
+    return note_screen("upload.passed_on")
 
 
 async def all_sent(

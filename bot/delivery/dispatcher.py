@@ -41,6 +41,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.delivery.wakes import wake_when_handled
 from storage import broadcasts, outbox, subscriptions
 from storage.db import Database
 from storage.models import OutboxStatus
@@ -114,6 +115,8 @@ class Dispatcher:
         # The first line of a message to staff that is sent again (staff locale, plain text).
         self.repeat_notice = repeat_notice
         self.wake = asyncio.Event()
+        # Every commit that writes outbox rows wakes us: writers only commit.
+        outbox.on_queued(database, lambda: wake_when_handled(self.wake.set))
         self._overall = AsyncLimiter(self.limits.overall_per_second, 1)
         self._chats: dict[int, AsyncLimiter] = {}
         # Chats whose own limit is used up, until when (monotonic seconds).

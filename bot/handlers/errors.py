@@ -6,9 +6,8 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
 from bot.casework.people import locale_for
 from bot.flows.model import Screen
 from bot.render import DEFAULT_LOCALE
@@ -16,7 +15,7 @@ from bot.render import DEFAULT_LOCALE
 log = logging.getLogger(__name__)
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: Context) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     # No message text or names here: logs must not carry residents' personal data.

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
 from bot.callbacks import MyPress
 from bot.casework import ledger
 from bot.casework.people import find_resident, locale_for
 from storage import staff, updates
 
 
-def my_applications_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+def my_applications_handlers() -> list[BaseHandler[Update, Context, None]]:
     """Register before the resident catch-all so /my and m|… never reach the flow."""
     return [
         CommandHandler("my", on_my, filters=filters.ChatType.PRIVATE),
@@ -20,7 +20,7 @@ def my_applications_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_
     ]
 
 
-async def on_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_my(update: Update, context: Context) -> None:
     """Show every application of the resident, newest first; reads only."""
     app, user, chat = AppContext.of(context), update.effective_user, update.effective_chat
     if user is None or chat is None:
@@ -38,7 +38,7 @@ async def on_my(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await app.messenger.send(chat.id, ledger.render_list(app.casework.renderer, views, locale))
 
 
-async def on_my_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_my_button(update: Update, context: Context) -> None:
     """Open one application (only one's own) or go back to the list, editing in place."""
     app, query, user = AppContext.of(context), update.callback_query, update.effective_user
     if query is None or user is None or query.message is None:

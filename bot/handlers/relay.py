@@ -3,7 +3,7 @@ staff chat's replies. Each update is one transaction; messages go out through th
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update, User
@@ -11,12 +11,12 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
+from bot.callbacks import RelayPress
 from bot.casework import relay
 from bot.casework.authorization import authorise
 from bot.casework.people import locale_for, note_private_chat, resident_for
@@ -24,7 +24,7 @@ from bot.flows.model import Label, Screen
 from storage import staff, updates
 from storage.models import StaffRole, StaffThread
 
-Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
+Handler = BaseHandler[Update, Context, None]
 
 # A staff member chatting in the staff chat is reminded how to answer at most this often.
 HINT_EVERY = timedelta(minutes=10)
@@ -34,36 +34,44 @@ def relay_handlers() -> list[Handler]:
     """Register in group 0, before the resident catch-all handlers."""
     return [
         CommandHandler("staff", on_staff_command, filters=filters.ChatType.PRIVATE),
-        # s|answer is the dialogue's: the held text goes on to the flow's question.
-        CallbackQueryHandler(on_relay_button, pattern=r"^s\|(?!answer$)"),
+        CallbackQueryHandler(on_relay_button, pattern=is_relay_press),
         MessageHandler(
             filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, on_staff_chat_text
         ),
     ]
 
 
+def is_relay_press(data: object) -> bool:
+    """Relay presses but ``answer``, which is the dialogue's: the held text goes on to the
+    flow's question."""
+    press = RelayPress.decode(data)
+    return press is not None and press.action != relay.ANSWER
+
+
 # ---- the resident's side -------------------------------------------------------------------
 
 
-async def on_staff_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_staff_command(update: Update, context: Context) -> None:
     """/staff: open (or show) the resident's thread with the window staff."""
     await _open(update, AppContext.of(context))
 
 
-async def on_relay_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_relay_button(update: Update, context: Context) -> None:
     """s|open and s|close from residents; s|close|<thread> from the staff chat."""
     app, query, user = AppContext.of(context), update.callback_query, update.effective_user
     if query is None or user is None or query.message is None:
         return
-    data, chat = query.data or "", query.message.chat
-    if chat.type != "private":
-        await _staff_closes(update, app, user, chat.id, data)
+    press, chat = RelayPress.decode(query.data), query.message.chat
+    if press is None:
         return
-    if data == relay.OPEN_DATA:
+    if chat.type != "private":
+        await _staff_closes(update, app, user, chat.id, press)
+        return
+    if press.action == relay.OPEN:
         await query.answer()
         await _open(update, app)
         return
-    if data == relay.SEND_DATA:
+    if press.action == relay.SEND:
         await _send_held(update, app, user, chat.id)
         return
     # In a private chat any close button closes the presser's own thread, whatever it names.
@@ -118,7 +126,6 @@ async def _send_held(update: Update, app: AppContext, user: User, chat_id: int) 
         await query.answer(renderer.text(Label.of("relay.toast.nothing_held"), locale))
         return
     await query.answer()
-    app.wake_dispatcher()
     await app.messenger.send(chat_id, renderer.render(screen, locale))
 
 
@@ -144,7 +151,7 @@ async def _open(update: Update, app: AppContext) -> None:
 # ---- the staff chat ------------------------------------------------------------------------
 
 
-async def on_staff_chat_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_staff_chat_text(update: Update, context: Context) -> None:
     """A reply to a resident's message is the answer; other staff messages get a hint."""
     app, user, message = AppContext.of(context), update.effective_user, update.message
     if user is None or message is None or message.text is None or user.is_bot:
@@ -156,7 +163,7 @@ async def on_staff_chat_text(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if replied is not None and to_bot:
         await _staff_answers(update, app, user, message, replied)
     elif replied is None:
-        await _maybe_hint(update, context, app, user)
+        await _maybe_hint(update, app, user)
 
 
 async def _staff_answers(
@@ -194,16 +201,14 @@ async def _staff_answers(
                 )
             else:
                 await relay.tell_staff_chat(session, app.casework, "relay/refused.html", now=now)
-    app.wake_dispatcher()
 
 
 async def _staff_closes(
-    update: Update, app: AppContext, user: User, chat_id: int, data: str
+    update: Update, app: AppContext, user: User, chat_id: int, press: RelayPress
 ) -> None:
     query = update.callback_query
     assert query is not None
-    parts = data.split("|")
-    thread_id = int(parts[2]) if len(parts) == 3 and parts[2].isdigit() else None
+    thread_id = press.thread if press.action == relay.CLOSE and press.thread else None
     renderer, locale, now = app.casework.renderer, app.casework.staff_locale, app.casework.clock()
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
@@ -222,7 +227,7 @@ async def _staff_closes(
             chat_id=chat_id,
             role=StaffRole.WINDOW,
             action="relay.close",
-            subject=data[:64],
+            subject=press.encode(),
             town_id=town,
         )
         if not decision.allowed or thread is None:
@@ -237,15 +242,12 @@ async def _staff_closes(
                 now=now,
             )
             toast = "relay.toast.closed" if closed else "relay.toast.not_open"
-    app.wake_dispatcher()
     await query.answer(renderer.text(Label.of(toast), locale))
 
 
-async def _maybe_hint(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, app: AppContext, user: User
-) -> None:
+async def _maybe_hint(update: Update, app: AppContext, user: User) -> None:
     """Remind window staff how to answer, when residents are waiting and not too often."""
-    hints: dict[int, datetime] = context.bot_data.setdefault("relay_hints", {})
+    hints = app.relay_hints
     now = app.casework.clock()
     last = hints.get(user.id)
     if last is not None and now - last < HINT_EVERY:
@@ -259,7 +261,6 @@ async def _maybe_hint(
             return
         await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
     hints[user.id] = now
-    app.wake_dispatcher()
 
 
 async def _is_window_staff(session: AsyncSession, user_id: int) -> bool:

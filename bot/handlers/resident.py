@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
 from bot.delivery.messenger import Messenger
 from bot.dialogue import Reply
 from bot.flows.model import ButtonInput, CommandInput, FileInput, Input, OtherInput, TextInput
@@ -69,7 +68,7 @@ def _kind_of(attachment: object) -> str:
     return type(attachment).__name__.lower() if attachment is not None else "other"
 
 
-async def on_resident_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_resident_update(update: Update, context: Context) -> None:
     """Store what the resident said (one transaction), then show the next screen."""
     app = AppContext.of(context)
     dialogue, messenger = app.dialogue, app.messenger
@@ -91,9 +90,6 @@ async def on_resident_update(update: Update, context: ContextTypes.DEFAULT_TYPE)
         log.info("update %s was already handled", update.update_id)
         return
     await deliver(reply, update, messenger)
-    if reply.queued:
-        # The transaction left messages in the outbox (a receipt, a staff alert): send them now.
-        app.wake_dispatcher()
 
 
 async def deliver(reply: Reply, update: Update, messenger: Messenger) -> None:

@@ -10,27 +10,29 @@ import json
 from datetime import datetime
 
 from telegram import Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filters
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
+from bot.callbacks import RightsPress
 from bot.casework import rights
 from bot.casework.people import find_resident, locale_for
 from bot.casework.services import CHINA
 from bot.flows.model import Button, Label, Screen
 from bot.render import RenderedScreen
 
-CALLBACK_PREFIX = "r|"
+# The actions of a RightsPress.
+FORGET, KEEP = "forget", "keep"
 # A confirmation older than this is asked again: an old button must not erase data the
 # resident gave after it was shown.
 CONFIRM_WITHIN_MINUTES = 60
 
 
-def rights_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+def rights_handlers() -> list[BaseHandler[Update, Context, None]]:
     """Register before the resident catch-all so /mydata, /forget and r|… never reach a flow."""
     return [
         CommandHandler("mydata", on_mydata, filters=filters.ChatType.PRIVATE),
         CommandHandler("forget", on_forget, filters=filters.ChatType.PRIVATE),
-        CallbackQueryHandler(on_forget_button, pattern=r"^r\|"),
+        CallbackQueryHandler(on_forget_button, pattern=RightsPress.matches),
     ]
 
 
@@ -44,13 +46,13 @@ def confirm_screen(now: datetime) -> Screen:
         "rights/forget_confirm.html",
         {},
         (
-            (Button(Label.of("rights.forget_yes"), f"{CALLBACK_PREFIX}forget|{stamp}"),),
-            (Button(Label.of("rights.forget_no"), f"{CALLBACK_PREFIX}keep"),),
+            (Button(Label.of("rights.forget_yes"), RightsPress(FORGET, str(stamp)).encode()),),
+            (Button(Label.of("rights.forget_no"), RightsPress(KEEP).encode()),),
         ),
     )
 
 
-async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_mydata(update: Update, context: Context) -> None:
     """Send a readable summary and a JSON file of everything stored about the resident."""
     app, user, chat = AppContext.of(context), update.effective_user, update.effective_chat
     if user is None or chat is None:
@@ -91,7 +93,7 @@ async def on_mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_forget(update: Update, context: Context) -> None:
     """Ask for confirmation before anything is deleted; stores nothing."""
     app, user, chat = AppContext.of(context), update.effective_user, update.effective_chat
     if user is None or chat is None:
@@ -103,19 +105,20 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await app.messenger.send(chat.id, screen)
 
 
-async def on_forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_forget_button(update: Update, context: Context) -> None:
     """Withdraw consent and delete (r|forget|minute), or leave everything as it is (r|keep)."""
     app, query, user = AppContext.of(context), update.callback_query, update.effective_user
-    if query is None or user is None or query.message is None:
+    press = RightsPress.decode(query.data) if query is not None else None
+    if query is None or user is None or query.message is None or press is None:
         return
     chat_id, message_id = query.message.chat.id, query.message.message_id
     renderer, now = app.casework.renderer, app.casework.clock()
-    action, _, stamp = (query.data or "").removeprefix(CALLBACK_PREFIX).partition("|")
+    action, stamp = press.action, press.stamp
     async with app.database.transaction() as session:
         resident = await find_resident(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, app.default_locale)
         screen: RenderedScreen
-        if action != "forget":
+        if action != FORGET:
             screen = renderer.render(Screen("rights/forget_cancelled.html", {}), locale)
         elif not stamp.isdigit() or not 0 <= _minute(now) - int(stamp) <= CONFIRM_WITHIN_MINUTES:
             screen = renderer.render(confirm_screen(now), locale)

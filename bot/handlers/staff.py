@@ -161,9 +161,7 @@ def _actor(update: Update) -> Actor | None:
 
 
 def _combine(context: ContextTypes.DEFAULT_TYPE) -> timedelta:
-    settings = context.bot_data.get("settings")
-    seconds = getattr(settings, "notify_combine_seconds", 30)
-    return timedelta(seconds=seconds)
+    return timedelta(seconds=AppContext.of(context).settings.notify_combine_seconds)
 
 
 async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import BaseHandler, CommandHandler, filters
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
 from bot.casework import staffing
 from bot.casework.authorization import authorise
 from bot.casework.people import find_resident, locale_for
@@ -20,7 +20,7 @@ from bot.flows.model import Screen
 from storage import staff, updates
 from storage.models import StaffRole
 
-Handler = BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]
+Handler = BaseHandler[Update, Context, None]
 # (session, app, the administrator's id, the command's words, YIMEN_ADMIN_IDS)
 Command = Callable[[AsyncSession, AppContext, int, list[str], tuple[int, ...]], Awaitable[Screen]]
 
@@ -41,8 +41,8 @@ def staff_admin_handlers(admin_ids: Sequence[int]) -> list[Handler]:
 
 def _guarded(
     name: str, command: Command, admin_ids: tuple[int, ...]
-) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
-    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+    async def handle(update: Update, context: Context) -> None:
         """Check the administrator (audited), then run the command in the same transaction."""
         app, user, chat = AppContext.of(context), update.effective_user, update.effective_chat
         if user is None or chat is None:

@@ -30,7 +30,7 @@ def id_number(born: str, sequence: str = "123", region: str = "500381") -> str:
 def _casework_wired(bot: BotHarness) -> None:
     """The dialogue submits through the real casework module of the running bot."""
     assert bot.application is not None
-    components = bot.application.bot_data["components"]
+    components = bot.application.bot_data.app.components
     dialogue: ResidentDialogue = components.dialogue
     if dialogue.casework is None:
         dialogue.casework = components.casework
@@ -91,4 +91,4 @@ async def count(bot: BotHarness, model: type) -> int:
 
 def _database(bot: BotHarness) -> Any:
     assert bot.application is not None
-    return bot.application.bot_data["components"].database
+    return bot.application.bot_data.app.components.database

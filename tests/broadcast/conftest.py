@@ -51,8 +51,8 @@ async def fast(database_url: str, clock: Clock) -> AsyncIterator[BotHarness]:
 
 def parts(bot: BotHarness) -> tuple[Database, Dispatcher, BroadcastRunner]:
     assert bot.application is not None
-    data = bot.application.bot_data
-    return data["components"].database, data["dispatcher"], data["broadcast_runner"]
+    app = bot.application.bot_data.app
+    return app.database, app.dispatcher, app.broadcast_runner
 
 
 @dataclass(frozen=True)

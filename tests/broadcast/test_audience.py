@@ -73,7 +73,7 @@ async def test_audiences_select_the_right_people(
 ) -> None:
     await subscribe(fast, PEOPLE)
     assert fast.application is not None
-    profile = fast.application.bot_data["components"].profile
+    profile = fast.application.bot_data.app.components.profile
     assert await chosen(fast, audience.parse(text, profile)) == expected
 
 

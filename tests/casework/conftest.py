@@ -44,13 +44,13 @@ class Desk:
     @property
     def casework(self) -> Casework:
         assert self.bot.application is not None
-        work: Casework = self.bot.application.bot_data["casework"]
+        work: Casework = self.bot.application.bot_data.app.casework
         return work
 
     @property
     def database(self) -> Database:
         assert self.bot.application is not None
-        db: Database = self.bot.application.bot_data["components"].database
+        db: Database = self.bot.application.bot_data.app.components.database
         return db
 
     async def resident(
@@ -155,7 +155,7 @@ async def desk(bot: BotHarness) -> Desk:
     # Telegram's pacing is the dispatcher's own concern (tested there); here it would only
     # make the tests wait in real time between a resident's notices.
     assert bot.application is not None
-    dispatcher = bot.application.bot_data["dispatcher"]
+    dispatcher = bot.application.bot_data.app.dispatcher
     dispatcher.limits = replace(
         dispatcher.limits, private_per_second=1000, private_burst=1000, group_per_minute=60000
     )

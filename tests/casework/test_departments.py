@@ -83,7 +83,7 @@ async def test_reject_and_refer(desk: Desk) -> None:
 async def test_overdue_tasks_are_reminded_once_a_day(desk: Desk) -> None:
     await _accepted(desk)  # temporary (civil affairs): 10 working days from 2026-03-02
     assert desk.bot.application is not None
-    watch = desk.bot.application.bot_data["deadline_watch"]
+    watch = desk.bot.application.bot_data.app.deadline_watch
     assert await watch.run_once() == 0
     desk.bot.clock.advance(days=15)  # 2026-03-17: due 03-16 for temporary, not yet medical
     assert await watch.run_once() == 1
@@ -98,7 +98,7 @@ async def test_overdue_tasks_are_reminded_once_a_day(desk: Desk) -> None:
     overdue = [m for m in desk.messages(CIVIL_CHAT) if "已超期" in (m.text or "")]
     assert len(overdue) == 2
     await desk.bot.restart()  # driven from rows: a new process does not repeat today's
-    watch = desk.bot.application.bot_data["deadline_watch"]
+    watch = desk.bot.application.bot_data.app.deadline_watch
     assert await watch.run_once() == 0
 
 

@@ -36,7 +36,7 @@ async def test_a_digest_sent_again_takes_no_new_application_and_says_so(desk: De
         )
     await desk.bot.restart()
     assert desk.bot.application is not None
-    assert (await desk.bot.application.bot_data["dispatcher"].recover()).resent == 1
+    assert (await desk.bot.application.bot_data.app.dispatcher.recover()).resent == 1
     await apply(7)  # its own alert: the digest being sent again stays as it was
     [resent] = await digests(desk)
     assert resent.id == digest.id and resent.payload["applications"] == ids

@@ -43,7 +43,7 @@ def raw(database_url: str) -> bytes:
 async def test_a_full_journey_leaves_no_readable_personal_data_in_the_file(desk: Desk) -> None:
     bot = desk.bot
     assert bot.application is not None
-    components = bot.application.bot_data["components"]
+    components = bot.application.bot_data.app.components
     if getattr(components.dialogue, "casework", None) is None:
         components.dialogue.casework = components.casework
     resident = bot.person(7301)

@@ -15,7 +15,7 @@ from tests.conftest import STAFF_CHAT
 async def test_a_resident_applies_in_the_bot_and_hears_each_decision(desk: Desk) -> None:
     bot = desk.bot
     assert bot.application is not None
-    components = bot.application.bot_data["components"]
+    components = bot.application.bot_data.app.components
     if getattr(components.dialogue, "casework", None) is None:
         components.dialogue.casework = components.casework  # as tests/application wires it
     resident = bot.person(7201)

@@ -17,7 +17,7 @@ async def test_a_child_director_s_application_names_the_guardian_masked_in_the_g
 ) -> None:
     bot = desk.bot
     assert bot.application is not None
-    components = bot.application.bot_data["components"]
+    components = bot.application.bot_data.app.components
     if getattr(components.dialogue, "casework", None) is None:
         components.dialogue.casework = components.casework  # as tests/application wires it
     director = bot.person(7301)

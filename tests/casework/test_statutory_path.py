@@ -180,7 +180,7 @@ async def test_a_stopped_clock_is_not_overdue(desk: Desk) -> None:
     for label in ("🏠 入户调查已完成", "🔎 经济状况核对完成", "📢 开始公示"):
         await desk.press(CIVIL, CIVIL_CHAT, label)
     assert desk.bot.application is not None
-    watch = desk.bot.application.bot_data["deadline_watch"]
+    watch = desk.bot.application.bot_data.app.deadline_watch
     desk.bot.clock.advance(days=7)  # 04-08: past 04-07, but the notice is up and does not count
     assert await watch.run_once() == 0
     desk.bot.clock.advance(days=1)  # 04-09: the notice has run its 7 full days

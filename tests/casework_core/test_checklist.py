@@ -137,7 +137,7 @@ async def test_the_receipt_lists_exactly_what_is_missing_per_person(
 ) -> None:
     """王秀英 (healthy) applies for 低保 with her disabled husband; her ID card is sent."""
     assert bot.application is not None
-    components = bot.application.bot_data["components"]
+    components = bot.application.bot_data.app.components
     resident_id = await make_resident(bot, 5001)
     draft = factories.draft(
         resident_id,

@@ -18,7 +18,7 @@ REPEAT_ZH = "（重发：此消息可能已收到过）"
 
 def dispatcher_of(bot: BotHarness) -> Dispatcher:
     assert bot.application is not None
-    return bot.application.bot_data["dispatcher"]  # type: ignore[no-any-return]
+    return bot.application.bot_data.app.dispatcher  # type: ignore[no-any-return]
 
 
 async def add(

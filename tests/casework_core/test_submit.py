@@ -25,7 +25,7 @@ def draft(resident_id: int, **changes: object) -> ApplicationDraft:
 
 
 async def make_resident(bot: BotHarness, telegram_id: int) -> int:
-    database = bot.application.bot_data["components"].database  # type: ignore[union-attr]
+    database = bot.application.bot_data.app.components.database  # type: ignore[union-attr]
     async with database.transaction() as session:
         resident = Resident(telegram_user_id=telegram_id, locale="zh-CN")
         session.add(resident)
@@ -37,7 +37,7 @@ async def test_submit_creates_application_tasks_events_documents_and_outbox(
     bot: BotHarness,
 ) -> None:
     assert bot.application is not None
-    components = bot.application.bot_data["components"]
+    components = bot.application.bot_data.app.components
     resident_id = await make_resident(bot, 5001)
     async with components.database.transaction() as session:
         first = await submit(session, draft(resident_id), components.casework)
@@ -99,7 +99,7 @@ async def test_submit_creates_application_tasks_events_documents_and_outbox(
 
 async def test_an_open_application_is_shown_not_duplicated(bot: BotHarness) -> None:
     assert bot.application is not None
-    components = bot.application.bot_data["components"]
+    components = bot.application.bot_data.app.components
     resident_id = await make_resident(bot, 5002)
     async with components.database.transaction() as session:
         first = await submit(session, draft(resident_id), components.casework)
@@ -113,7 +113,7 @@ async def test_an_open_application_is_shown_not_duplicated(bot: BotHarness) -> N
 
 async def test_a_child_case_never_goes_to_public_notice(bot: BotHarness) -> None:
     assert bot.application is not None
-    components = bot.application.bot_data["components"]
+    components = bot.application.bot_data.app.components
     resident_id = await make_resident(bot, 5003)
     child = draft(
         resident_id,

@@ -17,7 +17,7 @@ from tests.factories import draft
 
 def components(bot: BotHarness) -> Any:
     assert bot.application is not None
-    return bot.application.bot_data["components"]
+    return bot.application.bot_data.app.components
 
 
 def database(bot: BotHarness) -> Database:

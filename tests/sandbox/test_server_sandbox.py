@@ -176,7 +176,7 @@ async def test_a_resident_completes_a_screening_through_the_page_api(
     assert result["from_bot"] and "📋" in result["text"] and "审核决定" in result["text"]
     assert any(e["type"] == "bold" for e in result["entities"])  # HTML arrives as entities
     assert running.application is not None
-    database = running.application.bot_data["components"].database
+    database = running.application.bot_data.app.components.database
     async with database.transaction() as session:
         screening = await session.scalar(select(Screening).order_by(Screening.id.desc()))
     assert screening is not None
@@ -308,7 +308,7 @@ async def test_demo_residents_really_talk_to_the_bot(running: Sandbox) -> None:
     li = running.world.last_bot_message(7002)
     assert li is not None and "收入" in (li.text or "")  # stopped at the income question
     assert running.application is not None
-    database = running.application.bot_data["components"].database
+    database = running.application.bot_data.app.components.database
     async with database.transaction() as session:
         screenings = (await session.scalars(select(Screening))).all()
         applications = (await session.scalars(select(Application))).all()

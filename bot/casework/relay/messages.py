@@ -1,14 +1,11 @@
-"""Talk to staff: a resident's thread with the window staff, relayed through the staff chat.
-
-The resident's texts go to the staff chat through the outbox; each posted message is linked to
-its thread (RelayedMessage), so a staff member answers by replying to it and the answer finds
-its way back. The staff chat message id is known only once the dispatcher has sent the row, so
-it is read through the outbox row the first time a reply arrives, and kept on RelayedMessage.
-"""
+"""What goes between a resident and the staff chat: the resident's texts, masked, cut to fit
+Telegram and throttled per resident; the staff's answers; notes to the staff chat. All of it
+as outbox rows, in the update's transaction."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -20,10 +17,17 @@ from stdnum.cn import ric
 
 from bot.casework.notifications import Markup, as_markup
 from bot.casework.personal_data import mask_id_number, mask_name
+from bot.casework.relay.threads import (
+    ThreadStatus,
+    close_button,
+    end,
+    staff_close_button,
+    talk_to_staff_button,
+)
 from bot.casework.services import Casework
-from bot.flows.model import Button, ButtonInput, CommandInput, Input, Label, Screen, TextInput
-from bot.flows.parsing import normalise, strip_invisible
-from storage import outbox, staff
+from bot.flows.model import Screen
+from bot.flows.parsing import strip_invisible
+from storage import outbox
 from storage.models import (
     Application,
     OutboxMessage,
@@ -31,31 +35,14 @@ from storage.models import (
     Priority,
     RelayedMessage,
     Resident,
-    StaffRole,
     StaffThread,
 )
 
-CALLBACK_PREFIX = "s|"
-OPEN_DATA = "s|open"
-CLOSE_DATA = "s|close"
-# The two answers to "was that your answer, or for the staff?" (relay/which.html). The first is
-# the dialogue's (the held text goes to the flow), the second bot/handlers/relay.py's.
-ANSWER_DATA = "s|answer"
-SEND_DATA = "s|send"
-# Commands that start or leave a flow: the resident has moved on, so the thread ends.
-ENDING_COMMANDS = frozenset({"start", "apply", "cancel"})
 # Telegram takes 4096 characters after entity parsing (counted in UTF-16 units); we measure the
 # HTML we send, which is never shorter, so every part fits.
 MESSAGE_LIMIT = 4096
 # outbox.enqueue starts a new message rather than combine past this length.
 COMBINE_LIMIT = 3800
-# A held text longer than this is cut: it is shown back to the resident for the choice.
-HELD_LIMIT = 3 * MESSAGE_LIMIT
-
-
-class ThreadStatus(StrEnum):
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class Relayed(StrEnum):
@@ -85,111 +72,6 @@ class RelayResult:
         return Screen(f"relay/{self.outcome}.html", {}, ((close_button(),),))
 
 
-@dataclass(frozen=True, slots=True)
-class Routing:
-    """Where a resident's input goes while their thread with the staff is open."""
-
-    to_staff: str | None = None  # relay this text
-    ask: str | None = None  # the text is held: ask whether it answers the flow's question
-    event: Input | None = None  # on to the flow with this input
-    ended: bool = False  # the thread was closed now (the resident moved on, or it went quiet)
-    idle: bool = False  # ... because it had been quiet for too long
-
-
-def talk_to_staff_button() -> Button:
-    """The "talk to staff" button any screen may carry (handled by bot/handlers/relay.py)."""
-    return Button(Label.of("relay.open"), OPEN_DATA)
-
-
-def close_button() -> Button:
-    return Button(Label.of("relay.close"), CLOSE_DATA)
-
-
-def staff_close_button(thread_id: int) -> Button:
-    return Button(Label.of("relay.staff_close"), f"{CLOSE_DATA}|{thread_id}")
-
-
-async def open_thread_of(session: AsyncSession, *, telegram_user_id: int) -> StaffThread | None:
-    """The user's open thread, if any: one indexed query, asked for every private text."""
-    return await session.scalar(
-        select(StaffThread)
-        .join(Resident, Resident.id == StaffThread.resident_id)
-        .where(
-            Resident.telegram_user_id == telegram_user_id,
-            StaffThread.status == ThreadStatus.OPEN,
-        )
-        .limit(1)
-    )
-
-
-async def open_thread(
-    session: AsyncSession, resident: Resident, *, now: datetime
-) -> tuple[StaffThread, bool]:
-    """The resident's open thread, or a new one; True when it was opened now. Opening (or
-    reopening) counts as activity: the idle clock starts again."""
-    thread = await session.scalar(
-        select(StaffThread)
-        .where(StaffThread.resident_id == resident.id, StaffThread.status == ThreadStatus.OPEN)
-        .limit(1)
-    )
-    if thread is not None:
-        thread.last_activity_at = now
-        return thread, False
-    thread = StaffThread(
-        resident_id=resident.id, status=ThreadStatus.OPEN, opened_at=now, last_activity_at=now
-    )
-    session.add(thread)
-    await session.flush()
-    return thread, True
-
-
-def route(
-    thread: StaffThread,
-    event: Input,
-    *,
-    waiting: bool,
-    identifier: bool,
-    idle: timedelta,
-    now: datetime,
-) -> Routing:
-    """Decide where ``event`` goes while ``thread`` is open.
-
-    ``waiting``: a question of a flow is waiting for a typed answer; ``identifier``: that
-    question asks for an ID or phone number, which is never relayed. Typed text with nothing
-    waiting goes to the staff; with both open, it is held and the resident chooses with two
-    buttons — an older resident should never have to guess where their words went.
-    """
-    if is_idle(thread, now=now, idle=idle):
-        end(thread, now=now)
-        return Routing(event=event, ended=isinstance(event, TextInput), idle=True)
-    if isinstance(event, CommandInput) and event.name in ENDING_COMMANDS:
-        end(thread, now=now)
-        return Routing(event=event, ended=True)
-    if isinstance(event, ButtonInput) and event.data == ANSWER_DATA:
-        if thread.pending_text is None:
-            return Routing(event=event)  # nothing held (tapped twice): the flow calls it stale
-        return _answer(thread, now)
-    if not isinstance(event, TextInput):
-        return Routing(event=event)  # taps, files and other commands belong to the flow
-    if identifier:
-        # The conversation stands at an ID or phone question (however long ago): what is
-        # typed goes to it, never to a group.
-        return Routing(event=event)
-    if waiting:
-        held = thread.pending_text
-        choice = typed_choice(event.text) if held is not None else None
-        if choice == SEND_DATA:
-            thread.pending_text = None
-            return Routing(to_staff=held)
-        if choice == ANSWER_DATA:
-            return _answer(thread, now)
-        # A second text before choosing joins the first: nothing typed is dropped.
-        text = strip_invisible(event.text)
-        thread.pending_text = (f"{held}\n{text}" if held else text)[:HELD_LIMIT]
-        return Routing(ask=thread.pending_text)
-    return Routing(to_staff=event.text)
-
-
 # Eighteen characters that may be a resident ID number (GB 11643), wherever they stand.
 _ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
@@ -198,54 +80,6 @@ def mask_id_numbers(text: str) -> str:
     """A valid resident ID number in a text for the staff group is shown masked, as in the
     alerts: the group is many people, and the details view is where the number is read."""
     return _ID_CANDIDATE.sub(lambda m: mask_id_number(m[0]) if ric.is_valid(m[0]) else m[0], text)
-
-
-# What a resident may type instead of tapping one of the two buttons of relay/which.html.
-_TYPED_CHOICES = {
-    ANSWER_DATA: frozenset({"1", "回答", "是回答", "回答问题", "answer", "my answer"}),
-    SEND_DATA: frozenset({"2", "工作人员", "发给工作人员", "是发给工作人员的", "staff", "send"}),
-}
-
-
-def typed_choice(text: str) -> str | None:
-    """The choice a typed word makes at "answer or staff?", if it makes one."""
-    cleaned = normalise(strip_invisible(text)).strip("。.!！ ")
-    for choice, words in _TYPED_CHOICES.items():
-        if cleaned in words:
-            return choice
-    return None
-
-
-def is_idle(thread: StaffThread, *, now: datetime, idle: timedelta) -> bool:
-    return now - (thread.last_activity_at or thread.opened_at) >= idle
-
-
-def _answer(thread: StaffThread, now: datetime) -> Routing:
-    """The held text was an answer to the flow's question: the thread ends (so the resident's
-    next answers are not asked about one by one) and the text goes to the flow."""
-    held = thread.pending_text
-    assert held is not None
-    end(thread, now=now)
-    return Routing(event=TextInput(held), ended=True)
-
-
-def end(thread: StaffThread, *, now: datetime) -> None:
-    """Close the thread quietly (the resident moved on): any held text is dropped."""
-    thread.status = ThreadStatus.CLOSED
-    thread.closed_at = now
-    thread.pending_text = None
-
-
-def which_screen(text: str) -> Screen:
-    """Both a flow's question and a thread are open: which one was the text meant for?"""
-    return Screen(
-        "relay/which.html",
-        {"text": text if len(text) <= 300 else f"{text[:300]}…"},
-        (
-            (Button(Label.of("relay.which.answer"), ANSWER_DATA),),
-            (Button(Label.of("relay.which.send"), SEND_DATA),),
-        ),
-    )
 
 
 async def relay_to_staff(
@@ -279,15 +113,17 @@ async def relay_to_staff(
         "number": latest.number if latest else None,
         "thread": thread.id,
     }
-    # The frame around a part, measured with a one-character text (counted against the part).
-    header = _staff_screen(casework, thread, {**who, "text": "·", "part": "99/99"})[0]
-    pieces = split_for_telegram(mask_id_numbers(text), MESSAGE_LIMIT - _units(header) - 8)
+    parts = in_parts(
+        mask_id_numbers(text),
+        lambda piece, part: _staff_screen(casework, thread, {**who, "text": piece, "part": part})[
+            0
+        ],
+    )
     held = False
-    for index, piece in enumerate(pieces, start=1):
-        part = f"{index}/{len(pieces)}" if len(pieces) > 1 else None
+    for piece, part in parts:
         held |= await _post(session, casework, thread, {**who, "text": piece, "part": part}, now)
     thread.last_activity_at = now
-    return RelayResult(Relayed.SENT, parts=len(pieces), held=held)
+    return RelayResult(Relayed.SENT, parts=len(parts), held=held)
 
 
 async def _post(
@@ -389,6 +225,17 @@ def _threads_of(thread: StaffThread) -> Select[int]:
     return select(StaffThread.id).where(StaffThread.resident_id == thread.resident_id)
 
 
+def in_parts(text: str, message: Callable[[str, str | None], str]) -> list[tuple[str, str | None]]:
+    """``text`` cut so that each piece fits the message ``message(piece, part)`` makes of it;
+    each with its part ("1/3"), or None when one message holds it all."""
+    # The frame around a part, measured with a one-character text (counted against the part).
+    frame = _units(message("·", "99/99"))
+    pieces = split_for_telegram(text, MESSAGE_LIMIT - frame - 8)
+    if len(pieces) == 1:
+        return [(pieces[0], None)]
+    return [(piece, f"{index}/{len(pieces)}") for index, piece in enumerate(pieces, start=1)]
+
+
 def split_for_telegram(text: str, room: int) -> list[str]:
     """``text`` in parts whose HTML-escaped form fits ``room`` UTF-16 units, cut at a line
     break or a space where one is near, never inside a character."""
@@ -416,57 +263,6 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-async def thread_replied_to(
-    session: AsyncSession, *, staff_chat_id: int, message_id: int
-) -> StaffThread | None:
-    """The thread whose relayed message ``message_id`` in the staff chat is, if it is one."""
-    relayed = await session.scalar(
-        select(RelayedMessage).where(
-            RelayedMessage.staff_chat_id == staff_chat_id,
-            RelayedMessage.staff_message_id == message_id,
-        )
-    )
-    if relayed is None:
-        relayed = await session.scalar(
-            select(RelayedMessage)
-            .join(OutboxMessage, OutboxMessage.id == RelayedMessage.outbox_id)
-            .where(
-                RelayedMessage.staff_chat_id == staff_chat_id,
-                RelayedMessage.staff_message_id.is_(None),
-                OutboxMessage.chat_id == staff_chat_id,
-                OutboxMessage.telegram_message_id == message_id,
-            )
-        )
-        if relayed is None:
-            return None
-        # Keep the id: outbox rows are cleared by housekeeping, the relayed message stays.
-        relayed.staff_message_id = message_id
-    return await session.get(StaffThread, relayed.thread_id)
-
-
-async def any_open_thread(session: AsyncSession, *, now: datetime, idle: timedelta) -> bool:
-    """Whether a resident may be waiting for an answer (a thread gone quiet does not count)."""
-    found = await session.scalar(
-        select(StaffThread.id)
-        .where(
-            StaffThread.status == ThreadStatus.OPEN,
-            func.coalesce(StaffThread.last_activity_at, StaffThread.opened_at) > now - idle,
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
-async def town_of(session: AsyncSession, thread: StaffThread) -> str | None:
-    """The town of the resident's latest application: whose window staff may answer."""
-    return await session.scalar(
-        select(Application.town_id)
-        .where(Application.resident_id == thread.resident_id)
-        .order_by(Application.submitted_at.desc(), Application.id.desc())
-        .limit(1)
-    )
-
-
 async def answer_resident(
     session: AsyncSession,
     casework: Casework,
@@ -486,17 +282,18 @@ async def answer_resident(
     # A late answer to a closed thread still reaches the resident, with a way to write back.
     button = close_button() if still_open else talk_to_staff_button()
     locale = resident.locale or default_locale
-    values = {"open": still_open, "part": "99/99"}
-    header = casework.renderer.render(Screen("relay/answer.html", {**values, "text": "·"}), locale)
+
+    def answer(piece: str, part: str | None) -> Screen:
+        values = {"text": piece, "open": still_open, "part": part}
+        return Screen("relay/answer.html", values, ((button,),))
+
     # A reply near Telegram's limit would not fit with our header: it goes in parts.
-    pieces = split_for_telegram(strip_invisible(text), MESSAGE_LIMIT - _units(header.text) - 8)
-    for index, piece in enumerate(pieces, start=1):
-        values = {
-            "text": piece,
-            "open": still_open,
-            "part": f"{index}/{len(pieces)}" if len(pieces) > 1 else None,
-        }
-        screen = Screen("relay/answer.html", values, ((button,),))
+    parts = in_parts(
+        strip_invisible(text),
+        lambda piece, part: casework.renderer.render(answer(piece, part), locale).text,
+    )
+    for piece, part in parts:
+        screen = answer(piece, part)
         await _to_resident(session, casework, resident, screen, default_locale, "relay_answer", now)
 
 
@@ -561,21 +358,3 @@ async def _to_resident(
         reply_markup=markup,
         now=now,
     )
-
-
-async def answering_town(
-    session: AsyncSession, thread: StaffThread, *, staff_user_id: int
-) -> str | None:
-    """The town whose window staff may answer this thread.
-
-    A resident who has applied belongs to their application's town. A question from someone
-    who has not applied belongs to no town yet, so any window staff member may answer it: we
-    ask ``authorise`` about the answerer's own town.
-    """
-    town = await town_of(session, thread)
-    if town is not None:
-        return town
-    for role in await staff.roles_of(session, telegram_user_id=staff_user_id):
-        if role.role == StaffRole.WINDOW:
-            return role.town_id
-    return None
