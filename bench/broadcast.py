@@ -73,7 +73,6 @@ async def child(database_url: str, api: str, scale: float, tick: float, in_fligh
         clock=clock,
         today=lambda: clock().date(),
         locale="zh-CN",
-        wake=dispatcher.wake.set,
         batch=1000,
         rescreen_every=__import__("datetime").timedelta(days=365),
         _last_rescreen=clock(),

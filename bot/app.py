@@ -101,8 +101,7 @@ def build_components(
         clock=now,
         casework=casework,
     )
-    flows = {name: engine.flow for name, engine in dialogue.engines.items()}
-    return Components(profile, database, renderer, host, dialogue, now, casework, flows)
+    return Components(profile, database, renderer, host, dialogue, now, casework, dialogue.flows)
 
 
 def build_application(
@@ -146,7 +145,7 @@ def build_application(
         settings=settings,
         messenger=Messenger(application.bot),
         dispatcher=dispatcher,
-        broadcast_runner=_broadcast_runner(application, components, settings, dispatcher),
+        broadcast_runner=_broadcast_runner(application, components, settings),
         deadline_watch=DeadlineWatch(components.database, components.casework),
         dispatch_in_background=dispatch_in_background,
     )
@@ -225,7 +224,6 @@ def _broadcast_runner(
     application: YimenApplication,
     components: Components,
     settings: Settings,
-    dispatcher: Dispatcher,
 ) -> BroadcastRunner:
     return BroadcastRunner(
         database=components.database,
@@ -235,7 +233,6 @@ def _broadcast_runner(
         clock=components.clock,
         today=lambda: components.clock().astimezone(CHINA).date(),
         locale=settings.locale,
-        wake=dispatcher.wake.set,
         batch=settings.broadcast_batch,
         rescreen_every=timedelta(hours=settings.rescreen_every_hours),
     )

@@ -94,11 +94,6 @@ class AppContext:
     def flows(self) -> Mapping[str, Flow]:
         return self.components.flows
 
-    def wake_dispatcher(self) -> None:
-        """Kept for callers not yet moved: every commit that writes outbox rows wakes the
-        dispatcher already (storage/outbox.py ``on_queued``)."""
-        self.dispatcher.wake.set()
-
 
 class BotData:
     """PTB's ``bot_data`` of our ``Application``: made empty by PTB, filled once by

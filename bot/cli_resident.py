@@ -19,10 +19,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework import rights
-from bot.casework.people import find_resident
 from bot.casework.services import Casework
 from bot.cli_database import NOT_MIGRATED, fail
 from bot.config import ConfigurationError, load_settings
+from storage import residents
 from storage.models import Resident
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ async def _residents(
     session: AsyncSession, casework: Casework, telegram_id: int | None, id_number: str | None
 ) -> list[Resident]:
     if telegram_id is not None:
-        found = await find_resident(session, telegram_user_id=telegram_id)
+        found = await residents.find(session, telegram_user_id=telegram_id)
         return [found] if found is not None else []
     assert id_number is not None
     return await rights.find_by_id_number(session, casework, id_number=id_number)

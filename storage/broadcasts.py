@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import outbox
 from storage.models import (
     Broadcast,
     BroadcastStatus,
@@ -90,6 +91,8 @@ async def add_recipients(
     ]
     if rows:
         await session.execute(insert(OutboxMessage), rows)
+        if not held:
+            outbox.mark_queued(session)
     return len(rows)
 
 
@@ -102,6 +105,8 @@ async def move_rows(
         .where(OutboxMessage.broadcast_id == broadcast_id, OutboxMessage.status == from_status)
         .values(status=to_status)
     )
+    if to_status == OutboxStatus.PENDING:
+        outbox.mark_queued(session)  # resumed: the released rows are the dispatcher's again
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -33,6 +33,12 @@ INTERRUPTED = "interrupted while sending"
 QUEUED = "outbox_queued"
 
 
+def mark_queued(session: AsyncSession) -> None:
+    """Rows to send were written: whoever waits for them is told once the transaction has
+    committed (``on_queued``)."""
+    session.info[QUEUED] = True
+
+
 def on_queued(database: Database, wake: Callable[[], None]) -> None:
     """Call ``wake`` after every commit that wrote outbox rows: committing is all a writer
     does, and the rows are durable before anyone is told of them."""
@@ -66,8 +72,7 @@ async def enqueue(
     reach the resident as one message instead of a burst.
     """
     moment = now or utcnow()
-    # Whoever waits for new rows is told once the transaction has committed (on_queued).
-    session.info[QUEUED] = True
+    mark_queued(session)
     if combine_key is not None:
         pending = await session.scalar(
             select(OutboxMessage).where(

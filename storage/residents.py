@@ -31,12 +31,27 @@ async def with_conversation(
     ).first()
     if row is not None:
         return row[0], row[1], row[2]
-    # Only private chats come here: the bot may write to this person from now on.
-    resident = Resident(telegram_user_id=telegram_user_id, private_chat_at=utcnow())
-    session.add(resident)
-    await session.flush()
+    resident = await find_or_create(session, telegram_user_id=telegram_user_id)
     conversation = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))
     return resident, conversation, None
+
+
+async def find(session: AsyncSession, *, telegram_user_id: int) -> Resident | None:
+    return await session.scalar(
+        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
+    )
+
+
+async def find_or_create(session: AsyncSession, *, telegram_user_id: int) -> Resident:
+    """The resident, created on first contact (someone may ask for staff or notices before
+    /start)."""
+    resident = await find(session, telegram_user_id=telegram_user_id)
+    if resident is None:
+        now = utcnow()
+        resident = Resident(telegram_user_id=telegram_user_id, created_at=now, updated_at=now)
+        session.add(resident)
+        await session.flush()
+    return resident
 
 
 # The screening's privacy notice: the consent every conversation starts from, also kept on the

@@ -4,29 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.render import DEFAULT_LOCALE, LOCALES
 from storage.models import Resident
-from storage.types import utcnow
-
-
-async def find_resident(session: AsyncSession, *, telegram_user_id: int) -> Resident | None:
-    return await session.scalar(
-        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
-    )
-
-
-async def resident_for(session: AsyncSession, *, telegram_user_id: int) -> Resident:
-    """The resident, created on first contact (someone may ask for staff before /start)."""
-    resident = await find_resident(session, telegram_user_id=telegram_user_id)
-    if resident is None:
-        now = utcnow()
-        resident = Resident(telegram_user_id=telegram_user_id, created_at=now, updated_at=now)
-        session.add(resident)
-        await session.flush()
-    return resident
 
 
 def note_private_chat(resident: Resident, now: datetime) -> None:

@@ -21,13 +21,12 @@ from bot.callbacks import UploadPress
 from bot.casework.application_status import ApplicationAction, move
 from bot.casework.checklist import UNNAMED_DOCUMENT, document_name, document_names
 from bot.casework.decisions import documents_received
-from bot.casework.people import find_resident
 from bot.casework.services import Casework
 from bot.casework.tasks import TaskState
 from bot.flows.model import Button, FileInput, Label, Screen
 from bot.flows.spec import Flow, StepKind
 from bot.render import DEFAULT_LOCALE, join_names
-from storage import outbox
+from storage import outbox, residents
 from storage.models import (
     Application,
     ApplicationStatus,
@@ -91,7 +90,7 @@ class Sender:
 
 async def sender(session: AsyncSession, *, telegram_user_id: int) -> Sender:
     """The person writing and the requests for documents open on their applications."""
-    resident = await find_resident(session, telegram_user_id=telegram_user_id)
+    resident = await residents.find(session, telegram_user_id=telegram_user_id)
     if resident is None:
         return Sender(None, [])
     return Sender(resident, await open_requests(session, resident_id=resident.id))

@@ -42,8 +42,6 @@ class Reply:
     edit_message_id: int | None
     toast: str | None = None
     before: tuple[RenderedScreen, ...] = field(default=())
-    # Whether the update's transaction queued outbox messages for the dispatcher.
-    queued: bool = False
 
 
 class ResidentDialogue:
@@ -70,6 +68,8 @@ class ResidentDialogue:
         application_host.renderer = renderer
         application = FlowEngine(load_application_flow(), application_host)
         self.engines = {engine.flow.name: engine, application.flow.name: application}
+        # The flows by name, for what must know a conversation's step (uploads, relay).
+        self.flows = {name: e.flow for name, e in self.engines.items()}
         self.effects = Effects(Services(casework, host, application_host, self.engines))
         self.default_locale = default_locale
         self.resume_after = resume_after
@@ -124,7 +124,7 @@ class ResidentDialogue:
             edit = None if outcome.fresh else button_message_id
             if edit is not None and loaded.conversation is not None:
                 loaded.conversation.dialog_message_id = edit
-            return self._reply(chat_id, outcome, resident.locale or locale, edit, session)
+            return self._reply(chat_id, outcome, resident.locale or locale, edit)
 
     def _turn(self, resident: Resident, locale: str) -> Turn:
         consent = resident.consented_notice == PRIVACY_NOTICE_VERSION
@@ -142,7 +142,6 @@ class ResidentDialogue:
         outcome: Outcome,
         locale: str,
         edit: int | None,
-        session: AsyncSession,
     ) -> Reply:
         dialog = self.renderer.render(outcome.screen, locale) if outcome.screen else None
         return Reply(
@@ -151,7 +150,6 @@ class ResidentDialogue:
             edit_message_id=edit,
             toast=self.renderer.text(outcome.toast, locale) if outcome.toast else None,
             before=tuple(self.renderer.render(s, locale) for s in outcome.before),
-            queued=bool(session.info.get("outbox_queued")),
         )
 
     async def _to_staff(
@@ -173,7 +171,6 @@ class ResidentDialogue:
             chat_id=chat_id,
             dialog=self.renderer.render(relayed.screen(), locale),
             edit_message_id=None,
-            queued=bool(session.info.get("outbox_queued")),
         )
 
     async def _route(self, session: AsyncSession, loaded: Loaded, event: Input) -> relay.Routing:

@@ -15,12 +15,11 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
 from bot.callbacks import BroadcastPress
 from bot.casework.authorization import authorise
 from bot.flows.model import Label, Screen
@@ -35,23 +34,23 @@ from storage.models import Broadcast, BroadcastStatus, StaffRole
 
 def broadcast_handlers(
     admin_ids: tuple[int, ...],
-) -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+) -> list[BaseHandler[Update, Context, None]]:
     """Register in the notices group, before the resident dialogue."""
     # Composing input is only looked for from administrators; admins known from the database
     # are added to this filter when they open /broadcast.
     composers = filters.User(user_id=admin_ids, allow_empty=True)
     private = filters.ChatType.PRIVATE
 
-    async def open_(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def open_(update: Update, context: Context) -> None:
         await on_broadcast(update, context, admin_ids, composers)
 
-    async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def cancel(update: Update, context: Context) -> None:
         await on_cancel_draft(update, context, admin_ids)
 
-    async def compose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def compose(update: Update, context: Context) -> None:
         await on_compose(update, context, admin_ids)
 
-    async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def button(update: Update, context: Context) -> None:
         await on_button(update, context, admin_ids)
 
     return [
@@ -117,7 +116,7 @@ async def _send(app: AppContext, chat_id: int, reply: Reply, draft: Broadcast | 
 
 async def on_broadcast(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     admin_ids: tuple[int, ...],
     composers: filters.User,
 ) -> None:
@@ -154,9 +153,7 @@ async def on_broadcast(
     raise ApplicationHandlerStop
 
 
-async def on_cancel_draft(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, admin_ids: tuple[int, ...]
-) -> None:
+async def on_cancel_draft(update: Update, context: Context, admin_ids: tuple[int, ...]) -> None:
     """/cancel while composing discards the draft; otherwise the dialogue handles /cancel."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
@@ -175,9 +172,7 @@ async def on_cancel_draft(
     raise ApplicationHandlerStop
 
 
-async def on_compose(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, admin_ids: tuple[int, ...]
-) -> None:
+async def on_compose(update: Update, context: Context, admin_ids: tuple[int, ...]) -> None:
     """Text, photo, audience or time for the admin's draft; not for us when there is none."""
     user, message = update.effective_user, update.effective_message
     if user is None or message is None:
@@ -206,9 +201,7 @@ async def on_compose(
     raise ApplicationHandlerStop
 
 
-async def on_button(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, admin_ids: tuple[int, ...]
-) -> None:
+async def on_button(update: Update, context: Context, admin_ids: tuple[int, ...]) -> None:
     """b|<id>|<action>: composing choices and the progress message's pause/resume/cancel."""
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.message is None:
@@ -262,4 +255,3 @@ async def _show_progress(
         broadcast = await session.get(Broadcast, broadcast_id)
         assert broadcast is not None
         broadcast.chat_id, broadcast.progress_message_id = chat_id, sent.message_id
-    runner.wake()

@@ -15,10 +15,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.app_context import AppContext, Context
 from bot.callbacks import RightsPress
 from bot.casework import rights
-from bot.casework.people import find_resident, locale_for
+from bot.casework.people import locale_for
 from bot.casework.services import CHINA
 from bot.flows.model import Button, Label, Screen
 from bot.render import RenderedScreen
+from storage import residents
 
 # The actions of a RightsPress.
 FORGET, KEEP = "forget", "keep"
@@ -60,7 +61,7 @@ async def on_mydata(update: Update, context: Context) -> None:
     renderer, now = app.casework.renderer, app.casework.clock()
     content: bytes | None = None
     async with app.database.transaction() as session:
-        resident = await find_resident(session, telegram_user_id=user.id)
+        resident = await residents.find(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, app.default_locale)
         if resident is None:
             rights.audit(
@@ -99,7 +100,7 @@ async def on_forget(update: Update, context: Context) -> None:
     if user is None or chat is None:
         return
     async with app.database.transaction() as session:
-        resident = await find_resident(session, telegram_user_id=user.id)
+        resident = await residents.find(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, app.default_locale)
     screen = app.casework.renderer.render(confirm_screen(app.casework.clock()), locale)
     await app.messenger.send(chat.id, screen)
@@ -115,7 +116,7 @@ async def on_forget_button(update: Update, context: Context) -> None:
     renderer, now = app.casework.renderer, app.casework.clock()
     action, stamp = press.action, press.stamp
     async with app.database.transaction() as session:
-        resident = await find_resident(session, telegram_user_id=user.id)
+        resident = await residents.find(session, telegram_user_id=user.id)
         locale = locale_for(resident, user.language_code, app.default_locale)
         screen: RenderedScreen
         if action != FORGET:

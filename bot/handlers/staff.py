@@ -2,7 +2,7 @@
 
 Thin: read the update, run the window or department service in one transaction (with the
 update id claimed, so a redelivered update acts once), then answer the press, edit the card,
-and wake the outbox dispatcher for whatever the transaction queued.
+and the transaction's commit wakes the outbox dispatcher for whatever it queued.
 """
 
 from __future__ import annotations
@@ -18,22 +18,21 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
 from bot.callbacks import FlowPress, TaskPress, WindowPress, decode
 from bot.casework import relay
 from bot.casework.authorization import Actor
-from bot.casework.people import note_private_chat, resident_for
+from bot.casework.people import note_private_chat
 from bot.casework.services import Casework
 from bot.flows.parsing import normalise
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.staff import department, window
 from bot.staff.replies import StaffReply, forged, hint, label, said
-from storage import staff, updates
+from storage import residents, staff, updates
 
 log = logging.getLogger(__name__)
 
@@ -160,11 +159,11 @@ def _actor(update: Update) -> Actor | None:
     return Actor(user.id, chat.id if chat else None, user.full_name)
 
 
-def _combine(context: ContextTypes.DEFAULT_TYPE) -> timedelta:
+def _combine(context: Context) -> timedelta:
     return timedelta(seconds=AppContext.of(context).settings.notify_combine_seconds)
 
 
-async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_staff_press(update: Update, context: Context) -> None:
     """A press on an alert or a task card (or forged data in a group): act once, then show."""
     query, actor = update.callback_query, _actor(update)
     if query is None or actor is None:
@@ -197,7 +196,7 @@ async def on_staff_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _show(context, reply, message)
 
 
-async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_staff_text(update: Update, context: Context) -> None:
     """Typed text in a staff chat: a note, date or amount a card asked for — or a hint."""
     message, actor = update.message, _actor(update)
     if message is None or actor is None or not message.text:
@@ -228,22 +227,16 @@ async def on_staff_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             await app.messenger.send(message.chat.id, reply.reply, reply_to=message.message_id)
         except TelegramError as exc:
             log.warning("could not answer typed text in a staff chat: %s", exc)
-    await _show(context, StaffReply(edit=reply.edit, wake=reply.wake), card)
+    await _show(context, StaffReply(edit=reply.edit), card)
 
 
-async def _show(
-    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, message: Message | None
-) -> None:
+async def _show(context: Context, reply: StaffReply, message: Message | None) -> None:
     app = AppContext.of(context)
     if reply.edit is not None and message is not None:
         await app.messenger.show(message.chat.id, reply.edit, edit=message.message_id)
-    if reply.wake:
-        app.wake_dispatcher()
 
 
-async def _send_private(
-    context: ContextTypes.DEFAULT_TYPE, reply: StaffReply, actor: Actor
-) -> None:
+async def _send_private(context: Context, reply: StaffReply, actor: Actor) -> None:
     """Unmasked details go to the staff member's private chat and nowhere else. Sent directly,
     never through the outbox, so decrypted numbers are not written to the database. If the
     private chat fails (they stopped the bot), nothing is posted anywhere, and the audit says so."""
@@ -270,13 +263,13 @@ async def _send_private(
     reply.alert = True
 
 
-def _start_link(context: ContextTypes.DEFAULT_TYPE) -> str:
+def _start_link(context: Context) -> str:
     """The deep link that opens a private chat with the bot (its username is known once the
     application has initialised: PTB calls getMe)."""
     return f"https://t.me/{context.bot.username}?start=staff"
 
 
-async def on_staff_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_staff_start(update: Update, context: Context) -> None:
     """/start staff: the private chat is recorded (details may come here now), and said so."""
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
@@ -286,13 +279,13 @@ async def on_staff_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     async with database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             return
-        resident = await resident_for(session, telegram_user_id=user.id)
+        resident = await residents.find_or_create(session, telegram_user_id=user.id)
         note_private_chat(resident, casework.clock())
     text = label(casework, "staffmsg.private_started")
     await app.messenger.send_text(chat.id, html.escape(text))
 
 
-async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group_command(update: Update, context: Context) -> None:
     """A command typed in a group: ours work only in private chats (a group would see the
     answer), so say where to use it; any other is recorded. Never silently ignored."""
     message, actor = update.message, _actor(update)

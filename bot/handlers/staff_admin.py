@@ -15,9 +15,9 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.app_context import AppContext, Context
 from bot.casework import staffing
 from bot.casework.authorization import authorise
-from bot.casework.people import find_resident, locale_for
+from bot.casework.people import locale_for
 from bot.flows.model import Screen
-from storage import staff, updates
+from storage import residents, staff, updates
 from storage.models import StaffRole
 
 Handler = BaseHandler[Update, Context, None]
@@ -52,7 +52,7 @@ def _guarded(
             if not await updates.claim(session, update_id=update.update_id):
                 return
             locale = locale_for(
-                await find_resident(session, telegram_user_id=user.id),
+                await residents.find(session, telegram_user_id=user.id),
                 user.language_code,
                 app.default_locale,
             )

@@ -16,24 +16,23 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     filters,
 )
 
-from bot.app_context import AppContext
+from bot.app_context import AppContext, Context
 from bot.callbacks import NoticePress
 from bot.casework.people import locale_for
 from bot.flows.model import Label, Screen
 from bot.notices import subscriptions
 from bot.render import RenderedScreen
-from storage import updates
+from storage import residents, updates
 from storage.models import NoticeSubscription, Resident
 from storage.subscriptions import subscription
 
 NOTICES_GROUP = -20
 
 
-def subscription_handlers() -> list[BaseHandler[Update, ContextTypes.DEFAULT_TYPE, None]]:
+def subscription_handlers() -> list[BaseHandler[Update, Context, None]]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("notices", on_notices, filters=private),
@@ -47,12 +46,12 @@ async def _subscriber(
     session: AsyncSession, app: AppContext, user: User
 ) -> tuple[Resident, str, NoticeSubscription | None]:
     """The resident (created on first contact), their language, their subscription if any."""
-    resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
+    resident = await residents.find_or_create(session, telegram_user_id=user.id)
     locale = locale_for(resident, user.language_code, app.default_locale)
     return resident, locale, await subscription(session, resident_id=resident.id)
 
 
-async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_notices(update: Update, context: Context) -> None:
     """Show the menu of topics, or ask for the notices consent first."""
 
     def menu(app: AppContext, sub: NoticeSubscription | None) -> Screen | Label:
@@ -63,7 +62,7 @@ async def on_notices(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await _answer(update, context, menu)
 
 
-async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stop(update: Update, context: Context) -> None:
     """Stop every notice at once."""
 
     def stop(app: AppContext, sub: NoticeSubscription | None) -> Screen | Label:
@@ -77,7 +76,7 @@ async def on_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _answer(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: Context,
     decide: Callable[[AppContext, NoticeSubscription | None], Screen | Label],
 ) -> None:
     """Claim a command, decide with the resident's subscription, answer in their language."""
@@ -100,7 +99,7 @@ def _rendered(app: AppContext, shown: Screen | Label, locale: str) -> RenderedSc
     return RenderedScreen(app.renderer.text(shown, locale), None)
 
 
-async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_start_resume(update: Update, context: Context) -> None:
     """/start also switches notices back on after /stop; the dialogue then handles /start."""
     app = AppContext.of(context)
     components = app.components
@@ -115,14 +114,14 @@ async def on_start_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             session, telegram_user_id=user.id, now=components.clock()
         )
         if resumed:
-            resident = await subscriptions.resident_of(session, telegram_user_id=user.id)
+            resident = await residents.find_or_create(session, telegram_user_id=user.id)
             locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
     if resumed:
         text = components.renderer.text(Label("notices.resumed"), locale)
         await app.messenger.send_text(chat.id, text)
 
 
-async def on_notice_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_notice_button(update: Update, context: Context) -> None:
     """n|agree, n|decline, n|t|<topic>, n|stop, n|resume: change and redraw the menu."""
     app = AppContext.of(context)
     components = app.components

@@ -41,7 +41,6 @@ class BroadcastRunner:
     clock: Callable[[], datetime]
     today: Callable[[], date]
     locale: str
-    wake: Callable[[], None]
     batch: int = 1000
     rescreen_every: timedelta = timedelta(hours=6)
     _last_rescreen: datetime | None = None
@@ -74,7 +73,6 @@ class BroadcastRunner:
                         break
                     await broadcasts.expand(session, broadcast, now=now, batch=self.batch)
                     done = broadcast.expanded
-                self.wake()
                 if done:
                     break
             else:
@@ -115,11 +113,9 @@ class BroadcastRunner:
             return
         self._last_rescreen = now
         username = self.bot.username if self.bot.bot is not None else None
-        found = await rescreen.run(
+        await rescreen.run(
             self.database, self.profile, self.renderer, today=self.today(), now=now, bot=username
         )
-        if found.notified:
-            self.wake()
 
 
 def progress_screen(p: Progress) -> Screen:

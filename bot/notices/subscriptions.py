@@ -23,18 +23,6 @@ NOTICES_CONSENT_VERSION = "2026-12"
 TOPIC_ORDER = tuple(NoticeTopic)
 
 
-async def resident_of(session: AsyncSession, *, telegram_user_id: int) -> Resident:
-    """The resident (created on first contact, as the dialogue does)."""
-    resident = await session.scalar(
-        select(Resident).where(Resident.telegram_user_id == telegram_user_id)
-    )
-    if resident is None:
-        resident = Resident(telegram_user_id=telegram_user_id)
-        session.add(resident)
-        await session.flush()
-    return resident
-
-
 async def agree(
     session: AsyncSession, *, resident: Resident, chat_id: int, now: datetime
 ) -> NoticeSubscription:

@@ -127,7 +127,7 @@ class AlertView:
 
     async def done(self, key: str) -> StaffReply:
         """A decision was taken: say so, show the alert as it is now, and send the notices."""
-        return StaffReply(toast=label(self.casework, key), edit=await self.screen(), wake=True)
+        return StaffReply(toast=label(self.casework, key), edit=await self.screen())
 
     async def outcome(self) -> str | None:
         """What the window last did, by whom and when: shown under the alert."""

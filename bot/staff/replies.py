@@ -31,7 +31,6 @@ class StaffReply:
     # The person must start a private chat with the bot first: the label of the toast that
     # gives the link (the handler knows the link).
     start_key: str | None = None
-    wake: bool = False  # outbox rows were written: wake the dispatcher
 
 
 def render(casework: Casework, screen: Screen, locale: str | None = None) -> RenderedScreen:

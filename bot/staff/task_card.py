@@ -95,7 +95,7 @@ class TaskCard:
     async def done(self, action: TaskAction) -> StaffReply:
         """The task moved: say so, show the card as it is now, and send the notices."""
         toast = label(self.casework, f"dept.done.{action}")
-        return StaffReply(toast=toast, edit=await self.screen(), wake=True)
+        return StaffReply(toast=toast, edit=await self.screen())
 
     async def post(self) -> None:
         """Queue the card to its department's chat (the window's chat when none is set)."""

@@ -126,7 +126,7 @@ async def press(
             reply_markup=rendered.markup.to_dict() if rendered.markup else None,
             now=casework.clock(),
         )
-        return StaffReply(toast=label(casework, "window.opened"), wake=True)
+        return StaffReply(toast=label(casework, "window.opened"))
     return StaffReply(edit=await view.screen())  # back, x
 
 
