@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,10 +19,10 @@ from bot.flows.model import (
     Label,
     OtherInput,
     Outcome,
-    Screen,
     TextInput,
 )
-from bot.flows.spec import FlowError, Step
+from bot.flows.spec import FlowError
+from tests.flows.hosts import Host
 
 FLOW = {
     "flow": "form",
@@ -54,31 +53,6 @@ FLOW = {
     },
 }
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
-
-
-class Host:
-    def context(self, state: DialogState) -> Mapping[str, bool]:
-        return {}
-
-    def towns(self, locale: str) -> Mapping[str, str]:
-        return {}
-
-    def result_screen(self, state: DialogState) -> Screen:
-        raise LookupError("no result")
-
-    def detail_screen(self, state: DialogState, item: str) -> Screen | None:
-        return None
-
-    def choices(self, source: str, state: DialogState, locale: str) -> Mapping[str, str]:
-        # One paper per pet chosen, and a licence for dogs: the checklist follows the answer.
-        pets = state.answers.get("pets") or []
-        papers = {f"{pet}_photo": f"photo of the {pet}" for pet in pets}
-        if "dog" in pets:
-            papers["licence"] = "dog licence"
-        return papers
-
-    def screen_context(self, state: DialogState, step: Step, locale: str) -> Mapping[str, Any]:
-        return {}
 
 
 def turn() -> Turn:

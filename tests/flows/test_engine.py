@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,17 +11,15 @@ from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
 from bot.flows.loading import parse_flow
 from bot.flows.model import (
-    Button,
     ButtonInput,
     CommandInput,
     DialogState,
     Label,
     OtherInput,
     Outcome,
-    Screen,
     TextInput,
 )
-from bot.flows.spec import Step
+from tests.flows.hosts import Host
 
 FLOW = {
     "flow": "demo",
@@ -60,28 +57,6 @@ FLOW = {
 }
 LABELS = {"demo.pets.cat": "猫 cat", "demo.pets.dog": "狗 dog"}
 NOW = datetime(2026, 3, 2, tzinfo=UTC)
-
-
-class Host:
-    def context(self, state: DialogState) -> Mapping[str, bool]:
-        return {}
-
-    def towns(self, locale: str) -> Mapping[str, str]:
-        return {}
-
-    def result_screen(self, state: DialogState) -> Screen:
-        v = state.version
-        actions = ((Button(Label("review"), f"{v}|x|review"),),)
-        return Screen("demo/result.html", {"answers": dict(state.answers)}, actions)
-
-    def detail_screen(self, state: DialogState, item: str) -> Screen | None:
-        return None
-
-    def choices(self, source: str, state: DialogState, locale: str) -> Mapping[str, str]:
-        return {}
-
-    def screen_context(self, state: DialogState, step: Step, locale: str) -> Mapping[str, Any]:
-        return {}
 
 
 @pytest.fixture
