@@ -1,10 +1,20 @@
-"""Synthetic applicants for tests: valid-looking numbers, invented people."""
+"""Synthetic applicants for tests, and the tap scripts that carry them through the bot.
+
+A tap script is a list of steps as in ``sandbox.scripts``: ("say", text) sends a message,
+("tap", label) taps the button with that label, ("tick", part) taps the button whose label
+contains ``part`` (programme toggles carry ✅ or ⬜ and a number), ("skip", label) taps it for
+as long as it is offered (each document in turn). ``play`` runs one for a ``Person``. Every
+person and number here is invented.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from bot.casework.drafts import ApplicationDraft
+from sandbox.scripts import START_EN, START_ZH, Step
+from tests.conftest import BotHarness, Person
 
 GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
@@ -13,6 +23,16 @@ def gb11643(first17: str) -> str:
     """A synthetic resident ID number: the 17 digits given and the right check character."""
     total = sum(int(d) * w for d, w in zip(first17, GB11643_WEIGHTS, strict=True))
     return first17 + "10X98765432"[total % 11]
+
+
+def id_number(born: str, sequence: str = "123", region: str = "500381") -> str:
+    """A synthetic ID number born on ``born`` (YYYYMMDD) (500381: Jiangjin's old code)."""
+    return gb11643(f"{region}{born}{sequence}")
+
+
+# Valid and invalid numbers from domain.md (GB 11643 examples, no real people).
+VALID_IDS = ("360426199101010071", "120103198806018241", "34052419800101001X")
+INVALID_IDS = ("360426199101010072", "340524198001010013")
 
 
 def draft(resident_id: int, **changes: object) -> ApplicationDraft:
@@ -32,3 +52,200 @@ def draft(resident_id: int, **changes: object) -> ApplicationDraft:
         economic_check_authorised=True,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
+
+
+# ---- the application form, tap by tap -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What an invented resident types into the application form about themselves."""
+
+    name: str
+    id_number: str
+    phone: str
+    town: str
+    village: str
+    locale: str = "zh-CN"
+
+
+SUN_LI = Applicant("孙丽", VALID_IDS[1], "13712345678", "德感", "东方红社区")
+# 张桂兰, 76 on the test clock (2026-03-02), who screened in Baisha first.
+ZHANG_GUILAN = Applicant("张桂兰", id_number("19500301", "022"), "13823456789", "白沙", "黄荆村")
+# Wang Fang of the English screening (sandbox.scripts.WANG_FANG), in Shuangfu.
+WANG_FANG = Applicant(
+    "Wang Fang", VALID_IDS[1], "13912345678", "Shuangfu", "Xinglong Community", locale="en"
+)
+
+START = {"zh-CN": START_ZH, "en": START_EN}
+LABELS = {
+    "zh-CN": {
+        "apply_these": "📝 申请这些帮助",
+        "notice": "✅ 同意，开始填写",
+        "chosen": "✅ 选好了",
+        "self": "🙋 我自己",
+        "no_household": "✅ 没有其他家庭成员",
+        "authorise": "✅ 同意授权核对",
+        "skip": "⏭️ 先跳过，以后再交",
+        "submit": "📨 确认提交申请",
+    },
+    "en": {
+        "apply_these": "📝 Apply for these",
+        "notice": "✅ I agree, start the form",
+        "chosen": "✅ Done",
+        "self": "🙋 Myself",
+        "no_household": "✅ No other household members",
+        "authorise": "✅ I authorise the check",
+        "skip": "⏭️ Skip, send it later",
+        "submit": "📨 Submit the application",
+    },
+}
+# The questions of "for myself", in the order the form asks them.
+ASKED = ("who", "name", "id_number", "phone", "town", "village")
+
+
+def choose(*programmes: str, locale: str = "zh-CN") -> list[Step]:
+    """The application's notice agreed, these programmes ticked, and the choice confirmed."""
+    labels = LABELS[locale]
+    return [
+        ("tap", labels["notice"]),
+        *(("tick", programme) for programme in programmes),
+        ("tap", labels["chosen"]),
+    ]
+
+
+def from_menu(*programmes: str, locale: str = "zh-CN") -> list[Step]:
+    """/apply with no screening behind it, for these programmes."""
+    return [("say", "/apply"), *choose(*programmes, locale=locale)]
+
+
+def for_myself(
+    applicant: Applicant, start: str = "who", through: str = "village", *, screened: bool = False
+) -> list[Step]:
+    """ "For myself", then the applicant's own answers, from question ``start`` to ``through``
+    (see ``ASKED``). After a screening (``screened``) who it is for and the town are known and
+    not asked."""
+    answers = {
+        "who": ("tap", LABELS[applicant.locale]["self"]),
+        "name": ("say", applicant.name),
+        "id_number": ("say", applicant.id_number),
+        "phone": ("say", applicant.phone),
+        "town": ("say", applicant.town),
+        "village": ("say", applicant.village),
+    }
+    asked = ASKED[ASKED.index(start) : ASKED.index(through) + 1]
+    return [answers[q] for q in asked if not (screened and q in ("who", "town"))]
+
+
+def after_screening(applicant: Applicant, through: str = "village") -> list[Step]:
+    """ "Apply for these" at the end of a screening: the programmes found stay ticked, and the
+    applicant answers for themselves up to ``through``."""
+    labels = LABELS[applicant.locale]
+    return [
+        ("tap", labels["apply_these"]),
+        *choose(locale=applicant.locale),
+        *for_myself(applicant, "name", through, screened=True),
+    ]
+
+
+def no_household(locale: str = "zh-CN") -> list[Step]:
+    return [("tap", LABELS[locale]["no_household"])]
+
+
+def apply_for_myself(applicant: Applicant, *programmes: str) -> list[Step]:
+    """A new resident: language and privacy consent, /apply for ``programmes`` for themselves,
+    every answer, and no one else in the household; next comes the economic check or the
+    documents."""
+    return [
+        *START[applicant.locale],
+        *from_menu(*programmes, locale=applicant.locale),
+        *for_myself(applicant),
+        *no_household(applicant.locale),
+    ]
+
+
+def submit_after_screening(applicant: Applicant) -> list[Step]:
+    """After a screening: apply for everything found, authorise the check, skip every
+    document for now and submit."""
+    labels = LABELS[applicant.locale]
+    return [
+        *after_screening(applicant),
+        *no_household(applicant.locale),
+        ("tap", labels["authorise"]),
+        ("skip", labels["skip"]),
+        ("tap", labels["submit"]),
+    ]
+
+
+def child_director_applies(
+    director: Applicant, child: str, child_id: str, guardian: str, through: str = "end"
+) -> list[Step]:
+    """A village child director applies for a child in her care; the child's guardian (a
+    parent) is named and has agreed. Up to the child's ID number (``through="child"``) or to
+    the end of the household question."""
+    head: list[Step] = [
+        ("tap", "🤝 我照顾或负责的人（如村里的儿童、老人）"),
+        ("tap", "村（社区）儿童主任"),
+        ("say", director.name),
+        ("say", director.id_number),
+        ("say", director.phone),
+        ("say", child),
+        ("say", child_id),
+    ]
+    tail: list[Step] = [
+        ("say", guardian),
+        ("tap", "父母"),
+        ("tap", "✅ 监护人已经同意"),
+        ("say", director.town),
+        ("say", director.village),
+        *no_household(),
+    ]
+    return head if through == "child" else [*head, *tail]
+
+
+# ---- running a script ---------------------------------------------------------------------
+
+
+async def play(person: Person, script: Sequence[Step]) -> None:
+    """``person`` says and taps each step of ``script`` in turn (see the module's docstring)."""
+    for kind, value in script:
+        if kind == "say":
+            await person.send(value)
+        elif kind == "tap":
+            await person.tap(value)
+        elif kind == "tick":
+            await tap_containing(person, value)
+        elif kind == "skip":
+            await skip_remaining_documents(person, value)
+        else:
+            raise ValueError(f"unknown step {kind!r}")
+
+
+async def tap_containing(person: Person, part: str) -> None:
+    """Tap the button whose text contains ``part`` (toggles carry ✅ or ⬜ and a number)."""
+    matches = [text for text in person.buttons if part in text]
+    assert matches, f"no button with {part!r} in {person.buttons}"
+    await person.tap(matches[0])
+
+
+async def send_photo(bot: BotHarness, person: Person) -> None:
+    await bot.feed(bot.telegram.make_update_photo(person.user_id))
+
+
+async def send_file(
+    bot: BotHarness,
+    person: Person,
+    data: bytes = b"%PDF-1.4 synthetic",
+    file_name: str = "hukou.pdf",
+    mime_type: str = "application/pdf",
+) -> None:
+    await bot.feed(bot.telegram.make_update_document(person.user_id, data, file_name, mime_type))
+
+
+async def skip_remaining_documents(person: Person, skip: str = "⏭️ 先跳过，以后再交") -> int:
+    """Skip every document still asked for; the number skipped."""
+    skipped = 0
+    while skip in person.buttons:
+        await person.tap(skip)
+        skipped += 1
+    return skipped

@@ -10,17 +10,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from bot.casework.applications import submit
-from bot.casework.drafts import ApplicationDraft
 from bot.casework.services import Casework
-from sandbox.models import CallbackQuery, StoredMessage
+from sandbox.models import StoredMessage
 from storage import staff
 from storage.db import Database
-from storage.models import AuditEvent, Resident, StaffRole
-from tests import factories
+from storage.models import AuditEvent, StaffRole
 from tests.conftest import DEPARTMENT_CHATS, STAFF_CHAT, BotHarness, Person
+from tests.helpers import apply, audit_rows, resident_id
 
 WINDOW = 5001  # 陈晓, window staff for every town
 CIVIL = 6001  # 区民政局
@@ -28,11 +25,6 @@ MEDICAL = 6002  # 区医疗保障局
 OUTSIDER = 5999  # in the staff group, but holds no role
 CIVIL_CHAT = DEPARTMENT_CHATS["civil_affairs"]
 MEDICAL_CHAT = DEPARTMENT_CHATS["medical_security"]
-
-
-def draft(resident_id: int, **changes: object) -> ApplicationDraft:
-    """Temporary and medical assistance: no public notice, so a short statutory path."""
-    return factories.draft(resident_id, **{"programmes": ("temporary", "medical"), **changes})
 
 
 @dataclass
@@ -43,15 +35,12 @@ class Desk:
 
     @property
     def casework(self) -> Casework:
-        assert self.bot.application is not None
-        work: Casework = self.bot.application.bot_data.app.casework
+        work: Casework = self.bot.components.casework
         return work
 
     @property
     def database(self) -> Database:
-        assert self.bot.application is not None
-        db: Database = self.bot.application.bot_data.app.components.database
-        return db
+        return self.bot.database
 
     async def resident(
         self, telegram_id: int, language_code: str = "zh-hans"
@@ -59,18 +48,13 @@ class Desk:
         """A resident who has started the bot (so it may write to them), and their row id."""
         person = self.bot.person(telegram_id, language_code)
         await person.send("/start")
-        async with self.database.transaction() as session:
-            row = await session.scalar(
-                select(Resident).where(Resident.telegram_user_id == telegram_id)
-            )
-            assert row is not None
-            return person, row.id
+        return person, await resident_id(self.bot, telegram_id)
 
     async def apply(self, resident_id: int, **changes: object) -> int:
-        async with self.database.transaction() as session:
-            submission = await submit(session, draft(resident_id, **changes), self.casework)
-        assert submission.application_id, submission
-        return submission.application_id
+        """Temporary and medical assistance: no public notice, so a short statutory path."""
+        return await apply(
+            self.bot, resident_id, **{"programmes": ("temporary", "medical"), **changes}
+        )
 
     def messages(self, chat_id: int) -> list[StoredMessage]:
         return [m for m in self.bot.telegram.chat_messages(chat_id) if m.from_bot]
@@ -84,27 +68,6 @@ class Desk:
         update = self.bot.telegram.make_update_press(user_id, chat_id, label, message_id)
         await self.bot.feed(update)
         return update
-
-    async def forge(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
-        """A client sending callback data no button of ours carries; returns the query id."""
-        telegram = self.bot.telegram
-        telegram._query_counter += 1
-        query = CallbackQuery(
-            f"cq-forged-{telegram._query_counter}", user_id, chat_id, message_id, data,
-            telegram.now(),
-        )  # fmt: skip
-        telegram.callback_queries[query.query_id] = query
-        message = telegram.message(chat_id, message_id)
-        assert message is not None
-        payload = {
-            "id": query.query_id,
-            "from": telegram.people[user_id].to_dict(),
-            "message": telegram.message_dict(message),
-            "chat_instance": f"ci{chat_id}",
-            "data": data,
-        }
-        await self.bot.feed(telegram._new_update("callback_query", payload))
-        return query.query_id
 
     async def type(
         self, user_id: int, chat_id: int, text: str, reply_to: int | None = None
@@ -131,13 +94,7 @@ class Desk:
     async def audit(
         self, action: str | None = None, outcome: str | None = None
     ) -> list[AuditEvent]:
-        async with self.database.transaction() as session:
-            query = select(AuditEvent).order_by(AuditEvent.id)
-            if action is not None:
-                query = query.where(AuditEvent.action == action)
-            if outcome is not None:
-                query = query.where(AuditEvent.outcome == outcome)
-            return list(await session.scalars(query))
+        return await audit_rows(self.bot, action, outcome)
 
 
 @pytest.fixture

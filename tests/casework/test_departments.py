@@ -30,7 +30,7 @@ async def test_an_invalid_task_action_is_refused_with_the_machines_message(desk:
     await desk.press(CIVIL, CIVIL_CHAT, "✅ 接收办理")
     card = desk.last(CIVIL_CHAT)
     assert "🎉 批准" not in card.button_texts  # dibao needs the check and the public notice
-    query = await desk.forge(CIVIL, CIVIL_CHAT, card.message_id, f"t|{task_id}|approve")
+    query = await desk.bot.forge(CIVIL, CIVIL_CHAT, card.message_id, f"t|{task_id}|approve")
     assert "7 天公示" in desk.answer(query)
     refused = await desk.audit("task.approve", "refused")
     assert refused[-1].detail["reason"].startswith("approval needs the economic check")

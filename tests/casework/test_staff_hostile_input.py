@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from storage.models import Application
 from tests.casework.conftest import CIVIL, CIVIL_CHAT, STAFF_CHAT, WINDOW, Desk
-from tests.relay.helpers import audit_rows
+from tests.helpers import audit_rows
 
 
 async def test_our_commands_typed_in_a_group_are_answered_and_recorded(desk: Desk) -> None:
@@ -46,7 +46,7 @@ async def test_a_residents_button_forged_in_a_group_is_refused_and_recorded(desk
     await desk.apply(resident_id)
     await desk.bot.dispatch()
     alert = desk.last(STAFF_CHAT)
-    query_id = await desk.forge(WINDOW, STAFF_CHAT, alert.message_id, "s|answer")
+    query_id = await desk.bot.forge(WINDOW, STAFF_CHAT, alert.message_id, "s|answer")
     assert "无效" in desk.answer(query_id)  # answered, not left spinning
     rows = await audit_rows(desk.bot, "staff.forged_callback")
     assert [r.detail["data"] for r in rows] == ["s|answer"]

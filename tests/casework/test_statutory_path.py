@@ -83,7 +83,7 @@ async def test_dibao_from_acceptance_to_approval_held_by_the_clock(
     # The town's opinion before any home visit: refused, with the rule in plain words.
     card = desk.last(CIVIL_CHAT)
     assert "🔎 经济状况核对完成" not in card.button_texts
-    query = await desk.forge(CIVIL, CIVIL_CHAT, card.message_id, "t|1|check_done")
+    query = await desk.bot.forge(CIVIL, CIVIL_CHAT, card.message_id, "t|1|check_done")
     assert "要先入户调查" in desk.answer(query)
 
     # The visit is booked for Thursday 03-05; recording it as made on Monday is refused.
@@ -138,7 +138,7 @@ async def test_dibao_from_acceptance_to_approval_held_by_the_clock(
     assert has(mine, texts["my"]), mine
     card = desk.last(CIVIL_CHAT)
     assert "⏳ 延长办理时限" not in card.button_texts
-    query = await desk.forge(CIVIL, CIVIL_CHAT, card.message_id, "t|1|extend")
+    query = await desk.bot.forge(CIVIL, CIVIL_CHAT, card.message_id, "t|1|extend")
     assert "只能延长一次" in desk.answer(query)
 
     await desk.press(CIVIL, CIVIL_CHAT, "🎉 批准")

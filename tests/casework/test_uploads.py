@@ -120,7 +120,7 @@ async def test_the_resident_says_which_document_a_file_is_in_their_language(desk
 
     # The same tap again, or a forged one for a file that is not this resident's, does nothing.
     for data in (taps[0], "u|is|999999|0", taps[0].rpartition("|")[0] + "|99"):
-        query = await desk.forge(8104, 8104, asking.message_id, data)
+        query = await desk.bot.forge(8104, 8104, asking.message_id, data)
         answer = desk.bot.telegram.callback_queries[query].answer
         assert answer is not None and "no longer active" in answer.get("text", "")
     async with desk.database.transaction() as session:

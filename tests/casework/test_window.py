@@ -89,7 +89,7 @@ async def test_forged_and_garbled_presses_are_refused_and_audited(desk: Desk) ->
     await desk.bot.dispatch()
     alert = desk.last(STAFF_CHAT).message_id
     for data in ("w|999|accept", "t|1|fly", "garbage", "w|1|accept|1|2|3|4", "w|1|dt|zz|0"):
-        query = await desk.forge(WINDOW, STAFF_CHAT, alert, data)
+        query = await desk.bot.forge(WINDOW, STAFF_CHAT, alert, data)
         assert "无效" in desk.answer(query), data
     rows = await desk.audit("staff.forged_callback", "refused")
     assert [r.detail["data"] for r in rows] == [
@@ -119,7 +119,7 @@ async def test_presses_without_the_role_or_in_the_wrong_chat_are_refused(
     else:
         await desk.bot.feed(desk.bot.telegram.make_update_text(CIVIL, "hello", CIVIL_CHAT))
         message_id = desk.bot.telegram.chat_messages(CIVIL_CHAT)[-1].message_id
-        query = await desk.forge(user_id, chat, message_id, f"w|{application_id}|accept")
+        query = await desk.bot.forge(user_id, chat, message_id, f"w|{application_id}|accept")
     assert answer in desk.answer(query)
     refused = await desk.audit("window.accept", "refused")
     assert [(r.actor_id, r.chat_id) for r in refused] == [(user_id, chat)]

@@ -21,7 +21,7 @@ from storage.migrate import upgrade
 from storage.models import Application, AuditEvent, OutboxMessage
 from tests.conftest import TEST_SECRET_KEY, TOKEN, BotHarness, Clock
 from tests.factories import draft, gb11643
-from tests.relay.helpers import apply, casework, database, resident
+from tests.helpers import apply, resident
 
 runner = CliRunner()
 KEY_A = TEST_SECRET_KEY
@@ -73,14 +73,17 @@ async def test_rotation_round_trip(
     monkeypatch.setenv("YIMEN_SECRET_KEY", KEY_B)
     only_b = await harness(database_url, KEY_B, clock)
     try:
-        async with database(only_b).transaction() as session:
+        async with only_b.database.transaction() as session:
             names = set(await session.scalars(select(Application.applicant_name)))
             assert names == {"王秀英"}
             ids = set(await session.scalars(select(Application.subject_id_number)))
             assert ids == {ID_NUMBER, "120103198806018241"}
             assert all(p for p in await session.scalars(select(OutboxMessage.payload)))
             found = await open_duplicates(
-                session, casework(only_b), subject_id_number=ID_NUMBER, programmes=["dibao"]
+                session,
+                only_b.components.casework,
+                subject_id_number=ID_NUMBER,
+                programmes=["dibao"],
             )
         assert found == (("dibao", "JJ-2026-000001"),)
     finally:

@@ -14,11 +14,10 @@ from sqlalchemy import select
 from bot.casework.relay import split_for_telegram
 from bot.flows.parsing import strip_invisible
 from sandbox.html_entities import utf16_len
-from sandbox.models import CallbackQuery
 from storage.models import AuditEvent, Conversation, StaffRole, StaffThread
 from tests.application.conftest import play
 from tests.conftest import STAFF_CHAT, BotHarness
-from tests.relay.helpers import add_staff, database
+from tests.helpers import add_staff
 from tests.relay.test_relay_safety import START, at_the_name_question, staff_text
 from tests.relay.test_talk_to_staff import staff_group, staff_messages
 
@@ -54,26 +53,6 @@ def test_split_parts_fit_and_lose_nothing_but_spaces(text: str, room: int) -> No
     assert "".join("".join(parts).split()) == "".join(text.split())
 
 
-async def forge(bot: BotHarness, user_id: int, message_id: int, data: str) -> None:
-    """A client sending callback data that no button of ours carries, in its private chat."""
-    telegram = bot.telegram
-    telegram._query_counter += 1
-    query = CallbackQuery(
-        f"cq-forged-{telegram._query_counter}", user_id, user_id, message_id, data, telegram.now()
-    )
-    telegram.callback_queries[query.query_id] = query
-    message = telegram.message(user_id, message_id)
-    assert message is not None
-    payload = {
-        "id": query.query_id,
-        "from": telegram.people[user_id].to_dict(),
-        "message": telegram.message_dict(message),
-        "chat_instance": f"ci{user_id}",
-        "data": data,
-    }
-    await bot.feed(telegram._new_update("callback_query", payload))
-
-
 # ---- names and villages ------------------------------------------------------------------------
 
 
@@ -85,7 +64,7 @@ async def test_invisible_characters_are_removed_from_a_name(bot: BotHarness) -> 
     assert "姓名" in person.screen and "⚠️" in person.screen
     await person.send(f"钱\u200b多\u202e多{INVISIBLE}")
     assert "身份证号" in person.screen
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         conversation = (await session.scalars(select(Conversation))).one()
         assert conversation.answers["applicant_name"] == "钱多多"
 
@@ -120,14 +99,14 @@ async def test_forged_relay_buttons_touch_nobody_else(bot: BotHarness) -> None:
     await victim.send("/staff")
     await victim.send("我的问题")
     await attacker.send("/staff")
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         victim_thread = min(await session.scalars(select(StaffThread.id)))
     sent = attacker.last
     # The attacker's client sends data no button of ours gave them.
     for data in (f"s|close|{victim_thread}", "s|send", "s|answer", "s|x|1"):
-        await forge(bot, attacker.user_id, sent.message_id, data)
+        await bot.forge(attacker.user_id, attacker.user_id, sent.message_id, data)
     await bot.dispatch()
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         victim_row = await session.get(StaffThread, victim_thread)
         assert victim_row is not None and victim_row.status == "open"
     assert "我的问题" not in "".join(m.text or "" for m in attacker.messages)
@@ -175,7 +154,7 @@ async def test_every_handler_acts_once_on_a_redelivered_update(bot: BotHarness) 
     update = bot.telegram.make_update_text(9001, "/staff_list", chat_id=STAFF_CHAT)
     await bot.feed(update)
     await bot.feed(update)
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         rows = list(
             await session.scalars(select(AuditEvent).where(AuditEvent.action == "group.command"))
         )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from storage.models import Application, ApplicationStatus, DepartmentTask, StatusEvent
 from tests.conftest import BotHarness, Clock
-from tests.relay.helpers import apply, audit_rows, casework, database, resident
+from tests.helpers import apply, audit_rows, resident
 
 EXPECTED: dict[str, dict[str, Any]] = {
     "zh-CN": {
@@ -55,8 +55,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 async def progress(bot: BotHarness, application_id: int) -> None:
     """The window forwards both parts; medical asks for a document (as departments will)."""
-    now = casework(bot).clock()
-    async with database(bot).transaction() as session:
+    now = bot.components.casework.clock()
+    async with bot.database.transaction() as session:
         application = await session.get(Application, application_id)
         assert application is not None
         application.status = ApplicationStatus.ACCEPTED
@@ -170,8 +170,8 @@ async def test_someone_elses_application_is_refused_politely_and_audited(bot: Bo
 
 async def test_a_refusal_shows_the_reason_in_words(bot: BotHarness) -> None:
     application_id = await apply(bot, await resident(bot, 1006))
-    now = casework(bot).clock()
-    async with database(bot).transaction() as session:
+    now = bot.components.casework.clock()
+    async with bot.database.transaction() as session:
         application = await session.get(Application, application_id)
         assert application is not None
         application.status = ApplicationStatus.REJECTED

@@ -10,7 +10,7 @@ from sandbox.html_entities import utf16_len
 from storage.models import OutboxMessage, StaffThread
 from tests.application.conftest import VALID_IDS, play, tap_containing
 from tests.conftest import BotHarness, Person
-from tests.relay.helpers import apply, database, resident
+from tests.helpers import apply, resident
 from tests.relay.test_talk_to_staff import (
     WINDOW_STAFF,
     reply_in_staff_chat,
@@ -169,7 +169,7 @@ async def test_a_text_too_long_for_one_message_arrives_whole_in_parts(bot: BotHa
     assert "第 1/2 段" in posted[0] and "第 2/2 段" in posted[1]
     joined = "".join("".join(p.split("：", 1)[1].split("↩️")[0].split()) for p in posted)
     assert joined == "".join(text.split())  # nothing lost, markup shown as typed
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         failed = await session.scalars(select(OutboxMessage).where(OutboxMessage.status != "sent"))
         assert list(failed) == []
 
@@ -223,7 +223,7 @@ async def test_an_empty_or_invisible_text_is_not_sent(bot: BotHarness) -> None:
     assert "没有发出去" in person.screen
     await bot.dispatch()
     assert staff_messages(bot) == []
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         thread = (await session.scalars(select(StaffThread))).one()
         assert thread.status == "open"
 

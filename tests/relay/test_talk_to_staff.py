@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sandbox.models import StoredMessage
 from storage.models import RelayedMessage, StaffRole, StaffThread
 from tests.conftest import STAFF_CHAT, BotHarness
-from tests.relay.helpers import add_staff, apply, audit_rows, database, resident
+from tests.helpers import add_staff, apply, audit_rows, resident
 
 WINDOW_STAFF = 7001  # 陈晓, window staff for every town (synthetic)
 STRANGER = 7002  # in the staff group, but holds no role
@@ -32,7 +32,7 @@ async def reply_in_staff_chat(bot: BotHarness, user_id: int, text: str, to: int 
 
 
 async def thread_count(bot: BotHarness, status: str) -> int:
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         count = await session.scalar(
             select(func.count()).select_from(StaffThread).where(StaffThread.status == status)
         )
@@ -65,7 +65,7 @@ async def test_round_trip_resident_to_staff_and_back_then_close(bot: BotHarness)
     assert "窗口工作人员回复" in answer and "请带户口簿和身份证到白沙镇窗口。" in answer
     allowed = await audit_rows(bot, "relay.answer")
     assert [(r.actor_id, r.outcome) for r in allowed] == [(WINDOW_STAFF, "allowed")]
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         relayed = (await session.scalars(select(RelayedMessage))).one()
         assert relayed.staff_message_id == posted.message_id  # kept once the reply found it
 

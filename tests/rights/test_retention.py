@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import time_machine
@@ -31,16 +30,10 @@ from storage.models import (
 )
 from storage.retention import RetentionRules
 from tests.conftest import TEST_SECRET_KEY, BotHarness, synthetic_keyring
-from tests.relay.helpers import database
+from tests.helpers import count
 from tests.rights.test_rights import RELAYED, ZHANG, screen_and_engage
 
 RULES = RetentionRules()  # the defaults: drafts 30 days, screenings 1 year, archive 5 years
-
-
-async def count(bot: BotHarness, model: Any, *where: Any) -> int:
-    async with database(bot).transaction() as session:
-        found = await session.scalar(select(func.count()).select_from(model).where(*where))
-        return int(found or 0)
 
 
 async def abandon_a_draft(bot: BotHarness, user_id: int) -> None:
@@ -57,7 +50,7 @@ async def test_each_table_keeps_what_it_promised_and_no_longer(bot: BotHarness) 
     with time_machine.travel(start, tick=False):
         _person, resident_id = await screen_and_engage(bot)
         await abandon_a_draft(bot, 4103)
-    db = database(bot)
+    db = bot.database
 
     # Three days later nothing is due but update ids (stamped by the real clock: not checked).
     report = await prune(db, start + timedelta(days=3), RULES)
@@ -203,7 +196,7 @@ async def test_a_talk_with_staff_never_closed_goes_once_long_quiet(bot: BotHarne
         resident = bot.person(4110)
         await resident.send("/start")
         await resident.send("/staff")
-    db = database(bot)
+    db = bot.database
     async with db.transaction() as session:
         thread = await session.scalar(select(StaffThread))
         assert thread is not None and thread.status == "open"

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.casework import rights
 from sandbox.scripts import ZHANG_AYI
@@ -28,7 +27,8 @@ from storage.models import (
     StatusEvent,
 )
 from tests.conftest import STAFF_CHAT, BotHarness, Person
-from tests.relay.helpers import apply, casework, database
+from tests.factories import play
+from tests.helpers import apply, audit_rows, count, resident_id
 
 ZHANG = 4101
 ID_NUMBER = "360426199101010071"  # synthetic, from tests.factories
@@ -40,34 +40,20 @@ async def screen_and_engage(bot: BotHarness) -> tuple[Person, int]:
     """张阿姨 screens, applies, writes to staff and subscribes; returns her resident id."""
     bot.telegram.add_group(STAFF_CHAT, "窗口工作人员群")
     person = bot.person(ZHANG)
-    for kind, value in ZHANG_AYI:
-        await (person.tap(value) if kind == "tap" else person.send(value))
-    async with database(bot).transaction() as session:
-        resident = await session.scalar(select(Resident).where(Resident.telegram_user_id == ZHANG))
-        assert resident is not None
-        resident_id = resident.id
+    await play(person, ZHANG_AYI)
+    her = await resident_id(bot, ZHANG)
+    async with bot.database.transaction() as session:
         session.add(
             NoticeSubscription(
-                resident_id=resident_id, chat_id=ZHANG, topics=["all"], consent_version="2026-12"
+                resident_id=her, chat_id=ZHANG, topics=["all"], consent_version="2026-12"
             )
         )
-    await apply(bot, resident_id)
+    await apply(bot, her)
     await bot.dispatch()
     await person.send("/staff")
     await person.send(RELAYED)
     await bot.dispatch()
-    return person, resident_id
-
-
-async def count(bot: BotHarness, model: Any, *where: Any) -> int:
-    async with database(bot).transaction() as session:
-        found = await session.scalar(select(func.count()).select_from(model).where(*where))
-        return int(found or 0)
-
-
-async def audit_of(bot: BotHarness, action: str) -> list[AuditEvent]:
-    async with database(bot).transaction() as session:
-        return list(await session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+    return person, her
 
 
 def assert_no_personal_data(row: AuditEvent) -> None:
@@ -109,7 +95,7 @@ async def test_mydata_sends_a_summary_and_a_file_of_everything_decrypted(bot: Bo
     assert any(m["purpose"] == "receipt" for m in data["messages_to_you"])
     assert data["consents"][0]["purpose"] == "privacy_notice"
 
-    [row] = await audit_of(bot, "rights.export")
+    [row] = await audit_rows(bot, "rights.export")
     assert row.subject == f"resident:{resident_id}"
     assert row.detail["counts"]["applications"] == 1
     assert row.detail["channel"] == "bot"
@@ -131,7 +117,7 @@ async def test_forget_asks_first_and_no_keeps_everything(bot: BotHarness) -> Non
     await person.tap("↩️ 不删除，保持不变")
     assert "没有删除任何信息" in person.screen
     assert await count(bot, Screening, Screening.resident_id == resident_id) == 1
-    assert await audit_of(bot, "rights.forget") == []
+    assert await audit_rows(bot, "rights.forget") == []
 
 
 async def test_forget_deletes_withdraws_and_names_what_the_law_keeps(bot: BotHarness) -> None:
@@ -154,7 +140,7 @@ async def test_forget_deletes_withdraws_and_names_what_the_law_keeps(bot: BotHar
     assert await count(bot, OutboxMessage, OutboxMessage.purpose == "relay") == 0
     assert await count(bot, OutboxMessage, OutboxMessage.chat_id == ZHANG) == 0
     assert await count(bot, Application, Application.resident_id == resident_id) == 1
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         resident = await session.get(Resident, resident_id)
         assert resident is not None and resident.consented_notice is None
         withdrawn = await session.scalars(
@@ -163,7 +149,7 @@ async def test_forget_deletes_withdraws_and_names_what_the_law_keeps(bot: BotHar
             )
         )
         assert set(withdrawn) == {"privacy_notice", "policy_notices"}
-    [row] = await audit_of(bot, "rights.forget")
+    [row] = await audit_rows(bot, "rights.forget")
     assert row.subject == f"resident:{resident_id}"
     assert row.detail["counts"]["screenings"] == 1
     assert row.detail["counts"]["applications_kept"] == 1
@@ -178,7 +164,7 @@ async def test_forget_after_the_archive_period_anonymises_and_removes_the_reside
     bot: BotHarness,
 ) -> None:
     person, resident_id = await screen_and_engage(bot)
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         application = await session.scalar(select(Application))
         assert application is not None
         application.status = ApplicationStatus.REJECTED
@@ -190,7 +176,7 @@ async def test_forget_after_the_archive_period_anonymises_and_removes_the_reside
     await person.tap("🗑 是的，删除我的信息")
     assert "按法律规定" not in person.screen
 
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         application = await session.scalar(select(Application))
         assert application is not None and application.anonymised_at is not None
         assert application.applicant_name == application.subject_name == ""
@@ -229,7 +215,7 @@ async def test_find_by_id_number_uses_the_digest_and_only_self_applications(
 ) -> None:
     _person, resident_id = await screen_and_engage(bot)
     # Her son applied for her too (a second programme): his own chat is not hers to see.
-    async with database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         son = Resident(telegram_user_id=4150, locale="zh-CN")
         session.add(son)
         await session.flush()
@@ -243,7 +229,9 @@ async def test_find_by_id_number_uses_the_digest_and_only_self_applications(
         applicant_name="李强",
         applicant_id_number="360426197001010011",
     )
-    async with database(bot).transaction() as session:
-        found = await rights.find_by_id_number(session, casework(bot), id_number=ID_NUMBER)
+    async with bot.database.transaction() as session:
+        found = await rights.find_by_id_number(
+            session, bot.components.casework, id_number=ID_NUMBER
+        )
         assert [r.id for r in found] == [resident_id]
-        assert await rights.find_by_id_number(session, casework(bot), id_number="X") == []
+        assert await rights.find_by_id_number(session, bot.components.casework, id_number="X") == []
