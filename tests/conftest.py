@@ -281,3 +281,11 @@ async def bot(database_url: str, clock: Clock) -> AsyncIterator[BotHarness]:
     await harness.start()
     yield harness
     await harness.stop()
+
+
+@pytest.fixture
+def casework_wired(bot: BotHarness) -> None:
+    """The dialogue submits through the real casework module of the running bot."""
+    dialogue = bot.components.dialogue
+    if getattr(dialogue, "casework", None) is None:
+        dialogue.casework = bot.components.casework

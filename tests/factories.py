@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.casework.drafts import ApplicationDraft
-from sandbox.scripts import START_EN, START_ZH, Step
+from sandbox.scripts import START_EN, START_ZH, Step, alone_on_a_small_pension
 from tests.conftest import BotHarness, Person
 
 GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -54,6 +54,43 @@ def draft(resident_id: int, **changes: object) -> ApplicationDraft:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+# ---- screenings, tap by tap -----------------------------------------------------------------
+
+# 张桂兰, 76, alone in Baisha on a small pension: a screening in Chinese, for herself.
+BAISHA_SCREENING_ZH = alone_on_a_small_pension("76岁")
+# A grandmother in Shimen screening for her grandson of 8, whose parents cannot bring him up.
+GRANDMOTHER_SCREENING: list[Step] = [
+    *START_ZH,
+    ("tap", "都没有，继续"),
+    ("tap", "👪 家里人"),
+    ("say", "8"),
+    ("say", "石门"),
+    ("tap", "3"),
+    ("tap", "1000–1999 元"),
+    ("tap", "几乎没有"),
+    ("tap", "都没有"),
+    ("tap", "父母两人都不能抚养"),
+    ("say", "2"),  # the household: a child at school
+    ("tap", "没有"),
+    ("tap", "有稳定安全的住处"),
+]
+# 李师傅, 45, grade-1 disability, household of two on 1,000 yuan a month, in Jijiang.
+LI_SHIFU_SCREENING: list[Step] = [
+    *START_ZH,
+    ("tap", "都没有，继续"),
+    ("tap", "🙋 我自己"),
+    ("say", "45"),
+    ("say", "几江"),
+    ("tap", "2"),
+    ("say", "1,000元"),
+    ("tap", "几乎没有"),
+    ("tap", "♿ 残疾一级（肢体、智力、精神或视力）"),
+    ("say", "7"),  # the rest of the household: none of these
+    ("tap", "没有"),
+    ("tap", "有稳定安全的住处"),
+]
+
+
 # ---- the application form, tap by tap -----------------------------------------------------
 
 
@@ -76,6 +113,8 @@ ZHANG_GUILAN = Applicant("张桂兰", id_number("19500301", "022"), "13823456789
 WANG_FANG = Applicant(
     "Wang Fang", VALID_IDS[1], "13912345678", "Shuangfu", "Xinglong Community", locale="en"
 )
+# 赵老师, a village child director in Simianshan, who applies for children in her care.
+ZHAO_LAOSHI = Applicant("赵老师", id_number("19850320", "018"), "13512345678", "四面山", "洪洞村")
 
 START = {"zh-CN": START_ZH, "en": START_EN}
 LABELS = {
@@ -104,19 +143,22 @@ LABELS = {
 ASKED = ("who", "name", "id_number", "phone", "town", "village")
 
 
-def choose(*programmes: str, locale: str = "zh-CN") -> list[Step]:
-    """The application's notice agreed, these programmes ticked, and the choice confirmed."""
+def choose(
+    *programmes: str, locale: str = "zh-CN", notice: bool = True, done: bool = True
+) -> list[Step]:
+    """The application's notice agreed (unless ``notice`` is False: already past it), these
+    programmes ticked, and the choice confirmed (unless ``done`` is False)."""
     labels = LABELS[locale]
     return [
-        ("tap", labels["notice"]),
+        *([("tap", labels["notice"])] if notice else []),
         *(("tick", programme) for programme in programmes),
-        ("tap", labels["chosen"]),
+        *([("tap", labels["chosen"])] if done else []),
     ]
 
 
-def from_menu(*programmes: str, locale: str = "zh-CN") -> list[Step]:
+def from_menu(*programmes: str, locale: str = "zh-CN", done: bool = True) -> list[Step]:
     """/apply with no screening behind it, for these programmes."""
-    return [("say", "/apply"), *choose(*programmes, locale=locale)]
+    return [("say", "/apply"), *choose(*programmes, locale=locale, done=done)]
 
 
 def for_myself(
@@ -178,12 +220,11 @@ def submit_after_screening(applicant: Applicant) -> list[Step]:
 
 
 def child_director_applies(
-    director: Applicant, child: str, child_id: str, guardian: str, through: str = "end"
+    director: Applicant, child: str, child_id: str, guardian: str
 ) -> list[Step]:
-    """A village child director applies for a child in her care; the child's guardian (a
-    parent) is named and has agreed. Up to the child's ID number (``through="child"``) or to
-    the end of the household question."""
-    head: list[Step] = [
+    """A village child director applies for a child in her care, in her own town and village;
+    the child's guardian, a parent, is named and has agreed; no one else in the household."""
+    return [
         ("tap", "🤝 我照顾或负责的人（如村里的儿童、老人）"),
         ("tap", "村（社区）儿童主任"),
         ("say", director.name),
@@ -191,8 +232,6 @@ def child_director_applies(
         ("say", director.phone),
         ("say", child),
         ("say", child_id),
-    ]
-    tail: list[Step] = [
         ("say", guardian),
         ("tap", "父母"),
         ("tap", "✅ 监护人已经同意"),
@@ -200,7 +239,12 @@ def child_director_applies(
         ("say", director.village),
         *no_household(),
     ]
-    return head if through == "child" else [*head, *tail]
+
+
+def split_after(script: Sequence[Step], step: Step) -> tuple[list[Step], list[Step]]:
+    """The script up to and including ``step``, and the rest: to look at the screen between."""
+    at = list(script).index(step) + 1
+    return list(script[:at]), list(script[at:])
 
 
 # ---- running a script ---------------------------------------------------------------------

@@ -5,28 +5,26 @@ from __future__ import annotations
 
 import pytest
 
-from tests.application.conftest import (
+from tests.conftest import BotHarness, Person
+from tests.factories import (
     INVALID_IDS,
+    START_ZH,
     VALID_IDS,
+    Applicant,
+    for_myself,
+    from_menu,
+    no_household,
     play,
     send_file,
     send_photo,
-    tap_containing,
 )
-from tests.conftest import BotHarness, Person
 
-START = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
+QIAN = Applicant("钱多多", VALID_IDS[0], "13912345678", "几江", "艾坪山社区")
 
 
 async def at_the_id_question(bot: BotHarness, user_id: int) -> Person:
     person = bot.person(user_id)
-    await play(person, START)
-    await person.send("/apply")
-    await person.tap("✅ 同意，开始填写")
-    await tap_containing(person, "临时救助")
-    await person.tap("✅ 选好了")
-    await person.tap("🙋 我自己")
-    await person.send("钱多多")
+    await play(person, [*START_ZH, *from_menu("临时救助"), *for_myself(QIAN, through="name")])
     assert "身份证号" in person.screen
     return person
 
@@ -87,12 +85,7 @@ async def test_a_wrong_phone_number_is_asked_again_with_a_specific_hint(
 
 async def test_names_are_bounded_and_never_markup(bot: BotHarness) -> None:
     person = bot.person(5204)
-    await play(person, START)
-    await person.send("/apply")
-    await person.tap("✅ 同意，开始填写")
-    await tap_containing(person, "临时救助")
-    await person.tap("✅ 选好了")
-    await person.tap("🙋 我自己")
+    await play(person, [*START_ZH, *from_menu("临时救助"), *for_myself(QIAN, through="who")])
     await person.send("<b>钱</b>")
     assert "⚠️" in person.screen and "&lt;" not in person.screen and "符号" in person.screen
     await person.send("钱" * 31)
@@ -105,14 +98,11 @@ async def test_names_are_bounded_and_never_markup(bot: BotHarness) -> None:
 
 async def at_the_documents(bot: BotHarness, user_id: int) -> Person:
     person = await at_the_id_question(bot, user_id)
-    await person.send(VALID_IDS[0])
+    await person.send(QIAN.id_number)
     # A photo sent too early is not lost on anyone: the question stays, with a kind word.
     await send_photo(bot, person)
     assert "还不用交材料" in person.screen and "手机号" in person.screen
-    await person.send("13912345678")
-    await person.send("几江")
-    await person.send("艾坪山社区")
-    await person.tap("✅ 没有其他家庭成员")
+    await play(person, [*for_myself(QIAN, "phone"), *no_household()])
     assert "材料 1 /" in person.screen
     return person
 

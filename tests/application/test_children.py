@@ -3,6 +3,7 @@ alone, and an application for a child records the adult applicant and the guardi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -11,18 +12,20 @@ from sqlalchemy import select
 from bot.flows.application import ApplicationHost
 from bot.flows.model import DialogState
 from bot.policy import default_profile_path, load_profile
-from sandbox.scripts import START_EN, START_ZH
-from storage.models import Base, Conversation
-from tests.application.conftest import (
-    VALID_IDS,
-    _database,
-    applications,
+from storage.models import Base
+from tests.conftest import BotHarness, Person
+from tests.factories import (
+    LABELS,
+    START,
+    SUN_LI,
+    for_myself,
+    from_menu,
     id_number,
+    no_household,
     play,
     skip_remaining_documents,
-    tap_containing,
 )
-from tests.conftest import BotHarness, Person
+from tests.helpers import applications, conversation
 
 CHILD = id_number("20150610", "045")  # 10 on the test clock (2026-03-02)
 ALMOST_14 = id_number("20120303", "027")  # turns 14 tomorrow: still a child today
@@ -32,18 +35,10 @@ PARENT = id_number("19880415", "036")
 # What a child sees in each language, and what shows the bot kept nothing.
 CHILD_ALONE = {
     "zh-CN": {
-        "start": START_ZH,
-        "notice": "✅ 同意，开始填写",
-        "done": "✅ 选好了",
-        "self": "🙋 我自己",
         "name": "刘小雨",
         "told": ("不满 14 岁", "爸爸妈妈或其他监护人", "儿童主任", "都没有保存", "/apply"),
     },
     "en": {
-        "start": START_EN,
-        "notice": "✅ I agree, start the form",
-        "done": "✅ Done",
-        "self": "🙋 Myself",
         "name": "Liu Xiaoyu",
         "told": ("under 14", "parent or other guardian", "child director", "kept nothing"),
     },
@@ -52,28 +47,15 @@ CHILD_ALONE = {
 
 async def everything_stored(bot: BotHarness) -> str:
     """Every row of every table, as text: what a reader of the database could find."""
-    async with _database(bot).transaction() as session:
+    async with bot.database.transaction() as session:
         rows = []
         for table in Base.metadata.sorted_tables:
             rows.extend(str(tuple(row)) for row in await session.execute(select(table)))
     return "\n".join(rows)
 
 
-async def conversation_of(bot: BotHarness, person: Person) -> Conversation:
-    async with _database(bot).transaction() as session:
-        found = await session.scalar(
-            select(Conversation).where(Conversation.chat_id == person.user_id)
-        )
-    assert found is not None
-    return found
-
-
-async def open_application(person: Person, programme: str, texts: dict[str, object]) -> None:
-    await play(person, texts["start"])  # type: ignore[arg-type]
-    await person.send("/apply")
-    await person.tap(str(texts["notice"]))
-    await tap_containing(person, programme)
-    await person.tap(str(texts["done"]))
+async def open_application(person: Person, programme: str, locale: str = "zh-CN") -> None:
+    await play(person, [*START[locale], *from_menu(programme, locale=locale)])
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
@@ -82,8 +64,8 @@ async def test_a_child_applying_alone_is_told_kindly_and_nothing_is_kept(
 ) -> None:
     texts = CHILD_ALONE[locale]
     child = bot.person(5401, "zh-hans" if locale == "zh-CN" else "en")
-    await open_application(child, "1. ", texts)
-    await child.tap(str(texts["self"]))
+    await open_application(child, "1. ", locale)
+    await child.tap(LABELS[locale]["self"])
     await child.send(str(texts["name"]))
     await child.send(CHILD)
 
@@ -91,21 +73,21 @@ async def test_a_child_applying_alone_is_told_kindly_and_nothing_is_kept(
         assert words in child.screen, words
     assert child.buttons == []  # no way on: an adult applies with the child
     assert await applications(bot) == []
-    conversation = await conversation_of(bot, child)
-    assert conversation.status == "finished"
-    assert set(conversation.answers) <= {"language", "consent", "notice"}  # consents only
-    assert conversation.history == [] and conversation.view == {}
+    kept = await conversation(bot, child.user_id)
+    assert kept.status == "finished"
+    assert set(kept.answers) <= {"language", "consent", "notice"}  # consents only
+    assert kept.history == [] and kept.view == {}
     stored = await everything_stored(bot)
     assert str(texts["name"]) not in stored and CHILD not in stored
 
     # What they type next is a new conversation, not an answer to the old application.
     await child.send("/apply")
-    assert str(texts["notice"]) in child.buttons
+    assert LABELS[locale]["notice"] in child.buttons
 
 
 async def test_a_child_cannot_apply_for_someone_else_either(bot: BotHarness) -> None:
     child = bot.person(5402)
-    await open_application(child, "临时救助", CHILD_ALONE["zh-CN"])
+    await open_application(child, "临时救助")
     await child.tap("👪 家里人")
     await child.tap("祖父母、外祖父母")
     await child.send("刘小雨")
@@ -116,10 +98,10 @@ async def test_a_child_cannot_apply_for_someone_else_either(bot: BotHarness) -> 
 
 async def test_at_14_a_young_person_applies_for_themselves(bot: BotHarness) -> None:
     young = bot.person(5403)
-    await open_application(young, "临时救助", CHILD_ALONE["zh-CN"])
-    await young.tap("🙋 我自己")
-    await young.send("刘小禾")
-    await young.send(JUST_14)
+    await open_application(young, "临时救助")
+    await play(
+        young, for_myself(replace(SUN_LI, name="刘小禾", id_number=JUST_14), through="id_number")
+    )
     assert "手机号" in young.screen and "不满 14 岁" not in young.screen
 
 
@@ -127,15 +109,10 @@ async def test_an_adult_applying_for_themselves_is_not_asked_about_a_guardian(
     bot: BotHarness,
 ) -> None:
     adult = bot.person(5404)
-    await open_application(adult, "临时救助", CHILD_ALONE["zh-CN"])
-    await adult.tap("🙋 我自己")
-    await adult.send("孙丽")
-    await adult.send(VALID_IDS[1])
-    await adult.send("13712345678")
+    await open_application(adult, "临时救助")
+    await play(adult, for_myself(SUN_LI, through="phone"))
     assert "镇或街道" in adult.screen and "监护人" not in adult.screen
-    await adult.send("德感")
-    await adult.send("东方红社区")
-    await adult.tap("✅ 没有其他家庭成员")
+    await play(adult, [*for_myself(SUN_LI, "town"), *no_household()])
     await skip_remaining_documents(adult)
     assert "监护人" not in adult.screen
     await adult.tap("📨 确认提交申请")
@@ -149,7 +126,7 @@ async def test_a_parent_confirms_being_the_guardian_and_can_change_it_on_review(
     bot: BotHarness,
 ) -> None:
     mother = bot.person(5405)
-    await open_application(mother, "临时救助", CHILD_ALONE["zh-CN"])
+    await open_application(mother, "临时救助")
     await mother.tap("👪 家里人")
     await mother.tap("父母")
     await mother.send("周兰")
@@ -194,7 +171,7 @@ async def test_a_parent_confirms_being_the_guardian_and_can_change_it_on_review(
 
 async def test_the_guardian_s_own_confirmation_is_recorded_as_theirs(bot: BotHarness) -> None:
     father = bot.person(5406, "en")
-    await open_application(father, "Temporary assistance", CHILD_ALONE["en"])
+    await open_application(father, "Temporary assistance", "en")
     await father.tap("👪 A family member")
     await father.tap("Parent")
     await father.send("Zhou Ming")
@@ -216,7 +193,7 @@ async def test_the_guardian_s_own_confirmation_is_recorded_as_theirs(bot: BotHar
 
 async def test_a_guardian_who_has_not_agreed_stops_the_application(bot: BotHarness) -> None:
     cadre = bot.person(5407)
-    await open_application(cadre, "临时救助", CHILD_ALONE["zh-CN"])
+    await open_application(cadre, "临时救助")
     await cadre.tap("🤝 我照顾或负责的人（如村里的儿童、老人）")
     await cadre.tap("村（社区）干部")
     await cadre.send("吴主任")

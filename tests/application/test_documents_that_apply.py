@@ -6,13 +6,8 @@ asked for his disability certificate (named as his), never for her own or for a 
 
 from __future__ import annotations
 
-from tests.application.conftest import (
-    BAISHA_SCREENING_ZH,
-    SHUANGFU_SCREENING_EN,
-    id_number,
-    play,
-)
 from tests.conftest import BotHarness, Person
+from tests.factories import BAISHA_SCREENING_ZH, SHUANGFU_SCREENING_EN, id_number, play
 
 
 async def _documents_asked(person: Person, skip: str) -> str:

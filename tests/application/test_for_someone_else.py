@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-from tests.application.conftest import (
-    applications,
+from tests.conftest import BotHarness
+from tests.factories import (
+    GRANDMOTHER_SCREENING,
+    START_ZH,
+    ZHAO_LAOSHI,
+    child_director_applies,
+    choose,
+    from_menu,
     id_number,
     play,
     skip_remaining_documents,
-    tap_containing,
+    split_after,
 )
-from tests.conftest import BotHarness, Person
+from tests.helpers import applications
 
 GRANDMOTHER = id_number("19580612", "124")
 GRANDSON = id_number("20170905", "031")  # 8 on the test clock: under 14
 TEEN = id_number("20090405", "047")  # 16: consents himself
-DIRECTOR = id_number("19850320", "018")
-
-GRANDMOTHER_SCREENING = [
-    ("say", "/start"),
-    ("tap", "中文"),
-    ("tap", "✅ 同意，开始"),
-    ("tap", "都没有，继续"),
-    ("tap", "👪 家里人"),
-    ("say", "8"),
-    ("say", "石门"),
-    ("tap", "3"),
-    ("tap", "1000–1999 元"),
-    ("tap", "几乎没有"),
-    ("tap", "都没有"),
-    ("tap", "父母两人都不能抚养"),
-    ("say", "2"),  # the household: a child at school
-    ("tap", "没有"),
-    ("tap", "有稳定安全的住处"),
-]
-
-
-async def from_menu(person: Person) -> None:
-    """A resident with consent on record opens the application with /apply."""
-    await person.send("/apply")
-    await person.tap("✅ 同意，开始填写")
+DIRECTOR = ZHAO_LAOSHI.id_number
 
 
 async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: BotHarness) -> None:
@@ -88,27 +70,16 @@ async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: Bo
 
 async def test_a_village_child_director_applies_for_a_child(bot: BotHarness) -> None:
     director = bot.person(5102)
-    await play(director, GRANDMOTHER_SCREENING[:3])  # language and privacy consent only
-    await from_menu(director)
+    await play(director, [*START_ZH, *from_menu(done=False)])  # consents, then /apply
     # With no screening for this person, every programme is offered and none is ticked.
     assert not any(b.startswith("✅ ") and "." in b for b in director.buttons)
-    await tap_containing(director, "困境儿童")
-    await director.tap("✅ 选好了")
-    await director.tap("🤝 我照顾或负责的人（如村里的儿童、老人）")
-    await director.tap("村（社区）儿童主任")
-    await director.send("赵老师")
-    await director.send(DIRECTOR)
-    await director.send("13512345678")
-    await director.send("陈小雨")
-    await director.send(GRANDSON)
+    await play(director, choose("困境儿童", notice=False))
+    script = child_director_applies(ZHAO_LAOSHI, "陈小雨", GRANDSON, "陈建华")
+    up_to_the_child, rest = split_after(script, ("say", GRANDSON))
+    await play(director, up_to_the_child)
     # A child director is not the child's guardian: the guardian is named, and has agreed.
     assert "监护人" in director.screen and "姓名" in director.screen
-    await director.send("陈建华")
-    await director.tap("父母")
-    await director.tap("✅ 监护人已经同意")
-    await director.send("四面山")
-    await director.send("洪洞村")
-    await director.tap("✅ 没有其他家庭成员")
+    await play(director, rest)
     # No economic check for this programme: straight to the documents.
     assert "材料 1 /" in director.screen
     await skip_remaining_documents(director)
@@ -121,10 +92,7 @@ async def test_a_village_child_director_applies_for_a_child(bot: BotHarness) -> 
 
 async def test_someone_over_14_consents_themselves(bot: BotHarness) -> None:
     mother = bot.person(5103)
-    await play(mother, GRANDMOTHER_SCREENING[:3])
-    await from_menu(mother)
-    await tap_containing(mother, "教育救助")
-    await mother.tap("✅ 选好了")
+    await play(mother, [*START_ZH, *from_menu("教育救助")])
     await mother.tap("👪 家里人")
     await mother.tap("父母")
     await mother.send("周兰")

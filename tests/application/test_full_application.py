@@ -5,12 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage.models import Application, ConsentRecord, Conversation, DepartmentTask
-from tests.application.conftest import (
+from tests.conftest import BotHarness
+from tests.factories import (
     BAISHA_SCREENING_ZH,
     SHUANGFU_SCREENING_EN,
-    applications,
-    count,
-    documents_of,
     id_number,
     play,
     send_file,
@@ -18,7 +16,7 @@ from tests.application.conftest import (
     skip_remaining_documents,
     tap_containing,
 )
-from tests.conftest import BotHarness
+from tests.helpers import applications, count, documents_of
 
 ZHANG = id_number("19500301", "022")  # 张阿姨, 76 on the test clock (2026-03-02)
 

@@ -4,15 +4,15 @@ the ID number of someone applied for is questioned when it is the applicant's ow
 
 from __future__ import annotations
 
-from tests.application.conftest import (
+from tests.conftest import BotHarness
+from tests.factories import (
     BAISHA_SCREENING_ZH,
     VALID_IDS,
-    applications,
     play,
     skip_remaining_documents,
     tap_containing,
 )
-from tests.conftest import BotHarness
+from tests.helpers import applications
 
 
 async def test_who_it_is_for_and_the_town_come_from_the_screening(bot: BotHarness) -> None:

@@ -3,36 +3,30 @@
 from __future__ import annotations
 
 from storage.models import Application
-from tests.application.conftest import (
+from tests.conftest import BotHarness, Person
+from tests.factories import (
+    START_ZH,
+    SUN_LI,
     VALID_IDS,
-    applications,
-    count,
+    apply_for_myself,
+    choose,
+    for_myself,
+    from_menu,
     id_number,
+    no_household,
     play,
     send_photo,
     skip_remaining_documents,
     tap_containing,
 )
-from tests.conftest import BotHarness, Person
+from tests.helpers import applications, count
 
-START = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
 CHILD = id_number("20180101", "062")
 
 
 async def to_review(bot: BotHarness, person: Person, programme: str = "临时救助") -> None:
     """/apply for one programme, for oneself, through to the review screen."""
-    await play(person, START)
-    await person.send("/apply")
-    await person.tap("✅ 同意，开始填写")
-    await tap_containing(person, programme)
-    await person.tap("✅ 选好了")
-    await person.tap("🙋 我自己")
-    await person.send("孙丽")
-    await person.send(VALID_IDS[1])
-    await person.send("13712345678")
-    await person.send("德感")
-    await person.send("东方红社区")
-    await person.tap("✅ 没有其他家庭成员")
+    await play(person, apply_for_myself(SUN_LI, programme))
     await send_photo(bot, person)
     await skip_remaining_documents(person)
     assert "请核对" in person.screen
@@ -95,20 +89,11 @@ async def test_a_double_tap_on_submit_creates_one_application(bot: BotHarness) -
 
 async def test_a_restart_mid_application_resumes(bot: BotHarness) -> None:
     person = bot.person(5303)
-    await play(person, START)
-    await person.send("/apply")
-    await person.tap("✅ 同意，开始填写")
-    await tap_containing(person, "临时救助")
-    await tap_containing(person, "医疗救助")
+    await play(person, [*START_ZH, *from_menu("临时救助", "医疗救助", done=False)])
     await bot.restart()  # ticks not yet confirmed survive a new process
     assert sum(b.startswith("✅ ") and ". " in b for b in person.buttons) == 2
     await person.tap("✅ 选好了")
-    await person.tap("🙋 我自己")
-    await person.send("孙丽")
-    await person.send(VALID_IDS[1])
-    await person.send("13712345678")
-    await person.send("德感")
-    await person.send("东方红社区")
+    await play(person, for_myself(SUN_LI))
     await person.tap("➕ 添加一位家庭成员")
     await person.tap("配偶")
     await bot.restart()  # half a household member, then a new process
@@ -130,23 +115,13 @@ async def test_an_open_application_is_shown_instead_of_a_duplicate(bot: BotHarne
     [existing] = await applications(bot)
 
     # The same person applies again, for the same programme: told at once, not at the end.
-    await first.send("/apply")
-    await first.tap("✅ 同意，开始填写")
-    await tap_containing(first, "临时救助")
-    await first.tap("✅ 选好了")
-    await first.tap("🙋 我自己")
-    await first.send("孙丽")
-    await first.send(VALID_IDS[1])
+    await play(first, [*from_menu("临时救助"), *for_myself(SUN_LI, through="id_number")])
     assert "已经有一份在办的申请" in first.screen and existing.number in first.screen
     assert first.buttons == ["⬅️ 上一步"]
 
     # Someone else fills in a whole form for her; meanwhile nothing exists yet for "medical"…
     other = bot.person(5305)
-    await play(other, START)
-    await other.send("/apply")
-    await other.tap("✅ 同意，开始填写")
-    await tap_containing(other, "医疗救助")
-    await other.tap("✅ 选好了")
+    await play(other, [*START_ZH, *from_menu("医疗救助")])
     await other.tap("👪 家里人")
     await other.tap("配偶")
     await other.send("周军")
@@ -164,16 +139,9 @@ async def test_an_open_application_is_shown_instead_of_a_duplicate(bot: BotHarne
     await first.tap("⬅️ 上一步")
     await first.tap("⬅️ 上一步")
     await first.tap("⬅️ 上一步")
-    await tap_containing(first, "临时救助")
-    await tap_containing(first, "医疗救助")
-    await first.tap("✅ 选好了")
-    await first.tap("🙋 我自己")
-    await first.send("孙丽")
-    await first.send(VALID_IDS[1])
-    await first.send("13712345678")
-    await first.send("德感")
-    await first.send("东方红社区")
-    await first.tap("✅ 没有其他家庭成员")
+    await play(
+        first, [*choose("临时救助", "医疗救助", notice=False), *for_myself(SUN_LI), *no_household()]
+    )
     await skip_remaining_documents(first)
     await first.tap("📨 确认提交申请")
     assert "申请已提交" in first.screen
@@ -186,18 +154,7 @@ async def test_an_open_application_is_shown_instead_of_a_duplicate(bot: BotHarne
 
 async def test_declining_the_economic_check_stops_kindly(bot: BotHarness) -> None:
     person = bot.person(5306)
-    await play(person, START)
-    await person.send("/apply")
-    await person.tap("✅ 同意，开始填写")
-    await tap_containing(person, "最低生活保障")
-    await person.tap("✅ 选好了")
-    await person.tap("🙋 我自己")
-    await person.send("孙丽")
-    await person.send(VALID_IDS[1])
-    await person.send("13712345678")
-    await person.send("德感")
-    await person.send("东方红社区")
-    await person.tap("✅ 没有其他家庭成员")
+    await play(person, apply_for_myself(SUN_LI, "最低生活保障"))
     await person.tap("不同意")
     assert "不能审核" in person.screen and "最低生活保障" in person.screen
     assert person.buttons == ["⬅️ 上一步"]
@@ -210,14 +167,9 @@ async def test_declining_the_economic_check_stops_kindly(bot: BotHarness) -> Non
 
 async def test_cancel_forgets_the_application(bot: BotHarness) -> None:
     person = bot.person(5307)
-    await play(person, START)
-    await person.send("/apply")
-    await person.tap("✅ 同意，开始填写")
-    await tap_containing(person, "临时救助")
-    await person.tap("✅ 选好了")
-    await person.tap("🙋 我自己")
-    await person.send("孙丽")
-    await person.send(VALID_IDS[1])
+    await play(
+        person, [*START_ZH, *from_menu("临时救助"), *for_myself(SUN_LI, through="id_number")]
+    )
     await person.send("/cancel")
     assert "取消" in person.screen or "删除" in person.screen
     assert await count(bot, Application) == 0

@@ -12,15 +12,15 @@ from sqlalchemy.engine import make_url
 
 from storage.db import create_engine
 from storage.models import Application, Screening, StatusEvent, SubmittedDocument
-from tests.application.conftest import (
+from tests.casework.conftest import WINDOW, Desk
+from tests.conftest import STAFF_CHAT
+from tests.factories import (
     BAISHA_SCREENING_ZH,
     id_number,
     play,
     send_photo,
     skip_remaining_documents,
 )
-from tests.casework.conftest import WINDOW, Desk
-from tests.conftest import STAFF_CHAT
 
 # Synthetic values, each written once in the journey and looked for in the raw bytes.
 NAME = "柏秋萍"

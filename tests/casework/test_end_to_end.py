@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from tests.application.conftest import (
-    BAISHA_SCREENING_ZH,
-    id_number,
-    play,
-    skip_remaining_documents,
-)
 from tests.casework.conftest import CIVIL, CIVIL_CHAT, WINDOW, Desk
 from tests.conftest import STAFF_CHAT
+from tests.factories import BAISHA_SCREENING_ZH, id_number, play, skip_remaining_documents
 
 
 async def test_a_resident_applies_in_the_bot_and_hears_each_decision(desk: Desk) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from tests.application.conftest import SHUANGFU_SCREENING_EN, play, send_photo
 from tests.casework.conftest import MEDICAL, MEDICAL_CHAT, WINDOW, Desk
 from tests.conftest import STAFF_CHAT, Person
+from tests.factories import SHUANGFU_SCREENING_EN, play, send_photo
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 

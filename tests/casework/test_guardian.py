@@ -3,42 +3,33 @@ is, masked in the group's alert and in full only in the audited details."""
 
 from __future__ import annotations
 
-from tests.application.conftest import applications, id_number, play, skip_remaining_documents
+import pytest
+
 from tests.casework.conftest import WINDOW, Desk
 from tests.conftest import STAFF_CHAT
+from tests.factories import (
+    START_ZH,
+    ZHAO_LAOSHI,
+    child_director_applies,
+    from_menu,
+    id_number,
+    play,
+    skip_remaining_documents,
+)
+from tests.helpers import applications
 
-DIRECTOR = id_number("19850320", "018")
 CHILD = id_number("20170905", "031")  # 8 on the test clock
 GUARDIAN = "陈建华"
 
 
+@pytest.mark.usefixtures("casework_wired")
 async def test_a_child_director_s_application_names_the_guardian_masked_in_the_group(
     desk: Desk,
 ) -> None:
     bot = desk.bot
-    assert bot.application is not None
-    components = bot.application.bot_data.app.components
-    if getattr(components.dialogue, "casework", None) is None:
-        components.dialogue.casework = components.casework  # as tests/application wires it
     director = bot.person(7301)
-    await play(director, [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")])
-    await director.send("/apply")
-    await director.tap("✅ 同意，开始填写")
-    await director.tap(next(b for b in director.buttons if "临时救助" in b))
-    await director.tap("✅ 选好了")
-    await director.tap("🤝 我照顾或负责的人（如村里的儿童、老人）")
-    await director.tap("村（社区）儿童主任")
-    await director.send("赵老师")
-    await director.send(DIRECTOR)
-    await director.send("13512345678")
-    await director.send("陈小雨")
-    await director.send(CHILD)
-    await director.send(GUARDIAN)
-    await director.tap("父母")
-    await director.tap("✅ 监护人已经同意")
-    await director.send("四面山")
-    await director.send("洪洞村")
-    await director.tap("✅ 没有其他家庭成员")
+    await play(director, [*START_ZH, *from_menu("临时救助")])
+    await play(director, child_director_applies(ZHAO_LAOSHI, "陈小雨", CHILD, GUARDIAN))
     await skip_remaining_documents(director)
     assert f"监护人姓名：{GUARDIAN}" in director.screen
     await director.tap("📨 确认提交申请")

@@ -15,8 +15,8 @@ from bot.casework.relay import split_for_telegram
 from bot.flows.parsing import strip_invisible
 from sandbox.html_entities import utf16_len
 from storage.models import AuditEvent, Conversation, StaffRole, StaffThread
-from tests.application.conftest import play
 from tests.conftest import STAFF_CHAT, BotHarness
+from tests.factories import play
 from tests.helpers import add_staff
 from tests.relay.test_relay_safety import START, at_the_name_question, staff_text
 from tests.relay.test_talk_to_staff import staff_group, staff_messages

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from bot.casework.relay import MESSAGE_LIMIT, SEND_DATA
 from sandbox.html_entities import utf16_len
 from storage.models import OutboxMessage, StaffThread
-from tests.application.conftest import VALID_IDS, play, tap_containing
 from tests.conftest import BotHarness, Person
+from tests.factories import VALID_IDS, play, tap_containing
 from tests.helpers import apply, resident
 from tests.relay.test_talk_to_staff import (
     WINDOW_STAFF,
