@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.casework.drafts import ApplicationDraft
+from sandbox import scripts
 from sandbox.scripts import START_EN, START_ZH, Step, alone_on_a_small_pension
 from tests.conftest import BotHarness, Person
 
@@ -58,6 +59,8 @@ def draft(resident_id: int, **changes: object) -> ApplicationDraft:
 
 # 张桂兰, 76, alone in Baisha on a small pension: a screening in Chinese, for herself.
 BAISHA_SCREENING_ZH = alone_on_a_small_pension("76岁")
+# Wang Fang, 38, out of work with two children in school in Shuangfu: a screening in English.
+SHUANGFU_SCREENING_EN = scripts.WANG_FANG
 # A grandmother in Shimen screening for her grandson of 8, whose parents cannot bring him up.
 GRANDMOTHER_SCREENING: list[Step] = [
     *START_ZH,
@@ -141,18 +144,22 @@ LABELS = {
 }
 # The questions of "for myself", in the order the form asks them.
 ASKED = ("who", "name", "id_number", "phone", "town", "village")
+# What follows a screening's "apply for these", in order.
+AFTER_SCREENING = ("name", "id_number", "phone", "village", "household", "authorise")
 
 
 def choose(
-    *programmes: str, locale: str = "zh-CN", notice: bool = True, done: bool = True
+    *programmes: str, locale: str = "zh-CN", notice: bool = True, done: bool | str = True
 ) -> list[Step]:
     """The application's notice agreed (unless ``notice`` is False: already past it), these
-    programmes ticked, and the choice confirmed (unless ``done`` is False)."""
+    programmes ticked, and the choice confirmed: tapped, typed when ``done`` is a text (a
+    word works as well as the button), not at all when it is False."""
     labels = LABELS[locale]
+    confirm: list[Step] = [("tap", labels["chosen"])] if done is True else []
     return [
         *([("tap", labels["notice"])] if notice else []),
         *(("tick", programme) for programme in programmes),
-        *([("tap", labels["chosen"])] if done else []),
+        *([("say", done)] if isinstance(done, str) else confirm),
     ]
 
 
@@ -179,14 +186,27 @@ def for_myself(
     return [answers[q] for q in asked if not (screened and q in ("who", "town"))]
 
 
-def after_screening(applicant: Applicant, through: str = "village") -> list[Step]:
-    """ "Apply for these" at the end of a screening: the programmes found stay ticked, and the
-    applicant answers for themselves up to ``through``."""
+def after_screening(
+    applicant: Applicant, through: str = "authorise", done: bool | str = True
+) -> list[Step]:
+    """"Apply for these" at the end of a screening, the programmes found left ticked, then
+    the answers of ``AFTER_SCREENING`` up to ``through``: the applicant's own (who it is for
+    and the town are known and not asked), no one else in the household, and the economic
+    check authorised. ``done`` as for ``choose``."""
     labels = LABELS[applicant.locale]
+    answers = {
+        "name": ("say", applicant.name),
+        "id_number": ("say", applicant.id_number),
+        "phone": ("say", applicant.phone),
+        "village": ("say", applicant.village),
+        "household": ("tap", labels["no_household"]),
+        "authorise": ("tap", labels["authorise"]),
+    }
+    asked = AFTER_SCREENING[: AFTER_SCREENING.index(through) + 1]
     return [
         ("tap", labels["apply_these"]),
-        *choose(locale=applicant.locale),
-        *for_myself(applicant, "name", through, screened=True),
+        *choose(locale=applicant.locale, done=done),
+        *(answers[q] for q in asked),
     ]
 
 
@@ -207,16 +227,9 @@ def apply_for_myself(applicant: Applicant, *programmes: str) -> list[Step]:
 
 
 def submit_after_screening(applicant: Applicant) -> list[Step]:
-    """After a screening: apply for everything found, authorise the check, skip every
-    document for now and submit."""
+    """After a screening: apply for everything found, skip every document for now, submit."""
     labels = LABELS[applicant.locale]
-    return [
-        *after_screening(applicant),
-        *no_household(applicant.locale),
-        ("tap", labels["authorise"]),
-        ("skip", labels["skip"]),
-        ("tap", labels["submit"]),
-    ]
+    return [*after_screening(applicant), ("skip", labels["skip"]), ("tap", labels["submit"])]
 
 
 def child_director_applies(

@@ -7,7 +7,14 @@ asked for his disability certificate (named as his), never for her own or for a 
 from __future__ import annotations
 
 from tests.conftest import BotHarness, Person
-from tests.factories import BAISHA_SCREENING_ZH, SHUANGFU_SCREENING_EN, id_number, play
+from tests.factories import (
+    BAISHA_SCREENING_ZH,
+    SHUANGFU_SCREENING_EN,
+    WANG_FANG,
+    ZHANG_GUILAN,
+    after_screening,
+    play,
+)
 
 
 async def _documents_asked(person: Person, skip: str) -> str:
@@ -21,14 +28,7 @@ async def _documents_asked(person: Person, skip: str) -> str:
 
 async def test_a_disabled_husband_is_asked_for_his_certificate_only_zh(bot: BotHarness) -> None:
     resident = bot.person(5101)
-    await play(resident, BAISHA_SCREENING_ZH)
-    await resident.tap("📝 申请这些帮助")
-    await resident.tap("✅ 同意，开始填写")
-    await resident.tap("✅ 选好了")
-    await resident.send("张桂兰")  # for herself, in Baisha: said in the screening
-    await resident.send(id_number("19500301", "022"))
-    await resident.send("13823456789")
-    await resident.send("黄荆村")
+    await play(resident, [*BAISHA_SCREENING_ZH, *after_screening(ZHANG_GUILAN, "village")])
     await resident.tap("➕ 添加一位家庭成员")
     await resident.tap("配偶")
     await resident.send("78")
@@ -43,14 +43,8 @@ async def test_a_disabled_husband_is_asked_for_his_certificate_only_zh(bot: BotH
 
 async def test_a_disabled_husband_is_asked_for_his_certificate_only_en(bot: BotHarness) -> None:
     resident = bot.person(5102, "en")
-    await play(resident, SHUANGFU_SCREENING_EN)
-    await resident.tap("📝 Apply for these")
-    await resident.tap("✅ I agree, start the form")
-    await resident.send("done")
-    await resident.send("Wang Fang")  # for herself, in Shuangfu: said in the screening
-    await resident.send("120103198806018241")
-    await resident.send("13912345678")
-    await resident.send("Xinglong Community")
+    script = after_screening(WANG_FANG, "village", done="done")
+    await play(resident, [*SHUANGFU_SCREENING_EN, *script])
     await resident.tap("➕ Add a household member")
     await resident.tap("Spouse")
     await resident.send("40")

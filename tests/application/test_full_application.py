@@ -9,7 +9,9 @@ from tests.conftest import BotHarness
 from tests.factories import (
     BAISHA_SCREENING_ZH,
     SHUANGFU_SCREENING_EN,
-    id_number,
+    WANG_FANG,
+    ZHANG_GUILAN,
+    for_myself,
     play,
     send_file,
     send_photo,
@@ -18,7 +20,7 @@ from tests.factories import (
 )
 from tests.helpers import applications, count, documents_of
 
-ZHANG = id_number("19500301", "022")  # 张阿姨, 76 on the test clock (2026-03-02)
+ZHANG = ZHANG_GUILAN.id_number
 
 
 async def test_a_full_application_after_a_screening_in_chinese(bot: BotHarness) -> None:
@@ -108,10 +110,7 @@ async def test_a_full_application_in_english_with_household_members(bot: BotHarn
     await resident.tap("✅ I agree, start the form")
     assert any(b.startswith("✅ ") and "dibao" in b for b in resident.buttons)
     await resident.send("done")
-    await resident.send("Wang Fang")  # for herself, in Shuangfu: said in the screening
-    await resident.send("120103198806018241")
-    await resident.send("13912345678")
-    await resident.send("Xinglong Community")
+    await play(resident, for_myself(WANG_FANG, "name", screened=True))
 
     # Two household members: a husband and a son in school.
     await resident.tap("➕ Add a household member")

@@ -4,12 +4,19 @@ the ID number of someone applied for is questioned when it is the applicant's ow
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.conftest import BotHarness
 from tests.factories import (
     BAISHA_SCREENING_ZH,
+    START_ZH,
     VALID_IDS,
+    ZHANG_GUILAN,
+    after_screening,
+    from_menu,
     play,
     skip_remaining_documents,
+    split_after,
     tap_containing,
 )
 from tests.helpers import applications
@@ -18,18 +25,15 @@ from tests.helpers import applications
 async def test_who_it_is_for_and_the_town_come_from_the_screening(bot: BotHarness) -> None:
     resident = bot.person(5501)
     await play(resident, BAISHA_SCREENING_ZH)  # for herself, in Baisha
-    await resident.tap("📝 申请这些帮助")
-    await resident.tap("✅ 同意，开始填写")
-    await resident.tap("✅ 选好了")
+    zhang = replace(ZHANG_GUILAN, id_number=VALID_IDS[0])
+    to_the_form, rest = split_after(after_screening(zhang), ("tap", "✅ 选好了"))
+    await play(resident, to_the_form)
     assert "姓名" in resident.screen and "为谁申请" not in resident.screen
     assert "🙋 我自己" not in resident.buttons
-    await resident.send("张桂兰")
-    await resident.send(VALID_IDS[0])
-    await resident.send("13823456789")
+    to_the_village, rest = split_after(rest, ("say", zhang.phone))
+    await play(resident, to_the_village)
     assert "村" in resident.screen and "镇或街道" not in resident.screen  # straight to the village
-    await resident.send("黄荆村")
-    await resident.tap("✅ 没有其他家庭成员")
-    await resident.tap("✅ 同意授权核对")
+    await play(resident, rest)  # the village, no one else at home, the check authorised
     await skip_remaining_documents(resident)
     review = resident.screen
     assert "为谁申请：🙋 我自己" in review and "所在镇街：白沙" in review
@@ -46,11 +50,7 @@ async def test_who_it_is_for_and_the_town_come_from_the_screening(bot: BotHarnes
 
 async def test_without_a_screening_both_are_asked(bot: BotHarness) -> None:
     resident = bot.person(5502)
-    await play(resident, [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")])
-    await resident.send("/apply")
-    await resident.tap("✅ 同意，开始填写")
-    await tap_containing(resident, "临时救助")
-    await resident.tap("✅ 选好了")
+    await play(resident, [*START_ZH, *from_menu("临时救助")])
     assert "🙋 我自己" in resident.buttons
 
 
@@ -58,11 +58,7 @@ async def test_the_applicants_own_id_number_is_questioned_for_someone_else(
     bot: BotHarness,
 ) -> None:
     resident = bot.person(5503)
-    await play(resident, [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")])
-    await resident.send("/apply")
-    await resident.tap("✅ 同意，开始填写")
-    await tap_containing(resident, "临时救助")
-    await resident.tap("✅ 选好了")
+    await play(resident, [*START_ZH, *from_menu("临时救助")])
     await resident.tap("👪 家里人")
     await tap_containing(resident, "配偶")
     await resident.send("孙丽")

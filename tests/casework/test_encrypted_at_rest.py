@@ -7,6 +7,7 @@ import json
 import stat
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
@@ -16,6 +17,8 @@ from tests.casework.conftest import WINDOW, Desk
 from tests.conftest import STAFF_CHAT
 from tests.factories import (
     BAISHA_SCREENING_ZH,
+    Applicant,
+    after_screening,
     id_number,
     play,
     send_photo,
@@ -23,10 +26,13 @@ from tests.factories import (
 )
 
 # Synthetic values, each written once in the journey and looked for in the raw bytes.
-NAME = "柏秋萍"
-ID_NUMBER = id_number("19500301", "046")
-PHONE = "13977415286"
-VILLAGE = "松柏村"
+BAI_QIUPING = Applicant("柏秋萍", id_number("19500301", "046"), "13977415286", "白沙", "松柏村")
+NAME, ID_NUMBER, PHONE, VILLAGE = (
+    BAI_QIUPING.name,
+    BAI_QIUPING.id_number,
+    BAI_QIUPING.phone,
+    BAI_QIUPING.village,
+)
 STAFF_NOTE = "户口在重庆市綦江区松柏村三组"
 RELAYED = "我的存折放在柜子里麦冬花"
 TELEGRAM_NAME = "居民7301"  # the name the fake Telegram gives the resident
@@ -40,26 +46,14 @@ def raw(database_url: str) -> bytes:
     )
 
 
+@pytest.mark.usefixtures("casework_wired")
 async def test_a_full_journey_leaves_no_readable_personal_data_in_the_file(desk: Desk) -> None:
     bot = desk.bot
-    assert bot.application is not None
-    components = bot.application.bot_data.app.components
-    if getattr(components.dialogue, "casework", None) is None:
-        components.dialogue.casework = components.casework
     resident = bot.person(7301)
 
     # A screening with an income figure, then an application with name, ID, phone, village
     # and a document.
-    await play(resident, BAISHA_SCREENING_ZH)
-    await resident.tap("📝 申请这些帮助")
-    await resident.tap("✅ 同意，开始填写")
-    await resident.tap("✅ 选好了")
-    await resident.send(NAME)  # for herself, in Baisha: said in the screening
-    await resident.send(ID_NUMBER)
-    await resident.send(PHONE)
-    await resident.send(VILLAGE)
-    await resident.tap("✅ 没有其他家庭成员")
-    await resident.tap("✅ 同意授权核对")
+    await play(resident, [*BAISHA_SCREENING_ZH, *after_screening(BAI_QIUPING)])
     await send_photo(bot, resident)
     await skip_remaining_documents(resident)
     await resident.tap("📨 确认提交申请")

@@ -8,7 +8,7 @@ import re
 
 from tests.casework.conftest import MEDICAL, MEDICAL_CHAT, WINDOW, Desk
 from tests.conftest import STAFF_CHAT, Person
-from tests.factories import SHUANGFU_SCREENING_EN, play, send_photo
+from tests.factories import SHUANGFU_SCREENING_EN, WANG_FANG, after_screening, play, send_photo
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -29,16 +29,7 @@ def chinese_seen_by(person: Person, typed: tuple[str, ...] = ()) -> list[str]:
 async def test_an_english_residents_journey_has_no_chinese_in_it(desk: Desk) -> None:
     bot = desk.bot
     resident = bot.person(7701, "en")
-    await play(resident, SHUANGFU_SCREENING_EN)
-    await resident.tap("📝 Apply for these")
-    await resident.tap("✅ I agree, start the form")
-    await resident.send("done")
-    await resident.send("Wang Fang")  # for herself, in Shuangfu: said in the screening
-    await resident.send("120103198806018241")
-    await resident.send("13912345678")
-    await resident.send("Xinglong Community")
-    await resident.tap("✅ No other household members")
-    await resident.tap("✅ I authorise the check")
+    await play(resident, [*SHUANGFU_SCREENING_EN, *after_screening(WANG_FANG, done="done")])
     await send_photo(bot, resident)
     await resident.tap("⏩ Skip all the rest, send them later")
     await resident.tap("📨 Submit the application")
