@@ -116,6 +116,7 @@ ZHANG_GUILAN = Applicant("张桂兰", id_number("19500301", "022"), "13823456789
 WANG_FANG = Applicant(
     "Wang Fang", VALID_IDS[1], "13912345678", "Shuangfu", "Xinglong Community", locale="en"
 )
+QIAN_DUODUO = Applicant("钱多多", VALID_IDS[0], "13912345678", "几江", "艾坪山社区")
 # 赵老师, a village child director in Simianshan, who applies for children in her care.
 ZHAO_LAOSHI = Applicant("赵老师", id_number("19850320", "018"), "13512345678", "四面山", "洪洞村")
 

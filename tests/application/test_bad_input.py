@@ -8,9 +8,9 @@ import pytest
 from tests.conftest import BotHarness, Person
 from tests.factories import (
     INVALID_IDS,
+    QIAN_DUODUO,
     START_ZH,
     VALID_IDS,
-    Applicant,
     for_myself,
     from_menu,
     no_household,
@@ -19,7 +19,7 @@ from tests.factories import (
     send_photo,
 )
 
-QIAN = Applicant("钱多多", VALID_IDS[0], "13912345678", "几江", "艾坪山社区")
+QIAN = QIAN_DUODUO
 
 
 async def at_the_id_question(bot: BotHarness, user_id: int) -> Person:

@@ -9,7 +9,15 @@ from bot.casework.relay import MESSAGE_LIMIT, SEND_DATA
 from sandbox.html_entities import utf16_len
 from storage.models import OutboxMessage, StaffThread
 from tests.conftest import BotHarness, Person
-from tests.factories import VALID_IDS, play, tap_containing
+from tests.factories import (
+    QIAN_DUODUO,
+    START_ZH,
+    VALID_IDS,
+    choose,
+    for_myself,
+    from_menu,
+    play,
+)
 from tests.helpers import apply, resident
 from tests.relay.test_talk_to_staff import (
     WINDOW_STAFF,
@@ -19,8 +27,7 @@ from tests.relay.test_talk_to_staff import (
     thread_count,
 )
 
-START = [("say", "/start"), ("tap", "中文"), ("tap", "✅ 同意，开始")]
-NAME = "钱多多"  # synthetic
+NAME = QIAN_DUODUO.name
 ANSWER = "1️⃣ 是回答上面的问题"
 SEND = "2️⃣ 是发给工作人员的"
 
@@ -30,18 +37,14 @@ def staff_text(bot: BotHarness) -> str:
 
 
 async def at_the_name_question(bot: BotHarness, person: Person) -> None:
-    await person.send("/apply")
-    await person.tap("✅ 同意，开始填写")
-    await tap_containing(person, "临时救助")
-    await person.tap("✅ 选好了")
-    await person.tap("🙋 我自己")
+    await play(person, [*from_menu("临时救助"), *for_myself(QIAN_DUODUO, through="who")])
     assert "姓名" in person.screen, person.screen
 
 
 async def test_relay_then_apply_leaks_nothing_to_the_group(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1101)
-    await play(person, START)
+    await play(person, START_ZH)
     await person.send("/staff")
     await person.send("请问临时救助怎么申请？")
     # The screening's first question is waiting too: the resident says where the text goes.
@@ -54,12 +57,7 @@ async def test_relay_then_apply_leaks_nothing_to_the_group(bot: BotHarness) -> N
     # The thread ended with /apply, and the resident is told so above the application.
     assert any("和工作人员的对话已结束" in (m.text or "") for m in person.messages[-3:])
     assert await thread_count(bot, "open") == 0
-    await person.tap("✅ 同意，开始填写")
-    await tap_containing(person, "临时救助")
-    await person.tap("✅ 选好了")
-    await person.tap("🙋 我自己")
-    await person.send(NAME)
-    await person.send(VALID_IDS[0])
+    await play(person, [*choose("临时救助"), *for_myself(QIAN_DUODUO, through="id_number")])
     assert "手机号" in person.screen
     await bot.dispatch()
     posted = staff_text(bot)
@@ -84,7 +82,7 @@ async def test_a_typed_answer_while_both_are_open_is_held_and_the_resident_choos
 ) -> None:
     await staff_group(bot)
     person = bot.person(1103)
-    await play(person, START)
+    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")  # a question to staff in the middle of the application
     await person.send(NAME)
@@ -107,7 +105,7 @@ async def test_a_typed_answer_while_both_are_open_is_held_and_the_resident_choos
 async def test_send_to_staff_relays_the_held_text_once(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1104)
-    await play(person, START)
+    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")
     await person.send("我不会写字，能请人代填吗？")
@@ -148,7 +146,7 @@ async def test_a_quiet_thread_closes_after_the_idle_time(bot: BotHarness) -> Non
 async def test_idle_closing_tells_the_resident(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1106)
-    await play(person, START)
+    await play(person, START_ZH)
     await person.send("/staff")
     bot.clock.advance(minutes=45)
     await person.send("你好")
@@ -231,7 +229,7 @@ async def test_an_empty_or_invisible_text_is_not_sent(bot: BotHarness) -> None:
 async def test_typing_the_choice_works_like_tapping_it(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1112)
-    await play(person, START)
+    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")
     await person.send(NAME)
@@ -247,7 +245,7 @@ async def test_typing_the_choice_works_like_tapping_it(bot: BotHarness) -> None:
 async def test_texts_typed_before_choosing_are_kept_together(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1113)
-    await play(person, START)
+    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")
     await person.send("我想问一下")
@@ -297,7 +295,7 @@ async def test_an_id_number_typed_at_its_question_long_after_never_reaches_the_g
 ) -> None:
     await staff_group(bot)
     person = bot.person(1131)
-    await play(person, START)
+    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send(NAME)
     assert "身份证号" in person.screen
@@ -315,7 +313,7 @@ async def test_an_id_number_in_a_relayed_question_is_masked_for_the_group(
 ) -> None:
     await staff_group(bot)
     person = bot.person(1132)
-    await play(person, START)
+    await play(person, START_ZH)
     await person.send("/cancel")
     await person.send("/staff")
     await person.send(f"我的身份证是 {VALID_IDS[1]}，能查一下吗？电话 13712345678")
