@@ -7,28 +7,21 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sandbox.scripts import START_EN, START_ZH, alone_on_a_small_pension
 from storage.models import Conversation, Screening
 from tests.conftest import BotHarness
+from tests.factories import play
+from tests.helpers import count
 
 TEMPLATES = Path(__file__).parents[1] / "bot" / "templates"
 # Words an older resident stumbles on, and notes to ourselves, never shown in the self-check.
 BUREAUCRATIC = ("筛查", "申请对象", "自然日", "占位", "placeholder")
 
 
-async def count(bot: BotHarness, model: type[Screening] | type[Conversation]) -> int:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
-    async with database.transaction() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
-
-
 async def conversation_answers(bot: BotHarness) -> dict[str, object]:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
-    async with database.transaction() as session:
+    async with bot.database.transaction() as session:
         conversation = await session.scalar(select(Conversation))
     assert conversation is not None
     return dict(conversation.answers)
@@ -46,9 +39,7 @@ async def test_a_child_cannot_screen_alone(
     bot: BotHarness, start: list[tuple[str, str]], myself: str, age: str, words: tuple[str, ...]
 ) -> None:
     child = bot.person(3001)
-    await child.send(start[0][1])
-    for _, label in start[1:]:
-        await child.tap(label)
+    await play(child, start)
     await child.tap(child.buttons[-1])  # no urgent need
     await child.tap(myself)
     await child.send(age)
@@ -67,8 +58,7 @@ async def test_changing_ones_age_to_under_14_forgets_the_stored_screening(
     bot: BotHarness,
 ) -> None:
     resident = bot.person(3008)
-    for kind, value in alone_on_a_small_pension("76"):
-        await (resident.send(value) if kind == "say" else resident.tap(value))
+    await play(resident, alone_on_a_small_pension("76"))
     assert await count(bot, Screening) == 1
     await resident.tap("✏️ 修改回答")
     await resident.tap("年龄")
@@ -81,9 +71,7 @@ async def test_changing_ones_age_to_under_14_forgets_the_stored_screening(
 
 async def test_a_grown_up_screening_for_a_child_goes_on(bot: BotHarness) -> None:
     grandmother = bot.person(3002)
-    await grandmother.send("/start")
-    for _, label in START_ZH[1:]:
-        await grandmother.tap(label)
+    await play(grandmother, START_ZH)
     await grandmother.tap("都没有，继续")
     await grandmother.tap("👪 家里人")
     await grandmother.send("6")
@@ -92,9 +80,7 @@ async def test_a_grown_up_screening_for_a_child_goes_on(bot: BotHarness) -> None
 
 async def test_questions_for_someone_else_say_he_or_she(bot: BotHarness) -> None:
     helper = bot.person(3003)
-    await helper.send("/start")
-    for _, label in START_EN[1:]:
-        await helper.tap(label)
+    await play(helper, START_EN)
     await helper.tap("None of these, go on")
     await helper.tap("👪 A family member")
     assert "How old is the person who needs help" in helper.screen
@@ -111,14 +97,11 @@ async def test_questions_for_someone_else_say_he_or_she(bot: BotHarness) -> None
 
 async def test_urgent_need_for_someone_else_is_addressed_to_them(bot: BotHarness) -> None:
     neighbour = bot.person(3004)
-    await neighbour.send("/start")
-    for _, label in START_ZH[1:]:
-        await neighbour.tap(label)
+    await play(neighbour, START_ZH)
     await neighbour.tap("🍚 今晚没有吃的")
     await neighbour.tap("继续 ➡️")
     await neighbour.tap("🤝 我照顾的人（如村里的儿童、老人）")
-    for kind, value in alone_on_a_small_pension("80")[5:]:
-        await (neighbour.send(value) if kind == "say" else neighbour.tap(value))
+    await play(neighbour, alone_on_a_small_pension("80")[5:])
     assert "📋" in neighbour.screen
     assert "他（她）现在有<b>紧急困难</b>" in neighbour.screen or "他（她）现在有紧急困难" in (
         neighbour.screen
@@ -130,8 +113,7 @@ async def test_an_older_person_alone_is_not_told_child_programmes_are_not_for_no
     bot: BotHarness,
 ) -> None:
     elder = bot.person(3005)
-    for kind, value in alone_on_a_small_pension("76"):
-        await (elder.send(value) if kind == "say" else elder.tap(value))
+    await play(elder, alone_on_a_small_pension("76"))
     assert "📋" in elder.screen
     for child_programme in ("事实无人抚养", "孤儿", "困境儿童", "育儿补贴", "就业救助"):
         assert child_programme not in elder.screen, child_programme
@@ -140,8 +122,7 @@ async def test_an_older_person_alone_is_not_told_child_programmes_are_not_for_no
 
 async def test_an_unconfirmed_time_limit_is_not_shown_as_days(bot: BotHarness) -> None:
     elder = bot.person(3006)
-    for kind, value in alone_on_a_small_pension("76"):
-        await (elder.send(value) if kind == "say" else elder.tap(value))
+    await play(elder, alone_on_a_small_pension("76"))
     await elder.tap("🔎 医疗救助")  # its time limit is a placeholder in the profile
     assert "以镇街窗口告知为准" in elder.screen
     for word in BUREAUCRATIC:
@@ -167,10 +148,8 @@ def test_resident_templates_use_plain_words(locale: str) -> None:
 
 async def test_the_household_answer_can_be_changed_from_the_results(bot: BotHarness) -> None:
     parent = bot.person(3007)
-    await parent.send("/start")
-    for _, label in START_EN[1:]:
-        await parent.tap(label)
-    for kind, value in [
+    await play(parent, START_EN)
+    script = [
         ("tap", "None of these, go on"),
         ("tap", "🙋 Myself"),
         ("say", "38"),
@@ -182,8 +161,8 @@ async def test_the_household_answer_can_be_changed_from_the_results(bot: BotHarn
         ("say", "7"),  # none of these
         ("tap", "None"),
         ("tap", "A stable, safe home"),
-    ]:
-        await (parent.send(value) if kind == "say" else parent.tap(value))
+    ]
+    await play(parent, script)
     assert "📋" in parent.screen and "Childcare subsidy" not in parent.screen
     await parent.tap("✏️ Change an answer")
     await parent.tap("The rest of the household")
@@ -194,8 +173,7 @@ async def test_the_household_answer_can_be_changed_from_the_results(bot: BotHarn
 
 async def test_every_not_for_now_has_its_reasons_a_tap_away(bot: BotHarness) -> None:
     elder = bot.person(3008)
-    for kind, value in alone_on_a_small_pension("76"):
-        await (elder.send(value) if kind == "say" else elder.tap(value))
+    await play(elder, alone_on_a_small_pension("76"))
     not_now = elder.screen.split("暂不符合</b>：")[-1].split("暂不符合：")[-1].split("\n")[0]
     names = [n for n in not_now.split("、") if n]
     assert names, elder.screen

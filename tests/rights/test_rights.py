@@ -201,8 +201,7 @@ async def test_an_old_confirmation_button_asks_again(bot: BotHarness) -> None:
 
 async def test_cancel_deletes_the_unfinished_screening_row(bot: BotHarness) -> None:
     person = bot.person(4102)
-    for kind, value in ZHANG_AYI:
-        await (person.tap(value) if kind == "tap" else person.send(value))
+    await play(person, ZHANG_AYI)
     assert await count(bot, Screening) == 1
     await person.tap("⬅️ 上一步")  # back from the result: the screening is unfinished again
     await person.send("/cancel")
