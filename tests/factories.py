@@ -190,7 +190,7 @@ def for_myself(
 def after_screening(
     applicant: Applicant, through: str = "authorise", done: bool | str = True
 ) -> list[Step]:
-    """"Apply for these" at the end of a screening, the programmes found left ticked, then
+    """ "Apply for these" at the end of a screening, the programmes found left ticked, then
     the answers of ``AFTER_SCREENING`` up to ``through``: the applicant's own (who it is for
     and the town are known and not asked), no one else in the household, and the economic
     check authorised. ``done`` as for ``choose``."""

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sandbox.scripts import START_EN, START_ZH, WANG_FANG, alone_on_a_small_pension
 from storage.models import Screening
 from tests.conftest import BotHarness
+from tests.factories import GRANDMOTHER_SCREENING, LI_SHIFU_SCREENING, play
 
 QUESTION_NUMBER = re.compile(r"第 (\d+) 题|Question (\d+) of")
 
@@ -44,21 +45,7 @@ PERSONAS = [
     ),
     Persona(
         "grandparents caring for a de facto unsupported child",
-        [
-            *START_ZH,
-            ("tap", "都没有，继续"),
-            ("tap", "👪 家里人"),
-            ("say", "8"),
-            ("say", "石门"),
-            ("tap", "3"),
-            ("tap", "1000–1999 元"),
-            ("tap", "几乎没有"),
-            ("tap", "都没有"),
-            ("tap", "父母两人都不能抚养"),
-            ("say", "2"),  # the household: a child at school
-            ("tap", "没有"),
-            ("tap", "有稳定安全的住处"),
-        ],
+        GRANDMOTHER_SCREENING,
         {"unsupported_child": "likely", "orphan": "unlikely", "elder_care_subsidy": "unlikely"},
         ["事实无人抚养"],
     ),
@@ -84,20 +71,7 @@ PERSONAS = [
     ),
     Persona(
         "grade-1 disabled person in a dibao household",
-        [
-            *START_ZH,
-            ("tap", "都没有，继续"),
-            ("tap", "🙋 我自己"),
-            ("say", "45"),
-            ("say", "几江"),
-            ("tap", "2"),
-            ("say", "1,000元"),
-            ("tap", "几乎没有"),
-            ("tap", "♿ 残疾一级（肢体、智力、精神或视力）"),
-            ("say", "7"),  # the rest of the household: none of these
-            ("tap", "没有"),
-            ("tap", "有稳定安全的住处"),
-        ],
+        LI_SHIFU_SCREENING,
         {"dibao": "likely", "disability": "likely", "medical": "likely", "employment": "unlikely"},
         ["500", "770"],
     ),
@@ -194,9 +168,7 @@ PERSONAS = [
 
 
 async def latest_screening(bot: BotHarness) -> Screening:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
-    async with database.transaction() as session:
+    async with bot.database.transaction() as session:
         screening = await session.scalar(select(Screening).order_by(Screening.id.desc()))
     assert screening is not None
     return screening
@@ -206,11 +178,8 @@ async def latest_screening(bot: BotHarness) -> Screening:
 async def test_persona_completes_a_screening(bot: BotHarness, persona: Persona) -> None:
     resident = bot.person(2000 + PERSONAS.index(persona))
     questions = 0
-    for kind, value in persona.script:
-        if kind == "say":
-            await resident.send(value)
-        else:
-            await resident.tap(value)
+    for step in persona.script:
+        await play(resident, [step])
         numbered = QUESTION_NUMBER.search(resident.screen)
         questions = max(questions, int(numbered.group(1) or numbered.group(2)) if numbered else 0)
     assert "📋" in resident.screen, resident.screen  # the result screen
@@ -229,8 +198,7 @@ async def test_persona_completes_a_screening(bot: BotHarness, persona: Persona) 
 
 async def test_details_apply_and_change_an_answer(bot: BotHarness) -> None:
     resident = bot.person(2100)
-    for kind, value in PERSONAS[0].script:
-        await (resident.send(value) if kind == "say" else resident.tap(value))
+    await play(resident, PERSONAS[0].script)
     await resident.tap("🔎 最低生活保障（低保）")
     details = resident.screen
     for part in ("条件", "需要的材料", "居民身份证", "审核部门", "民政", "办理时限"):

@@ -11,6 +11,7 @@ import pytest
 from sandbox.scripts import alone_on_a_small_pension
 from storage.crypto import Keyring
 from tests.conftest import BotHarness
+from tests.factories import play
 
 
 async def test_an_answer_encrypts_only_what_changed(
@@ -31,11 +32,9 @@ async def test_an_answer_encrypts_only_what_changed(
     monkeypatch.setattr(Keyring, "decrypt", counting_decrypt)
     person = bot.person(5001)
     script = alone_on_a_small_pension("76岁")
-    for kind, value in script[:-1]:
-        await (person.send(value) if kind == "say" else person.tap(value))
-    kind, value = script[-1]
+    await play(person, script[:-1])
     calls.clear()
-    await person.tap(value)
+    await play(person, script[-1:])
     # The last answer stores the screening (answers, verdicts) and the conversation's answers
     # and view (which now names the screening): four values, each encrypted once.
     assert calls["encrypt"] == 4
@@ -57,11 +56,9 @@ async def test_a_middle_answer_costs_one_encryption(
     monkeypatch.setattr(Keyring, "encrypt", counting_encrypt)
     person = bot.person(5001)
     script = alone_on_a_small_pension("76岁")
-    for kind, value in script[:6]:
-        await (person.send(value) if kind == "say" else person.tap(value))
-    kind, value = script[6]
+    await play(person, script[:6])
     calls.clear()
-    await (person.send(value) if kind == "say" else person.tap(value))
+    await play(person, script[6:7])
     assert calls["encrypt"] == 1  # the answers; the unchanged view is not written again
 
 

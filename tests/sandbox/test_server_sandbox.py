@@ -24,25 +24,9 @@ from sandbox.files import TINY_PNG
 from sandbox.personas import ADMIN_ID, STAFF_CHAT_ID, STAFF_MEMBER_ID
 from sandbox.run import Sandbox, SandboxOptions, serve
 from storage.models import Application, DepartmentTask, Screening
+from tests.factories import LI_SHIFU_SCREENING
 
 LI_SHIFU = "resident-7002"
-# 李师傅, 45, grade-1 disability, household of two on 1,000 yuan a month.
-SCREENING: list[tuple[str, str]] = [
-    ("say", "/start"),
-    ("tap", "中文"),
-    ("tap", "✅ 同意，开始"),
-    ("tap", "都没有，继续"),
-    ("tap", "🙋 我自己"),
-    ("say", "45"),
-    ("say", "几江"),
-    ("tap", "2"),
-    ("say", "1,000元"),
-    ("tap", "几乎没有"),
-    ("tap", "♿ 残疾一级（肢体、智力、精神或视力）"),
-    ("say", "7"),  # the rest of the household: none of these
-    ("tap", "没有"),
-    ("tap", "有稳定安全的住处"),
-]
 
 
 def options(database: Path, **overrides: Any) -> SandboxOptions:
@@ -167,7 +151,7 @@ async def test_a_resident_completes_a_screening_through_the_page_api(
     running: Sandbox, page: Page
 ) -> None:
     chat_id = 7002
-    for kind, value in SCREENING:
+    for kind, value in LI_SHIFU_SCREENING:
         if kind == "say":
             await page.say(LI_SHIFU, chat_id, value)
         else:
