@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from storage.models import ConsentRecord, Conversation, ProcessedUpdate, Resident, Screening
+from storage.models import ConsentRecord, ProcessedUpdate, Resident, Screening
 from tests.conftest import BotHarness, Person
+from tests.helpers import conversation, count
 
 
 async def begin(bot: BotHarness, user_id: int = 3001, language: str = "zh-hans") -> Person:
@@ -18,22 +19,6 @@ async def begin(bot: BotHarness, user_id: int = 3001, language: str = "zh-hans")
     await resident.tap("✅ 同意，开始")
     await resident.tap("都没有，继续")
     return resident
-
-
-async def conversation(bot: BotHarness, chat_id: int) -> Conversation:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
-    async with database.transaction() as session:
-        row = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))
-    assert row is not None
-    return row
-
-
-async def count(bot: BotHarness, model: type) -> int:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
-    async with database.transaction() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def test_restart_in_the_middle_resumes_where_it_was(bot: BotHarness) -> None:
@@ -169,8 +154,7 @@ async def test_declining_consent_keeps_only_the_refusal(bot: BotHarness) -> None
     row = await conversation(bot, resident.user_id)
     assert row.answers == {} and row.status == "finished"
     assert await count(bot, Screening) == 0
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
+    database = bot.database
     async with database.transaction() as session:
         consents = (await session.scalars(select(ConsentRecord))).all()
     assert [(c.granted, c.notice_version) for c in consents] == [(False, "2026-11")]
@@ -185,8 +169,7 @@ async def test_language_is_remembered_and_can_be_changed_anywhere(bot: BotHarnes
     await resident.send("/cancel")
     await resident.send("/start")
     assert "first, the most important question" in resident.screen.lower()
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
+    database = bot.database
     async with database.transaction() as session:
         resident_row = await session.scalar(select(Resident))
     assert resident_row is not None and resident_row.locale == "en"

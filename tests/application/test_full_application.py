@@ -92,8 +92,7 @@ async def test_a_full_application_after_a_screening_in_chinese(bot: BotHarness) 
     assert await count(bot, DepartmentTask) >= 3
 
     # The conversation keeps no copy of the ID or phone number once the application has them.
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
+    database = bot.database
     async with database.transaction() as session:
         row = await session.scalar(select(Conversation).where(Conversation.chat_id == 5001))
         consents = (await session.scalars(select(ConsentRecord.purpose))).all()

@@ -72,8 +72,7 @@ async def test_audiences_select_the_right_people(
     fast: BotHarness, text: str, expected: list[int]
 ) -> None:
     await subscribe(fast, PEOPLE)
-    assert fast.application is not None
-    profile = fast.application.bot_data.app.components.profile
+    profile = fast.components.profile
     assert await chosen(fast, audience.parse(text, profile)) == expected
 
 

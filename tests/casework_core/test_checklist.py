@@ -17,8 +17,8 @@ from bot.casework.drafts import DocumentDraft
 from bot.policy import default_profile_path, load_profile
 from storage.models import OutboxMessage
 from tests import factories
-from tests.casework_core.test_submit import make_resident
 from tests.conftest import STAFF_CHAT, BotHarness
+from tests.helpers import resident
 
 PROFILE = load_profile(default_profile_path())
 HEALTHY = {"health": "none"}
@@ -136,9 +136,8 @@ async def test_the_receipt_lists_exactly_what_is_missing_per_person(
     bot: BotHarness, locale: str
 ) -> None:
     """王秀英 (healthy) applies for 低保 with her disabled husband; her ID card is sent."""
-    assert bot.application is not None
-    components = bot.application.bot_data.app.components
-    resident_id = await make_resident(bot, 5001)
+    components = bot.components
+    resident_id = await resident(bot, 5001)
     draft = factories.draft(
         resident_id,
         locale=locale,

@@ -10,12 +10,12 @@ from storage.models import (
     Application,
     DepartmentTask,
     OutboxMessage,
-    Resident,
     StatusEvent,
     SubmittedDocument,
 )
 from tests import factories
 from tests.conftest import STAFF_CHAT, BotHarness
+from tests.helpers import resident
 
 
 def draft(resident_id: int, **changes: object) -> ApplicationDraft:
@@ -24,21 +24,11 @@ def draft(resident_id: int, **changes: object) -> ApplicationDraft:
     return factories.draft(resident_id, **{"documents": documents, **changes})
 
 
-async def make_resident(bot: BotHarness, telegram_id: int) -> int:
-    database = bot.application.bot_data.app.components.database  # type: ignore[union-attr]
-    async with database.transaction() as session:
-        resident = Resident(telegram_user_id=telegram_id, locale="zh-CN")
-        session.add(resident)
-        await session.flush()
-        return resident.id
-
-
 async def test_submit_creates_application_tasks_events_documents_and_outbox(
     bot: BotHarness,
 ) -> None:
-    assert bot.application is not None
-    components = bot.application.bot_data.app.components
-    resident_id = await make_resident(bot, 5001)
+    components = bot.components
+    resident_id = await resident(bot, 5001)
     async with components.database.transaction() as session:
         first = await submit(session, draft(resident_id), components.casework)
         second = await submit(
@@ -98,9 +88,8 @@ async def test_submit_creates_application_tasks_events_documents_and_outbox(
 
 
 async def test_an_open_application_is_shown_not_duplicated(bot: BotHarness) -> None:
-    assert bot.application is not None
-    components = bot.application.bot_data.app.components
-    resident_id = await make_resident(bot, 5002)
+    components = bot.components
+    resident_id = await resident(bot, 5002)
     async with components.database.transaction() as session:
         first = await submit(session, draft(resident_id), components.casework)
         again = await submit(
@@ -112,9 +101,8 @@ async def test_an_open_application_is_shown_not_duplicated(bot: BotHarness) -> N
 
 
 async def test_a_child_case_never_goes_to_public_notice(bot: BotHarness) -> None:
-    assert bot.application is not None
-    components = bot.application.bot_data.app.components
-    resident_id = await make_resident(bot, 5003)
+    components = bot.components
+    resident_id = await resident(bot, 5003)
     child = draft(
         resident_id,
         subject="family",

@@ -12,16 +12,14 @@ ADMIN = 9001  # from YIMEN_ADMIN_IDS in the test settings
 
 
 async def roles(bot: BotHarness) -> list[tuple[int, str, str | None, str | None]]:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
+    database = bot.database
     async with database.transaction() as session:
         members = (await session.scalars(select(StaffMember).order_by(StaffMember.id))).all()
         return [(m.telegram_user_id, m.role, m.town_id, m.department_id) for m in members]
 
 
 async def audit(bot: BotHarness) -> list[tuple[int | None, str, str]]:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
+    database = bot.database
     async with database.transaction() as session:
         rows = (await session.scalars(select(AuditEvent).order_by(AuditEvent.id))).all()
         return [(r.actor_id, r.action, r.outcome) for r in rows]
@@ -73,8 +71,7 @@ async def test_mistakes_get_a_specific_kind_answer_and_change_nothing(bot: BotHa
 
 
 async def test_anyone_else_is_refused_and_audited(bot: BotHarness) -> None:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
+    database = bot.database
     async with database.transaction() as session:
         await staff.add(session, telegram_user_id=7001, role=StaffRole.WINDOW)
     for user_id in (1001, 7001):  # a resident; window staff (not an administrator)
@@ -92,8 +89,7 @@ async def test_anyone_else_is_refused_and_audited(bot: BotHarness) -> None:
 
 
 async def test_an_administrator_from_the_database_may_manage_staff(bot: BotHarness) -> None:
-    assert bot.application is not None
-    database = bot.application.bot_data.app.components.database
+    database = bot.database
     async with database.transaction() as session:
         await staff.add(session, telegram_user_id=9002, role=StaffRole.ADMIN)
     added = await bot.person(9002).send("/staff_add 7001 window")
