@@ -127,6 +127,7 @@ LABELS = {
         "notice": "✅ 同意，开始填写",
         "chosen": "✅ 选好了",
         "self": "🙋 我自己",
+        "family": "👪 家里人",
         "no_household": "✅ 没有其他家庭成员",
         "authorise": "✅ 同意授权核对",
         "skip": "⏭️ 先跳过，以后再交",
@@ -137,6 +138,7 @@ LABELS = {
         "notice": "✅ I agree, start the form",
         "chosen": "✅ Done",
         "self": "🙋 Myself",
+        "family": "👪 A family member",
         "no_household": "✅ No other household members",
         "authorise": "✅ I authorise the check",
         "skip": "⏭️ Skip, send it later",
@@ -185,6 +187,18 @@ def for_myself(
     }
     asked = ASKED[ASKED.index(start) : ASKED.index(through) + 1]
     return [answers[q] for q in asked if not (screened and q in ("who", "town"))]
+
+
+def for_family(applicant: Applicant, relationship: str, name: str, id_number: str) -> list[Step]:
+    """"A family member": how they are related (the button containing ``relationship``), the
+    applicant's own name, ID and phone, then the family member's name and ID number."""
+    return [
+        ("tap", LABELS[applicant.locale]["family"]),
+        ("tick", relationship),
+        *for_myself(applicant, "name", "phone"),
+        ("say", name),
+        ("say", id_number),
+    ]
 
 
 def after_screening(

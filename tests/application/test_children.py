@@ -18,6 +18,8 @@ from tests.factories import (
     LABELS,
     START,
     SUN_LI,
+    Applicant,
+    for_family,
     for_myself,
     from_menu,
     id_number,
@@ -31,6 +33,8 @@ CHILD = id_number("20150610", "045")  # 10 on the test clock (2026-03-02)
 ALMOST_14 = id_number("20120303", "027")  # turns 14 tomorrow: still a child today
 JUST_14 = id_number("20120302", "019")  # 14 today: may apply for themselves
 PARENT = id_number("19880415", "036")
+ZHOU_LAN = Applicant("周兰", PARENT, "13512345678", "德感", "东方红社区")
+ZHOU_MING = Applicant("Zhou Ming", PARENT, "13512345678", "Degan", "Dongfanghong", locale="en")
 
 # What a child sees in each language, and what shows the bot kept nothing.
 CHILD_ALONE = {
@@ -127,22 +131,14 @@ async def test_a_parent_confirms_being_the_guardian_and_can_change_it_on_review(
 ) -> None:
     mother = bot.person(5405)
     await open_application(mother, "临时救助")
-    await mother.tap("👪 家里人")
-    await mother.tap("父母")
-    await mother.send("周兰")
-    await mother.send(PARENT)
-    await mother.send("13512345678")
-    await mother.send("周小雨")
-    await mother.send(CHILD)
+    await play(mother, for_family(ZHOU_LAN, "父母", "周小雨", CHILD))
     # Whoever types is asked whether they are the guardian: a button the child cannot be
     # offered, as a child never gets this far.
     assert "不满 14 岁" in mother.screen and "您是 周小雨 的监护人吗" in mother.screen
     assert mother.buttons[:2] == ["✅ 是，我是孩子的监护人，同意申请", "不是，监护人是别人"]
     await mother.tap("✅ 是，我是孩子的监护人，同意申请")
     assert "镇或街道" in mother.screen
-    await mother.send("德感")
-    await mother.send("东方红社区")
-    await mother.tap("✅ 没有其他家庭成员")
+    await play(mother, [*for_myself(ZHOU_LAN, "town"), *no_household()])
     await skip_remaining_documents(mother)
     assert "孩子的监护人：✅ 是，我是孩子的监护人，同意申请" in mother.screen
 
@@ -172,18 +168,10 @@ async def test_a_parent_confirms_being_the_guardian_and_can_change_it_on_review(
 async def test_the_guardian_s_own_confirmation_is_recorded_as_theirs(bot: BotHarness) -> None:
     father = bot.person(5406, "en")
     await open_application(father, "Temporary assistance", "en")
-    await father.tap("👪 A family member")
-    await father.tap("Parent")
-    await father.send("Zhou Ming")
-    await father.send(PARENT)
-    await father.send("13512345678")
-    await father.send("Zhou Xiaoyu")
-    await father.send(CHILD)
+    await play(father, for_family(ZHOU_MING, "Parent", "Zhou Xiaoyu", CHILD))
     assert "under 14" in father.screen and "Are you the guardian of Zhou Xiaoyu?" in father.screen
     await father.tap("✅ Yes, I am the child's guardian and I agree")
-    await father.send("Degan")
-    await father.send("Dongfanghong")
-    await father.tap("✅ No other household members")
+    await play(father, [*for_myself(ZHOU_MING, "town"), *no_household("en")])
     await skip_remaining_documents(father, "⏭️ Skip, send it later")
     await father.tap("📨 Submit the application")
     [application] = await applications(bot)

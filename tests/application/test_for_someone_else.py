@@ -7,8 +7,10 @@ from tests.factories import (
     GRANDMOTHER_SCREENING,
     START_ZH,
     ZHAO_LAOSHI,
+    Applicant,
     child_director_applies,
     choose,
+    for_family,
     from_menu,
     id_number,
     play,
@@ -93,13 +95,8 @@ async def test_a_village_child_director_applies_for_a_child(bot: BotHarness) -> 
 async def test_someone_over_14_consents_themselves(bot: BotHarness) -> None:
     mother = bot.person(5103)
     await play(mother, [*START_ZH, *from_menu("教育救助")])
-    await mother.tap("👪 家里人")
-    await mother.tap("父母")
-    await mother.send("周兰")
-    await mother.send(DIRECTOR)
-    await mother.send("13512345678")
-    await mother.send("周强")
-    await mother.send(TEEN)
+    zhou_lan = Applicant("周兰", DIRECTOR, "13512345678", "德感", "东方红社区")
+    await play(mother, for_family(zhou_lan, "父母", "周强", TEEN))
     assert "本人同意" in mother.screen and "不满 14 岁" not in mother.screen
     await mother.tap("✅ 本人已同意")
     assert "镇或街道" in mother.screen

@@ -10,14 +10,15 @@ from tests.conftest import BotHarness
 from tests.factories import (
     BAISHA_SCREENING_ZH,
     START_ZH,
+    SUN_LI,
     VALID_IDS,
     ZHANG_GUILAN,
     after_screening,
+    for_family,
     from_menu,
     play,
     skip_remaining_documents,
     split_after,
-    tap_containing,
 )
 from tests.helpers import applications
 
@@ -59,13 +60,7 @@ async def test_the_applicants_own_id_number_is_questioned_for_someone_else(
 ) -> None:
     resident = bot.person(5503)
     await play(resident, [*START_ZH, *from_menu("临时救助")])
-    await resident.tap("👪 家里人")
-    await tap_containing(resident, "配偶")
-    await resident.send("孙丽")
-    await resident.send(VALID_IDS[1])
-    await resident.send("13712345678")
-    await resident.send("王强")
-    await resident.send(VALID_IDS[1])  # her own number again, by mistake
+    await play(resident, for_family(SUN_LI, "配偶", "王强", SUN_LI.id_number))  # hers, by mistake
     assert "这是您自己的身份证号" in resident.screen
     await resident.send(VALID_IDS[2])
     assert "这是您自己的身份证号" not in resident.screen

@@ -8,8 +8,10 @@ from tests.factories import (
     START_ZH,
     SUN_LI,
     VALID_IDS,
+    Applicant,
     apply_for_myself,
     choose,
+    for_family,
     for_myself,
     from_menu,
     id_number,
@@ -122,17 +124,10 @@ async def test_an_open_application_is_shown_instead_of_a_duplicate(bot: BotHarne
     # Someone else fills in a whole form for her; meanwhile nothing exists yet for "medical"…
     other = bot.person(5305)
     await play(other, [*START_ZH, *from_menu("医疗救助")])
-    await other.tap("👪 家里人")
-    await other.tap("配偶")
-    await other.send("周军")
-    await other.send(VALID_IDS[0])
-    await other.send("13812345678")
-    await other.send("孙丽")
-    await other.send(VALID_IDS[1])
+    zhou_jun = Applicant("周军", VALID_IDS[0], "13812345678", "德感", "东方红社区")
+    await play(other, for_family(zhou_jun, "配偶", SUN_LI.name, SUN_LI.id_number))
     await other.tap("✅ 本人已同意")
-    await other.send("德感")
-    await other.send("东方红社区")
-    await other.tap("✅ 没有其他家庭成员")
+    await play(other, [*for_myself(zhou_jun, "town"), *no_household()])
     await skip_remaining_documents(other)
     # … until she files it herself, before he submits: his submit shows hers instead.
     await first.tap("⬅️ 上一步")
