@@ -16,7 +16,6 @@ from bot.flows.parsing import strip_invisible
 from sandbox.html_entities import utf16_len
 from storage.models import AuditEvent, Conversation, StaffRole, StaffThread
 from tests.conftest import STAFF_CHAT, BotHarness
-from tests.factories import START_ZH, play
 from tests.helpers import add_staff
 from tests.relay.test_relay_safety import at_the_name_question, staff_text
 from tests.relay.test_talk_to_staff import staff_group, staff_messages
@@ -58,7 +57,6 @@ def test_split_parts_fit_and_lose_nothing_but_spaces(text: str, room: int) -> No
 
 async def test_invisible_characters_are_removed_from_a_name(bot: BotHarness) -> None:
     person = bot.person(1201)
-    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send(INVISIBLE)  # nothing visible: asked again, kindly
     assert "姓名" in person.screen and "⚠️" in person.screen
@@ -71,7 +69,6 @@ async def test_invisible_characters_are_removed_from_a_name(bot: BotHarness) -> 
 
 async def test_markup_in_a_name_is_refused_with_a_hint(bot: BotHarness) -> None:
     person = bot.person(1202)
-    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     for typed in ("<b>钱多多</b>", "钱多多</a>"):
         await person.send(typed)
@@ -115,7 +112,6 @@ async def test_forged_relay_buttons_touch_nobody_else(bot: BotHarness) -> None:
 async def test_a_5000_character_text_at_a_question_is_held_not_lost(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1206)
-    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")
     await person.send("长" * 5000)

@@ -37,7 +37,8 @@ def staff_text(bot: BotHarness) -> str:
 
 
 async def at_the_name_question(bot: BotHarness, person: Person) -> None:
-    await play(person, [*from_menu("临时救助"), *for_myself(QIAN_DUODUO, through="who")])
+    """A new resident: language and consent, /apply for temporary assistance for themselves."""
+    await play(person, [*START_ZH, *from_menu("临时救助"), *for_myself(QIAN_DUODUO, through="who")])
     assert "姓名" in person.screen, person.screen
 
 
@@ -82,7 +83,6 @@ async def test_a_typed_answer_while_both_are_open_is_held_and_the_resident_choos
 ) -> None:
     await staff_group(bot)
     person = bot.person(1103)
-    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")  # a question to staff in the middle of the application
     await person.send(NAME)
@@ -105,7 +105,6 @@ async def test_a_typed_answer_while_both_are_open_is_held_and_the_resident_choos
 async def test_send_to_staff_relays_the_held_text_once(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1104)
-    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")
     await person.send("我不会写字，能请人代填吗？")
@@ -229,7 +228,6 @@ async def test_an_empty_or_invisible_text_is_not_sent(bot: BotHarness) -> None:
 async def test_typing_the_choice_works_like_tapping_it(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1112)
-    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")
     await person.send(NAME)
@@ -245,7 +243,6 @@ async def test_typing_the_choice_works_like_tapping_it(bot: BotHarness) -> None:
 async def test_texts_typed_before_choosing_are_kept_together(bot: BotHarness) -> None:
     await staff_group(bot)
     person = bot.person(1113)
-    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send("/staff")
     await person.send("我想问一下")
@@ -295,7 +292,6 @@ async def test_an_id_number_typed_at_its_question_long_after_never_reaches_the_g
 ) -> None:
     await staff_group(bot)
     person = bot.person(1131)
-    await play(person, START_ZH)
     await at_the_name_question(bot, person)
     await person.send(NAME)
     assert "身份证号" in person.screen
