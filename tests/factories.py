@@ -190,7 +190,7 @@ def for_myself(
 
 
 def for_family(applicant: Applicant, relationship: str, name: str, id_number: str) -> list[Step]:
-    """"A family member": how they are related (the button containing ``relationship``), the
+    """ "A family member": how they are related (the button containing ``relationship``), the
     applicant's own name, ID and phone, then the family member's name and ID number."""
     return [
         ("tap", LABELS[applicant.locale]["family"]),

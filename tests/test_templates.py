@@ -41,6 +41,17 @@ def renderer(host: ScreeningHost) -> Renderer:
     return Renderer(extra_labels=host.labels(), extra_globals={"profile": host.profile})
 
 
+def rendering_turn(renderer: Renderer, locale: str) -> Turn:
+    """A turn in ``locale`` with language and consent on record, its labels from ``renderer``."""
+    return Turn(
+        locale,
+        lambda label: renderer.text(label, locale),
+        datetime.now(UTC),
+        timedelta(hours=1),
+        {"needs_language": False, "needs_consent": False},
+    )
+
+
 def test_nothing_is_missing_in_any_locale() -> None:
     assert check_templates([load_screening_flow()]) == []
 
@@ -49,13 +60,7 @@ def test_nothing_is_missing_in_any_locale() -> None:
 def test_every_step_renders(host: ScreeningHost, renderer: Renderer, locale: str) -> None:
     flow = load_screening_flow()
     engine = FlowEngine(flow, host)
-    turn = Turn(
-        locale,
-        lambda label: renderer.text(label, locale),
-        datetime.now(UTC),
-        timedelta(hours=1),
-        {"needs_language": False, "needs_consent": False},
-    )
+    turn = rendering_turn(renderer, locale)
     for step in flow.steps:
         state = DialogState(flow="screening", step=step, answers=dict(ANSWERS), history=["age"])
         for hint in (None, Label.of("hint.number_range", min=0, max=120)):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
 
@@ -10,11 +10,11 @@ from bot.checks import check_everything, check_templates, required_labels, requi
 from bot.config import load_settings
 from bot.flows.application import ApplicationHost, load_application_flow
 from bot.flows.engine import FlowEngine
-from bot.flows.host import Turn
 from bot.flows.model import DialogState, Label
 from bot.flows.screening import ScreeningHost, load_screening_flow
 from bot.policy import default_profile_path, load_profile
 from bot.render import LOCALES, Renderer
+from tests.test_templates import rendering_turn
 
 ANSWERS = {
     "notice": "agree",
@@ -67,13 +67,7 @@ def test_every_application_step_renders(host: ApplicationHost, locale: str) -> N
     renderer = Renderer(extra_labels=screening.labels(), extra_globals={"profile": host.profile})
     flow = load_application_flow()
     engine = FlowEngine(flow, host)
-    turn = Turn(
-        locale,
-        lambda label: renderer.text(label, locale),
-        datetime.now(UTC),
-        timedelta(hours=1),
-        {"needs_language": False, "needs_consent": False},
-    )
+    turn = rendering_turn(renderer, locale)
     for step in flow.steps:
         for view in ({}, VIEW):
             state = DialogState(
