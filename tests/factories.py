@@ -129,6 +129,10 @@ LABELS = {
         "self": "🙋 我自己",
         "family": "👪 家里人",
         "no_household": "✅ 没有其他家庭成员",
+        "add_member": "➕ 添加一位家庭成员",
+        "everyone": "✅ 就这些，继续",
+        "yes": "✅ 是",
+        "no": "❌ 否",
         "authorise": "✅ 同意授权核对",
         "skip": "⏭️ 先跳过，以后再交",
         "submit": "📨 确认提交申请",
@@ -140,6 +144,10 @@ LABELS = {
         "self": "🙋 Myself",
         "family": "👪 A family member",
         "no_household": "✅ No other household members",
+        "add_member": "➕ Add a household member",
+        "everyone": "✅ That's everyone, go on",
+        "yes": "✅ Yes",
+        "no": "❌ No",
         "authorise": "✅ I authorise the check",
         "skip": "⏭️ Skip, send it later",
         "submit": "📨 Submit the application",
@@ -227,6 +235,22 @@ def after_screening(
 
 def no_household(locale: str = "zh-CN") -> list[Step]:
     return [("tap", LABELS[locale]["no_household"])]
+
+
+def one_household_member(
+    relationship: str, age: int, *answers: bool, locale: str = "zh-CN"
+) -> list[Step]:
+    """One other person in the household, and no more: added, how they are related, their
+    age, then yes or no to each question asked about them in turn (a disability, then work
+    or school as their age has it)."""
+    labels = LABELS[locale]
+    return [
+        ("tap", labels["add_member"]),
+        ("tap", relationship),
+        ("say", str(age)),
+        *(("tap", labels["yes" if answer else "no"]) for answer in answers),
+        ("tap", labels["everyone"]),
+    ]
 
 
 def apply_for_myself(applicant: Applicant, *programmes: str) -> list[Step]:

@@ -13,6 +13,7 @@ from tests.factories import (
     WANG_FANG,
     ZHANG_GUILAN,
     after_screening,
+    one_household_member,
     play,
 )
 
@@ -29,11 +30,8 @@ async def _documents_asked(person: Person, skip: str) -> str:
 async def test_a_disabled_husband_is_asked_for_his_certificate_only_zh(bot: BotHarness) -> None:
     resident = bot.person(5101)
     await play(resident, [*BAISHA_SCREENING_ZH, *after_screening(ZHANG_GUILAN, "village")])
-    await resident.tap("➕ 添加一位家庭成员")
-    await resident.tap("配偶")
-    await resident.send("78")
-    await resident.tap("✅ 是")  # disability
-    await resident.tap("✅ 就这些，继续")
+    disabled = True
+    await play(resident, one_household_member("配偶", 78, disabled))
     await resident.tap("✅ 同意授权核对")
     asked = await _documents_asked(resident, "⏭️ 先跳过，以后再交")
     assert "残疾人证（家庭成员 1：配偶，78 岁）" in asked, asked
@@ -45,12 +43,8 @@ async def test_a_disabled_husband_is_asked_for_his_certificate_only_en(bot: BotH
     resident = bot.person(5102, "en")
     script = after_screening(WANG_FANG, "village", done="done")
     await play(resident, [*SHUANGFU_SCREENING_EN, *script])
-    await resident.tap("➕ Add a household member")
-    await resident.tap("Spouse")
-    await resident.send("40")
-    await resident.tap("✅ Yes")  # disability
-    await resident.tap("✅ Yes")  # working
-    await resident.tap("✅ That's everyone, go on")
+    disabled, working = True, True
+    await play(resident, one_household_member("Spouse", 40, disabled, working, locale="en"))
     await resident.tap("✅ I authorise the check")
     asked = await _documents_asked(resident, "⏭️ Skip, send it later")
     assert "Disability certificate (household member 1: Spouse, 40)" in asked, asked

@@ -13,6 +13,7 @@ from tests.factories import (
     for_family,
     from_menu,
     id_number,
+    one_household_member,
     play,
     skip_remaining_documents,
     split_after,
@@ -46,12 +47,8 @@ async def test_a_grandmother_applies_for_a_de_facto_unsupported_grandson(bot: Bo
     assert "您是 李小明 的监护人吗" in grandmother.screen
     await grandmother.tap("✅ 是，我是孩子的监护人，同意申请")
     await grandmother.send("新店村")  # in Shimen, as the screening said
-    await grandmother.tap("➕ 添加一位家庭成员")
-    await grandmother.tap("祖父母、外祖父母")
-    await grandmother.send("68")
-    await grandmother.tap("❌ 否")  # disability
-    await grandmother.tap("❌ 否")  # working
-    await grandmother.tap("✅ 就这些，继续")
+    disabled, working = False, False
+    await play(grandmother, one_household_member("祖父母、外祖父母", 68, disabled, working))
     await grandmother.tap("✅ 同意授权核对")
     await skip_remaining_documents(grandmother)
     assert "请核对" in grandmother.screen and "李小明" in grandmother.screen
