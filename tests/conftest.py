@@ -265,20 +265,26 @@ def database_url(tmp_path: Path, migrated_database: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+async def started_bot(clock: Clock, **settings: Any) -> BotHarness:
+    """A bot with these settings (as ``load_settings`` names them) on a fake Telegram of its
+    own, started; the caller stops it."""
+    loaded = load_settings(_env_file=None, bot_token=TOKEN, **settings)
+    telegram = BotApiState(token=TOKEN, now=lambda: clock().timestamp())
+    harness = BotHarness(loaded, telegram, clock)
+    await harness.start()
+    return harness
+
+
 @pytest.fixture
 async def bot(database_url: str, clock: Clock) -> AsyncIterator[BotHarness]:
-    settings = load_settings(
-        _env_file=None,
+    harness = await started_bot(
+        clock,
         database_url=database_url,
-        bot_token=TOKEN,
         secret_key=TEST_SECRET_KEY,
         staff_chat_id=STAFF_CHAT,
         admin_ids="9001",
         department_chats=",".join(f"{d}={c}" for d, c in DEPARTMENT_CHATS.items()),
     )
-    telegram = BotApiState(token=TOKEN, now=lambda: clock().timestamp())
-    harness = BotHarness(settings, telegram, clock)
-    await harness.start()
     yield harness
     await harness.stop()
 

@@ -10,11 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from bot.config import load_settings
 from bot.delivery.dispatcher import Dispatcher
 from bot.notices.runner import BroadcastRunner
 from bot.notices.subscriptions import NOTICES_CONSENT_VERSION
-from sandbox.botapi import BotApiState
 from storage.db import Database
 from storage.models import (
     Broadcast,
@@ -23,7 +21,7 @@ from storage.models import (
     Resident,
     Screening,
 )
-from tests.conftest import TOKEN, BotHarness, Clock
+from tests.conftest import TEST_SECRET_KEY, BotHarness, Clock, started_bot
 
 ADMIN = 9001
 FIRST = 700_000
@@ -32,19 +30,15 @@ FIRST = 700_000
 @pytest.fixture
 async def fast(database_url: str, clock: Clock) -> AsyncIterator[BotHarness]:
     """The bot with Telegram's limits raised a hundredfold (the fake does not enforce them)."""
-    settings = load_settings(
-        _env_file=None,
+    harness = await started_bot(
+        clock,
         database_url=database_url,
-        bot_token=TOKEN,
-        secret_key="0mW4X3y8cYQ0q1e5Y5m9aY0H3o9vQ2x1tJ2g7m0Q5lE=",
+        secret_key=TEST_SECRET_KEY,
         admin_ids=str(ADMIN),
         send_rate=3000,
         chat_rate=100,
         broadcast_batch=100,
     )
-    telegram = BotApiState(token=TOKEN, now=lambda: clock().timestamp())
-    harness = BotHarness(settings, telegram, clock)
-    await harness.start()
     yield harness
     await harness.stop()
 

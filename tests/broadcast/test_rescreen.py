@@ -9,14 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from bot.config import load_settings
 from bot.notices import rescreen
 from bot.policy import evaluate, load_profile
 from bot.policy.profile import default_profile_path
-from sandbox.botapi import BotApiState
 from storage.models import NoticeSubscription, RescreenNotice, Resident, Screening
 from tests.broadcast.conftest import Member, parts, received, subscribe
-from tests.conftest import TEST_SECRET_KEY, TOKEN, BotHarness, Clock
+from tests.conftest import TEST_SECRET_KEY, Clock, started_bot
 
 NEAR_THE_LINE = {
     "for_whom": "self",
@@ -51,16 +49,13 @@ async def test_improved_verdicts_are_told_once(
     tmp_path: Path, database_url: str, clock: Clock
 ) -> None:
     folder = profile_with_a_higher_line(tmp_path)
-    settings = load_settings(
-        _env_file=None,
+    bot = await started_bot(
+        clock,
         database_url=database_url,
-        bot_token=TOKEN,
         secret_key=TEST_SECRET_KEY,
         profile=folder,
         send_rate=1000,
     )
-    bot = BotHarness(settings, BotApiState(token=TOKEN, now=lambda: clock().timestamp()), clock)
-    await bot.start()
     try:
         old = load_profile(default_profile_path())
         before = evaluate(old, NEAR_THE_LINE, date(2026, 2, 1))

@@ -12,14 +12,12 @@ from typer.testing import CliRunner, Result
 
 from bot.casework.applications import open_duplicates
 from bot.cli import app
-from bot.config import load_settings
-from sandbox.botapi import BotApiState
 from storage.crypto import Keyring, key_id
 from storage.db import Database
 from storage.keys import census, rotate
 from storage.migrate import upgrade
 from storage.models import Application, AuditEvent, OutboxMessage
-from tests.conftest import TEST_SECRET_KEY, TOKEN, BotHarness, Clock
+from tests.conftest import TEST_SECRET_KEY, BotHarness, Clock, started_bot
 from tests.factories import draft, gb11643
 from tests.helpers import apply, resident
 
@@ -36,10 +34,7 @@ async def cli(*args: str) -> Result:
 
 
 async def harness(url: str, keys: str, clock: Clock) -> BotHarness:
-    settings = load_settings(_env_file=None, database_url=url, bot_token=TOKEN, secret_key=keys)
-    bot = BotHarness(settings, BotApiState(token=TOKEN, now=lambda: clock().timestamp()), clock)
-    await bot.start()
-    return bot
+    return await started_bot(clock, database_url=url, secret_key=keys)
 
 
 async def test_rotation_round_trip(
