@@ -111,11 +111,12 @@ async def test_open_application_and_recent_receivers(fast: BotHarness) -> None:
         old = Broadcast(created_by=1, status=BroadcastStatus.FINISHED, finished_at=now)
         session.add(old)
         await session.flush()
+        # The old broadcast reached chat 1 two days ago and chat 6 nine days ago.
         await session.execute(
             insert(OutboxMessage),
             [
                 {
-                    "chat_id": 1,
+                    "chat_id": chat_id,
                     "purpose": "broadcast",
                     "priority": Priority.BROADCAST,
                     "payload": {},
@@ -124,20 +125,9 @@ async def test_open_application_and_recent_receivers(fast: BotHarness) -> None:
                     "not_before": now,
                     "broadcast_id": old.id,
                     "created_at": now,
-                    "sent_at": now - timedelta(days=2),
-                },
-                {
-                    "chat_id": 6,
-                    "purpose": "broadcast",
-                    "priority": Priority.BROADCAST,
-                    "payload": {},
-                    "status": OutboxStatus.SENT,
-                    "attempts": 1,
-                    "not_before": now,
-                    "broadcast_id": old.id,
-                    "created_at": now,
-                    "sent_at": now - timedelta(days=9),
-                },
+                    "sent_at": now - timedelta(days=days_ago),
+                }
+                for chat_id, days_ago in ((1, 2), (6, 9))
             ],
         )
     assert await chosen(fast, Audience(topic="older", programme="dibao")) == [2]
