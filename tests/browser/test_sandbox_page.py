@@ -19,6 +19,7 @@ from playwright.async_api import BrowserContext, Locator, Page, async_playwright
 import sandbox.state
 from sandbox.demo import ZHANG_AYI
 from sandbox.run import Sandbox, SandboxOptions
+from tests.factories import ZHANG_GUILAN, after_screening
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "sandbox.png"
@@ -144,17 +145,14 @@ async def test_a_resident_completes_a_screening_in_the_browser(
     assert errors == []
 
 
-APPLICATION = [
-    ("tap", "📝 申请这些帮助"),
-    ("tap", "✅ 同意，开始填写"),
-    ("tap", "✅ 选好了"),
-    ("say", "张桂兰"),  # for herself, in Baisha: said in the screening
-    ("say", "500381195003010227"),
-    ("say", "13823456789"),
-    ("say", "黄荆村"),
-    ("tap", "✅ 没有其他家庭成员"),
-    ("tap", "✅ 同意授权核对"),
-]
+async def screen_and_apply_in_the_page(page: Page) -> None:
+    """张阿姨 starts her empty chat, screens and applies, up to the documents."""
+    await page.locator('.persona[data-key="resident-7001"]').click()
+    before = await page.evaluate(LAST_BOT_MESSAGE)
+    await page.locator(".empty button").click()
+    await page.wait_for_function(f"(before) => ({LAST_BOT_MESSAGE})() !== before", arg=before)
+    for kind, value in [*ZHANG_AYI[1:], *after_screening(ZHANG_GUILAN)]:
+        await act_and_wait_for_the_bot(page, kind, value)
 
 
 async def test_an_application_reaches_the_window_staff_in_the_browser(
@@ -162,12 +160,7 @@ async def test_an_application_reaches_the_window_staff_in_the_browser(
 ) -> None:
     page = browser.pages[0] if browser.pages else await browser.new_page()
     await page.goto(running.url)
-    await page.locator('.persona[data-key="resident-7001"]').click()
-    before = await page.evaluate(LAST_BOT_MESSAGE)
-    await page.locator(".empty button").click()
-    await page.wait_for_function(f"(before) => ({LAST_BOT_MESSAGE})() !== before", arg=before)
-    for kind, value in [*ZHANG_AYI[1:], *APPLICATION]:
-        await act_and_wait_for_the_bot(page, kind, value)
+    await screen_and_apply_in_the_page(page)
     skip = page.locator(".kb button").filter(has_text="先跳过")
     while await skip.count():
         await act_and_wait_for_the_bot(page, "tap", "⏭️ 先跳过，以后再交")
@@ -200,12 +193,7 @@ async def test_an_officer_approves_by_reply_and_the_window_answers_a_question_in
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     await page.goto(running.url)
-    await page.locator('.persona[data-key="resident-7001"]').click()
-    before = await page.evaluate(LAST_BOT_MESSAGE)
-    await page.locator(".empty button").click()
-    await page.wait_for_function(f"(before) => ({LAST_BOT_MESSAGE})() !== before", arg=before)
-    for kind, value in [*ZHANG_AYI[1:], *APPLICATION]:
-        await act_and_wait_for_the_bot(page, kind, value)
+    await screen_and_apply_in_the_page(page)
     await act_and_wait_for_the_bot(page, "tap", "⏩ 剩下的都先跳过，以后再交")
     await act_and_wait_for_the_bot(page, "tap", "📨 确认提交申请")
     await expect(page.locator(".msg.in").filter(has_text="JJ-").last).to_be_visible()
