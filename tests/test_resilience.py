@@ -9,15 +9,13 @@ from sqlalchemy import select
 
 from storage.models import ConsentRecord, ProcessedUpdate, Resident, Screening
 from tests.conftest import BotHarness, Person
+from tests.factories import START_ZH, play
 from tests.helpers import conversation, count
 
 
 async def begin(bot: BotHarness, user_id: int = 3001, language: str = "zh-hans") -> Person:
     resident = bot.person(user_id, language)
-    await resident.send("/start")
-    await resident.tap("中文")
-    await resident.tap("✅ 同意，开始")
-    await resident.tap("都没有，继续")
+    await play(resident, [*START_ZH, ("tap", "都没有，继续")])
     return resident
 
 

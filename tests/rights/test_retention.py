@@ -30,6 +30,7 @@ from storage.models import (
 )
 from storage.retention import RetentionRules
 from tests.conftest import TEST_SECRET_KEY, BotHarness, synthetic_keyring
+from tests.factories import START_ZH, play
 from tests.helpers import count
 from tests.rights.test_rights import RELAYED, ZHANG, screen_and_engage
 
@@ -37,11 +38,7 @@ RULES = RetentionRules()  # the defaults: drafts 30 days, screenings 1 year, arc
 
 
 async def abandon_a_draft(bot: BotHarness, user_id: int) -> None:
-    person = bot.person(user_id)
-    for step in ("/start",):
-        await person.send(step)
-    await person.tap("中文")
-    await person.tap("✅ 同意，开始")
+    await play(bot.person(user_id), START_ZH)
 
 
 async def test_each_table_keeps_what_it_promised_and_no_longer(bot: BotHarness) -> None:
