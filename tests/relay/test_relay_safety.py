@@ -25,6 +25,7 @@ from tests.relay.test_talk_to_staff import (
     staff_group,
     staff_messages,
     thread_count,
+    write_to_staff,
 )
 
 NAME = QIAN_DUODUO.name
@@ -274,11 +275,7 @@ async def test_closing_and_reopening_does_not_reset_the_throttle(bot: BotHarness
 
 async def test_a_long_staff_answer_reaches_the_resident_whole(bot: BotHarness) -> None:
     await staff_group(bot)
-    person = bot.person(1115)
-    await person.send("/staff")
-    await person.send("需要带什么材料？")
-    await bot.dispatch()
-    posted = staff_messages(bot)[-1]
+    person, posted = await write_to_staff(bot, 1115, "需要带什么材料？")
     answer = ("请带户口簿、身份证和收入证明。" * 273)[:4090]  # with the header, too long for one
     await reply_in_staff_chat(bot, WINDOW_STAFF, answer, posted.message_id)
     parts = [m.text or "" for m in person.messages if "窗口工作人员回复" in (m.text or "")]

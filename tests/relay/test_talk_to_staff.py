@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from sandbox.models import StoredMessage
 from storage.models import RelayedMessage, StaffRole, StaffThread
-from tests.conftest import STAFF_CHAT, BotHarness
+from tests.conftest import STAFF_CHAT, BotHarness, Person
 from tests.helpers import add_staff, apply, audit_rows, resident
 
 WINDOW_STAFF = 7001  # 陈晓, window staff for every town (synthetic)
@@ -22,6 +22,16 @@ async def staff_group(bot: BotHarness) -> None:
     bot.telegram.add_user(WINDOW_STAFF, "陈晓")
     bot.telegram.add_user(STRANGER, "路人")
     await add_staff(bot, WINDOW_STAFF, StaffRole.WINDOW)
+
+
+async def write_to_staff(bot: BotHarness, user_id: int, text: str) -> tuple[Person, StoredMessage]:
+    """A resident opens "talk to staff" and writes ``text``; it is sent: the resident, and the
+    message it became in the staff chat."""
+    person = bot.person(user_id)
+    await person.send("/staff")
+    await person.send(text)
+    await bot.dispatch()
+    return person, staff_messages(bot)[-1]
 
 
 async def reply_in_staff_chat(bot: BotHarness, user_id: int, text: str, to: int | None) -> None:
@@ -98,11 +108,7 @@ async def test_answer_arrives_in_the_residents_language(bot: BotHarness) -> None
 
 async def test_someone_without_a_window_role_cannot_answer(bot: BotHarness) -> None:
     await staff_group(bot)
-    person = bot.person(1001)
-    await person.send("/staff")
-    await person.send("我家房子漏雨了")
-    await bot.dispatch()
-    posted = staff_messages(bot)[-1]
+    person, posted = await write_to_staff(bot, 1001, "我家房子漏雨了")
     last_for_resident = person.last.message_id
 
     await reply_in_staff_chat(bot, STRANGER, "别管了", posted.message_id)
@@ -137,11 +143,7 @@ async def test_staff_writing_without_replying_get_a_hint(bot: BotHarness) -> Non
 
 async def test_staff_close_the_conversation_and_the_resident_is_told(bot: BotHarness) -> None:
     await staff_group(bot)
-    person = bot.person(1001)
-    await person.send("/staff")
-    await person.send("谢谢，没有别的问题了")
-    await bot.dispatch()
-    posted = staff_messages(bot)[-1]
+    person, posted = await write_to_staff(bot, 1001, "谢谢，没有别的问题了")
 
     # A stranger's tap is refused and audited; the thread stays open.
     await bot.feed(bot.telegram.make_update_press(STRANGER, STAFF_CHAT, "✖️ 结束与该居民的对话"))
