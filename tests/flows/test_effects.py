@@ -27,7 +27,8 @@ from bot.flows.loading import parse_flow
 from bot.flows.model import ButtonInput, Event, TextInput
 from bot.flows.screening import load_screening_flow
 from bot.flows.spec import FlowError
-from tests.flows.test_engine import Host, turn
+from tests.flows.hosts import Host
+from tests.flows.test_engine import turn
 
 FLOW = {
     "flow": "demo",
