@@ -101,7 +101,8 @@ async def test_forged_relay_buttons_touch_nobody_else(bot: BotHarness) -> None:
     sent = attacker.last
     # The attacker's client sends data no button of ours gave them.
     for data in (f"s|close|{victim_thread}", "s|send", "s|answer", "s|x|1"):
-        await bot.forge(attacker.user_id, attacker.user_id, sent.message_id, data)
+        query = await bot.forge(attacker.user_id, attacker.user_id, sent.message_id, data)
+        assert bot.telegram.callback_answer(query) is not None, data  # it reached the bot
     await bot.dispatch()
     async with bot.database.transaction() as session:
         victim_row = await session.get(StaffThread, victim_thread)
