@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import lru_cache
 from typing import Any, ClassVar, Self, get_args, get_origin, get_type_hints
 
 MAX_BYTES = 64
 SEPARATOR = "|"
 _INT = re.compile(r"\d{1,18}\Z")
+# The kind of a last ``tuple[str, ...]`` field: the parts that remain.
+_REST = object()
 
 
 class CallbackTooLong(ValueError):
@@ -38,21 +41,22 @@ class Callback:
 
     def encode(self) -> str:
         """The button's data; trailing fields left at their default are not written."""
-        values: list[str] = []
-        defaults: list[bool] = []
+        parts = [self.PREFIX] if self.PREFIX else []
+        written = len(parts)  # the parts up to the last field not at its default
         for name, kind, default in _fields(type(self)):
             value = getattr(self, name)
-            items = [str(v) for v in value] if get_origin(kind) is tuple else [str(value)]
-            for item in items:
-                if SEPARATOR in item:
-                    raise ValueError(f"{item!r} holds the separator {SEPARATOR!r}")
-                values.append(item)
-                defaults.append(value == default)
-        while defaults and defaults[-1]:
-            values.pop()
-            defaults.pop()
-        data = SEPARATOR.join([self.PREFIX, *values] if self.PREFIX else values)
-        if len(data.encode()) > MAX_BYTES:
+            if kind is _REST:
+                parts.extend(str(item) for item in value)
+            else:
+                parts.append(str(value))
+            if value != default:
+                written = len(parts)
+        del parts[written:]
+        data = SEPARATOR.join(parts)
+        if data.count(SEPARATOR) != len(parts) - 1:
+            raise ValueError(f"a value of {data!r} holds the separator {SEPARATOR!r}")
+        # Four bytes a character at the most: only a longer text needs counting.
+        if len(data) > MAX_BYTES // 4 and len(data.encode()) > MAX_BYTES:
             raise CallbackTooLong(f"{data!r} is over {MAX_BYTES} bytes")
         return data
 
@@ -70,7 +74,15 @@ class Callback:
 
 def decode(data: object) -> Callback | None:
     """Whichever press ``data`` is; None for garbage, overlong data or unknown prefixes."""
-    if not isinstance(data, str) or not data or len(data.encode(errors="replace")) > MAX_BYTES:
+    if not isinstance(data, str) or not data:
+        return None
+    # Every handler's pattern asks about the same press: read each text once.
+    return _decode(data)
+
+
+@lru_cache(maxsize=4096)
+def _decode(data: str) -> Callback | None:
+    if len(data.encode(errors="replace")) > MAX_BYTES:
         return None
     parts = data.split(SEPARATOR)
     family = _FAMILIES.get("" if _INT.match(parts[0]) else parts[0])
@@ -79,7 +91,7 @@ def decode(data: object) -> Callback | None:
     values = parts if family.PREFIX == "" else parts[1:]
     kwargs: dict[str, Any] = {}
     for index, (name, kind, default) in enumerate(_fields(family)):
-        if get_origin(kind) is tuple:
+        if kind is _REST:
             kwargs[name] = tuple(values[index:])
             values = values[:index]
             break
@@ -99,8 +111,8 @@ def decode(data: object) -> Callback | None:
 
 
 def _fields(family: type[Callback]) -> tuple[tuple[str, Any, Any], ...]:
-    """(name, type, default) of a family's fields, checked once: int, str, or a last
-    ``tuple[str, ...]``."""
+    """(name, kind, default) of a family's fields, checked once: int, str, or a last
+    ``tuple[str, ...]`` (the kind ``_REST``)."""
     if family not in _FIELDS:
         hints = get_type_hints(family)
         found = []
@@ -110,7 +122,7 @@ def _fields(family: type[Callback]) -> tuple[tuple[str, Any, Any], ...]:
             rest = get_origin(kind) is tuple and get_args(kind) == (str, ...)
             if not (kind in (int, str) or (rest and position == len(fields) - 1)):
                 raise TypeError(f"{family.__name__}.{field.name}: {kind} cannot be button data")
-            found.append((field.name, kind, field.default))
+            found.append((field.name, _REST if rest else kind, field.default))
         _FIELDS[family] = tuple(found)
     return _FIELDS[family]
 
