@@ -44,7 +44,44 @@ RULES = [
     ("bot.staff", "bot.delivery", "staff screens write outbox rows; only delivery sends"),
     ("bot.staff", "bot.dialogue", "staff screens have nothing to do with a resident's dialogue"),
     ("bot.staff", "bot.notices", "staff screens know nothing of policy notices"),
+    ("bot.policy", "storage", "policy is data and rules: it knows no table"),
+    ("bot.callbacks", "storage", "button data is the lowest vocabulary"),
+    ("bot.machines", "storage", "the shared way to build a state machine knows no table"),
+    ("bot.flows", "storage", "the flow engine keeps no rows: the dialogue's store does"),
+    ("bot.flows", "bot.dialogue", "the flow engine is below the dialogue that runs it"),
+    ("bot.flows", "bot.notices", "the flow engine knows nothing of policy notices"),
+    ("bot.render", "bot.handlers", "rendering turns screens into text, nothing more"),
+    ("bot.render", "bot.delivery", "rendering turns screens into text; delivery sends it"),
+    ("bot.render", "bot.dialogue", "rendering turns screens into text, nothing more"),
+    ("bot.render", "bot.staff", "rendering turns screens into text, nothing more"),
+    ("bot.render", "bot.notices", "rendering turns screens into text, nothing more"),
+    ("bot.render", "bot.policy", "rendering turns screens into text, nothing more"),
+    ("bot.casework", "bot.dialogue", "casework decides for any caller, not for one dialogue"),
+    ("bot.casework", "bot.notices", "casework knows nothing of policy notices"),
+    ("bot.dialogue", "bot.handlers", "the dialogue returns replies; handlers are above it"),
+    ("bot.dialogue", "bot.delivery", "the dialogue returns replies; only delivery sends"),
+    ("bot.dialogue", "bot.staff", "a resident's dialogue builds no staff screen"),
+    ("bot.dialogue", "bot.notices", "a resident's dialogue knows nothing of policy notices"),
+    ("bot.notices", "bot.handlers", "policy notices decide; handlers are above them"),
+    ("bot.notices", "bot.delivery", "policy notices write outbox rows; only delivery sends"),
+    ("bot.notices", "bot.casework", "policy notices know nothing of applications"),
+    ("bot.notices", "bot.dialogue", "policy notices know nothing of a resident's dialogue"),
+    ("bot.notices", "bot.staff", "policy notices know nothing of staff screens"),
+    ("bot.delivery", "bot.dialogue", "delivery sends what it is given"),
+    ("bot.delivery", "bot.notices", "delivery sends what it is given"),
 ]
+
+# The few imports across a rule, each with its reason (docs/architecture.md names them too).
+# A new one must be added here, so it is a decision rather than a slip.
+EXCEPTIONS = {
+    ("bot.notices.runner", "bot.delivery.messenger"): (
+        "the broadcast loop edits the administrator's progress message in place"
+    ),
+    ("bot.notices.composer", "bot.casework.services"): "the one China time zone (CHINA)",
+    ("bot.casework.rights.forget", "bot.notices.subscriptions"): (
+        "forgetting a resident withdraws the consent to notices by its purpose"
+    ),
+}
 
 
 def module_name(path: Path) -> str:
@@ -108,9 +145,17 @@ def test_each_layer_imports_only_what_is_below_it(
         for module, targets in graph.items()
         if _under(module, importer) and module not in FLOW_HOSTS
         for target in targets
-        if _under(target, forbidden) and not _under(target, importer)
+        if _under(target, forbidden)
+        and not _under(target, importer)
+        and (module, target) not in EXCEPTIONS
     )
     assert wrong == [], why
+
+
+def test_each_exception_is_still_needed(graph: dict[str, set[str]]) -> None:
+    """An exception whose import is gone is removed, so the list stays the true one."""
+    stale = sorted(f"{m} -> {t}" for m, t in EXCEPTIONS if t not in graph.get(m, set()))
+    assert stale == []
 
 
 def test_no_import_circles(graph: dict[str, set[str]]) -> None:
