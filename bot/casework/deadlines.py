@@ -1,5 +1,8 @@
 """Overdue tasks: remind the department and the window once a day per task, from rows.
 
+Casework finds the tasks and how late they are; the reminder itself is drawn by the staff
+screens (``StaffBoard.overdue``, in ``bot/staff/board.py``).
+
 The job keeps no schedule of its own: it asks the database which tasks are past their due
 date and were not reminded today (``reminded_on``), so a restart neither loses nor repeats a
 reminder. Reminders to one chat in one run are combined into one message.
@@ -13,11 +16,9 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from bot.casework.notifications import as_markup, time_left
-from bot.casework.personal_data import mask_name
+from bot.casework.notifications import time_left
 from bot.casework.services import Casework
 from bot.casework.tasks import TaskState
-from bot.flows.model import Screen
 from storage import outbox
 from storage.db import Database
 from storage.models import Application, DepartmentTask, Priority
@@ -47,7 +48,9 @@ class DeadlineWatch:
 
     async def run_once(self) -> int:
         """Queue today's reminders; returns how many tasks were reminded."""
-        casework, today = self.casework, self.casework.today()
+        casework, today, board = self.casework, self.casework.today(), self.casework.board
+        if board is None:  # nothing is posted to staff chats without their screens
+            return 0
         async with self.database.transaction() as session:
             rows = (
                 await session.execute(
@@ -68,20 +71,9 @@ class DeadlineWatch:
             for task, application in rows:
                 task.reminded_on = today
                 days, working, _due = time_left(casework, task)
-                screen = Screen(
-                    "staff/overdue.html",
-                    {
-                        "task": task,
-                        "application": application,
-                        "programme": casework.profile.programme(task.programme_id),
-                        "department": casework.profile.departments.get(task.department_id),
-                        "town": casework.profile.town(application.town_id),
-                        "subject": mask_name(application.subject_name),
-                        "overdue": -days,
-                        "working_days": working,
-                    },
+                text, _ = board.overdue(
+                    casework, application, task, days=-days, working_days=working
                 )
-                text, _ = as_markup(screen, casework, casework.staff_locale)
                 chats = [casework.staff_chat_id]
                 if task.state != TaskState.AT_WINDOW:  # the department has it
                     chats.insert(0, casework.department_chats.get(task.department_id))

@@ -63,6 +63,17 @@ class StaffBoard(Protocol):
     ) -> None:
         """Queue the task's card to its department's chat."""
 
+    def overdue(
+        self,
+        casework: Casework,
+        application: Application,
+        task: DepartmentTask,
+        *,
+        days: int,
+        working_days: bool,
+    ) -> tuple[str, dict[str, Any] | None]:
+        """The daily reminder that ``task`` is ``days`` (working) days past its due date."""
+
 
 @dataclass(frozen=True, slots=True)
 class Casework:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import UploadPress
 from bot.casework.application_status import ApplicationAction, move
+from bot.casework.applications import CLOSED_APPLICATIONS
 from bot.casework.checklist import UNNAMED_DOCUMENT, document_name, document_names
 from bot.casework.decisions import documents_received
 from bot.casework.services import Casework
@@ -194,7 +195,7 @@ async def open_requests(session: AsyncSession, *, resident_id: int) -> list[Requ
         await session.scalars(
             select(Application).where(
                 Application.resident_id == resident_id,
-                Application.status.not_in((ApplicationStatus.REJECTED, ApplicationStatus.CLOSED)),
+                Application.status.not_in(CLOSED_APPLICATIONS),
             )
         )
     ).all()

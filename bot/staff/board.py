@@ -1,6 +1,6 @@
 """The staff screens casework posts in its own transactions (``services.StaffBoard``): the
-window's alert and digest at submission, and a task card when the resident's documents
-arrive. Wired into ``Casework`` by ``bot/app.py``."""
+window's alert and digest at submission, a task card when the resident's documents arrive,
+and the daily reminder of an overdue task. Wired into ``Casework`` by ``bot/app.py``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework.notifications import Markup
+from bot.casework.notifications import Markup, as_markup
+from bot.casework.personal_data import mask_name
 from bot.casework.services import Casework
+from bot.flows.model import Screen
 from bot.staff import alert
 from bot.staff.task_card import TaskCard
 from storage.models import Application, DepartmentTask
@@ -38,6 +40,30 @@ class Board:
         task: DepartmentTask,
     ) -> None:
         await TaskCard(session, casework, application, task).post()
+
+    def overdue(
+        self,
+        casework: Casework,
+        application: Application,
+        task: DepartmentTask,
+        *,
+        days: int,
+        working_days: bool,
+    ) -> tuple[str, Markup]:
+        screen = Screen(
+            "staff/overdue.html",
+            {
+                "task": task,
+                "application": application,
+                "programme": casework.profile.programme(task.programme_id),
+                "department": casework.profile.departments.get(task.department_id),
+                "town": casework.profile.town(application.town_id),
+                "subject": mask_name(application.subject_name),
+                "overdue": days,
+                "working_days": working_days,
+            },
+        )
+        return as_markup(screen, casework, casework.staff_locale)
 
 
 BOARD = Board()

@@ -91,6 +91,8 @@ async def test_overdue_tasks_are_reminded_once_a_day(desk: Desk) -> None:
     await desk.bot.dispatch()
     reminder = desk.last(CIVIL_CHAT).text or ""
     assert "已超期" in reminder and "临时救助" in reminder
+    # How late, in the programme's kind of days, and the person masked as on every staff card.
+    assert "已超过 1 个工作日" in reminder and "救助对象 王**" in reminder
     assert "已超期" in (desk.last(STAFF_CHAT).text or "")
     desk.bot.clock.advance(days=1)
     assert await watch.run_once() == 1
