@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.cn import ric
 
 from bot.casework.notifications import Markup, as_markup
+from bot.casework.people import locale_for
 from bot.casework.personal_data import mask_id_number, mask_name
 from bot.casework.relay.threads import (
     ThreadStatus,
@@ -281,7 +282,7 @@ async def answer_resident(
         thread.last_activity_at = now
     # A late answer to a closed thread still reaches the resident, with a way to write back.
     button = close_button() if still_open else talk_to_staff_button()
-    locale = resident.locale or default_locale
+    locale = locale_for(resident, None, default_locale)
 
     def answer(piece: str, part: str | None) -> Screen:
         values = {"text": piece, "open": still_open, "part": part}
@@ -347,7 +348,7 @@ async def _to_resident(
     purpose: str,
     now: datetime,
 ) -> None:
-    locale = resident.locale or default_locale
+    locale = locale_for(resident, None, default_locale)
     body, markup = as_markup(screen, casework, locale)
     await outbox.enqueue(
         session,
