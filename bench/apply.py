@@ -37,8 +37,8 @@ from sqlalchemy import select
 
 from bench.screening import Runner, start_echo
 from bot.app import build_application
-from bot.casework.services import CHINA
 from bot.config import load_settings
+from bot.policy.base import CHINA
 from sandbox.botapi import BotApiState
 from sandbox.request import FakeRequest
 from sandbox.scripts import ZHANG_AYI

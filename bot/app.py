@@ -22,7 +22,7 @@ from telegram.request import BaseRequest
 from bot import maintenance
 from bot.app_context import CONTEXT_TYPES, AppContext, BotData, Components
 from bot.casework.deadlines import DeadlineWatch
-from bot.casework.services import CHINA, Casework, RelayLimits
+from bot.casework.services import Casework, RelayLimits
 from bot.config import ConfigurationError, Settings, keyring_of
 from bot.delivery.dispatcher import Dispatcher, Limits
 from bot.delivery.messenger import Messenger
@@ -43,6 +43,7 @@ from bot.handlers.subscriptions import NOTICES_GROUP, subscription_handlers
 from bot.handlers.uploads import UPLOADS_GROUP, upload_handlers
 from bot.notices.runner import BroadcastRunner
 from bot.policy import load_profile
+from bot.policy.base import CHINA
 from bot.processing import PerChatUpdateProcessor
 from bot.render import Renderer
 from bot.staff.board import BOARD

@@ -17,7 +17,6 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework.services import CHINA
 from bot.cli_database import in_database, settings_for
 from bot.config import Settings
 from bot.flows.model import Label
@@ -27,6 +26,7 @@ from bot.notices.audience import AudienceError
 from bot.notices.composer import parse_time
 from bot.notices.lifecycle import BroadcastError, Move, allowed
 from bot.policy import load_profile
+from bot.policy.base import CHINA
 from bot.render import Renderer
 from storage import staff
 from storage.broadcasts import running_broadcast

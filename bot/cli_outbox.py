@@ -13,9 +13,9 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from bot.casework.services import CHINA
 from bot.cli_database import cli_actor, fail, in_database, settings_for
 from bot.delivery.dispatcher import BLOCKED
+from bot.policy.base import CHINA
 from storage import outbox, staff
 from storage.db import Database
 from storage.outbox import FailedRow

@@ -153,6 +153,11 @@ class ApplicationStatus(StrEnum):
     CLOSED = "closed"  # every department task has ended
 
 
+# An application is open until the window rejects it or every part of it has ended.
+ENDED_APPLICATION = (ApplicationStatus.REJECTED, ApplicationStatus.CLOSED)
+OPEN_APPLICATION = tuple(s for s in ApplicationStatus if s not in ENDED_APPLICATION)
+
+
 class Application(Base):
     """One application covering every programme a resident asked for, registered once."""
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import (
+    ENDED_APPLICATION,
     Application,
-    ApplicationStatus,
     AuditEvent,
     ConsentRecord,
     Conversation,
@@ -38,7 +38,6 @@ from storage.models import (
 
 # Applications the window refused or whose every programme was decided: their archive period
 # runs from the last thing that happened to them.
-CLOSED = (ApplicationStatus.REJECTED, ApplicationStatus.CLOSED)
 # Outbox rows whose fate is settled: nothing will read their text again.
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN, OutboxStatus.CANCELLED)
 BATCH = 1000
@@ -87,7 +86,7 @@ def _archive_due(rules: RetentionRules, now: datetime) -> ColumnElement[bool]:
         )
     )
     return and_(
-        Application.status.in_(CLOSED),
+        Application.status.in_(ENDED_APPLICATION),
         Application.anonymised_at.is_(None),
         Application.updated_at < cutoff,
         ~recent_event,

@@ -11,17 +11,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    OPEN_APPLICATION,
     Application,
-    ApplicationStatus,
     DepartmentTask,
     NoticeSubscription,
     Screening,
-)
-
-OPEN_APPLICATION = (
-    ApplicationStatus.SUBMITTED,
-    ApplicationStatus.ACCEPTED,
-    ApplicationStatus.DOCUMENTS_REQUESTED,
 )
 
 

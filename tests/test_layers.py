@@ -77,7 +77,6 @@ EXCEPTIONS = {
     ("bot.notices.runner", "bot.delivery.messenger"): (
         "the broadcast loop edits the administrator's progress message in place"
     ),
-    ("bot.notices.composer", "bot.casework.services"): "the one China time zone (CHINA)",
     ("bot.casework.rights.forget", "bot.notices.subscriptions"): (
         "forgetting a resident withdraws the consent to notices by its purpose"
     ),

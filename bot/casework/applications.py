@@ -25,6 +25,7 @@ from bot.casework.tasks import FINAL, TaskState
 from bot.casework.workdays import due_date
 from storage import outbox
 from storage.models import (
+    ENDED_APPLICATION,
     Application,
     ApplicationCounter,
     ApplicationStatus,
@@ -37,7 +38,6 @@ from storage.models import (
     SubmittedDocument,
 )
 
-CLOSED_APPLICATIONS = (ApplicationStatus.REJECTED, ApplicationStatus.CLOSED)
 # Staff alerts: separate messages up to DIGEST_AFTER a minute, then digests (20/min per group).
 DIGEST_AFTER = 5
 DIGEST_WAIT = timedelta(minutes=1)
@@ -67,7 +67,7 @@ async def open_duplicates(
         .join(Application, Application.id == DepartmentTask.application_id)
         .where(
             Application.subject_digest == casework.digest(subject_id_number),
-            Application.status.not_in(CLOSED_APPLICATIONS),
+            Application.status.not_in(ENDED_APPLICATION),
             DepartmentTask.state.not_in([str(state) for state in FINAL]),
         )
     )

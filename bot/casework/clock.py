@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.casework.services import CHINA, Casework
+from bot.casework.services import Casework
 from bot.casework.tasks import Conditions, TaskAction, TaskState
 from bot.casework.workdays import due_date, is_working_day
+from bot.policy.base import CHINA
 from bot.policy.profile import NoticePeriod, TimeLimit
 from storage.models import DepartmentTask
 

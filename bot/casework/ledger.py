@@ -19,10 +19,10 @@ from bot.callbacks import MyPress
 from bot.casework import checklist, clock
 from bot.casework.notifications import time_left
 from bot.casework.relay import talk_to_staff_button
-from bot.casework.services import CHINA, Casework
+from bot.casework.services import Casework
 from bot.casework.tasks import FINAL, TaskAction, TaskState
 from bot.flows.model import Button, Label, Screen
-from bot.policy.base import LocalText
+from bot.policy.base import CHINA, LocalText
 from bot.policy.profile import Department, Document, Programme
 from bot.render import DEFAULT_LOCALE, RenderedScreen, Renderer
 from storage.models import Application, ApplicationStatus, DepartmentTask, StatusEvent

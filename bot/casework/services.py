@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
-from zoneinfo import ZoneInfo
 
 from bot.policy import Profile
+from bot.policy.base import CHINA
 from bot.render import Renderer
 from storage.crypto import Keyring
 
@@ -16,9 +16,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from storage.models import Application, DepartmentTask
-
-# Policy dates are Chinese dates: a time limit counts days in China.
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import UploadPress
 from bot.casework.application_status import ApplicationAction, move
-from bot.casework.applications import CLOSED_APPLICATIONS
 from bot.casework.checklist import UNNAMED_DOCUMENT, document_name, document_names
 from bot.casework.decisions import documents_received
 from bot.casework.services import Casework
@@ -29,6 +28,7 @@ from bot.flows.spec import Flow, StepKind
 from bot.render import DEFAULT_LOCALE, join_names
 from storage import outbox, residents
 from storage.models import (
+    ENDED_APPLICATION,
     Application,
     ApplicationStatus,
     Conversation,
@@ -195,7 +195,7 @@ async def open_requests(session: AsyncSession, *, resident_id: int) -> list[Requ
         await session.scalars(
             select(Application).where(
                 Application.resident_id == resident_id,
-                Application.status.not_in(CLOSED_APPLICATIONS),
+                Application.status.not_in(ENDED_APPLICATION),
             )
         )
     ).all()

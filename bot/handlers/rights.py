@@ -16,8 +16,8 @@ from bot.app_context import AppContext, Context
 from bot.callbacks import RightsPress
 from bot.casework import rights
 from bot.casework.people import locale_for
-from bot.casework.services import CHINA
 from bot.flows.model import Button, Label, Screen
+from bot.policy.base import CHINA
 from bot.render import RenderedScreen
 from storage import residents
 

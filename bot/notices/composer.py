@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import machines
 from bot.callbacks import BroadcastPress
-from bot.casework.services import CHINA
 from bot.flows.model import Button, Label, Screen
 from bot.machines import shared_machine
 from bot.notices import audience as audiences
@@ -27,6 +26,7 @@ from bot.notices import broadcasts
 from bot.notices.audience import Audience, AudienceError
 from bot.notices.lifecycle import BroadcastError, InvalidMove, Move
 from bot.policy import Profile
+from bot.policy.base import CHINA
 from storage import staff
 from storage.models import Broadcast
 

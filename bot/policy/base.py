@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Final
+from zoneinfo import ZoneInfo
 
 DEFAULT_LOCALE: Final = "zh-CN"
+# Policy dates are Chinese dates: a time limit counts days in China, a month starts there.
+CHINA: Final = ZoneInfo("Asia/Shanghai")
 
 
 class ProfileError(Exception):

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.authorization import Actor, authorise
-from bot.casework.services import CHINA, Casework
+from bot.casework.services import Casework
 from bot.flows.model import Button, Label, Screen
+from bot.policy.base import CHINA
 from bot.render import RenderedScreen
 from storage import staff
 from storage.models import StaffRole

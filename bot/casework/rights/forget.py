@@ -11,10 +11,12 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.rights.export import audit
-from bot.casework.services import CHINA, Casework
+from bot.casework.services import Casework
 from bot.notices.subscriptions import NOTICES_CONSENT
+from bot.policy.base import CHINA
 from storage import residents, retention
 from storage.models import (
+    ENDED_APPLICATION,
     Application,
     Conversation,
     NoticeSubscription,
@@ -27,7 +29,6 @@ from storage.models import (
     StaffThread,
 )
 from storage.residents import PRIVACY_NOTICE
-from storage.retention import CLOSED
 
 # Messages to the resident still waiting to go (receipts, decisions, requests for documents)
 # are left by /forget, as is a row the dispatcher is sending this very moment (it records the
@@ -165,12 +166,12 @@ async def _applications(
         )
     ).all()
     closed = await retention.closed_on(
-        session, application_ids=[a.id for a in applications if a.status in CLOSED]
+        session, application_ids=[a.id for a in applications if a.status in ENDED_APPLICATION]
     )
     kept: list[KeptApplication] = []
     anonymised = 0
     for application in applications:
-        if application.status not in CLOSED:
+        if application.status not in ENDED_APPLICATION:
             kept.append(KeptApplication(application.number, application.status, None))
             continue
         until = retention.shift_years(closed[application.id], years)
