@@ -29,9 +29,8 @@ from bot.policy import load_profile
 from bot.policy.base import CHINA
 from bot.render import Renderer
 from storage import staff
-from storage.broadcasts import running_broadcast
 from storage.db import Database
-from storage.models import Broadcast, BroadcastStatus, StaffRole
+from storage.models import Broadcast, StaffRole
 
 broadcast_app = typer.Typer(help="Policy notices to many residents.", no_args_is_help=True)
 T = TypeVar("T")
@@ -110,22 +109,18 @@ def send(
         async with database.transaction() as session:
             if not await _authorised(session, settings, admin, "broadcast.open", None):
                 return "only administrators can broadcast (this attempt is recorded)"
-            running = await running_broadcast(session)
-            if running is not None:
-                return _message(renderer, locale, BroadcastError("running", id=running.id))
-            count = await broadcasts.count(session, chosen, datetime.now(UTC))
-            if count == 0:
-                return _message(renderer, locale, BroadcastError("nobody"))
-            draft = Broadcast(
-                created_by=admin,
-                status=BroadcastStatus.DRAFT,
-                text=body.strip(),
-                body_html=broadcasts.body_html(body, footer),
-                audience=chosen.to_json(),
-                recipients=count,
-                created_at=datetime.now(UTC),
-            )
-            session.add(draft)
+            now = datetime.now(UTC)
+            try:
+                count = await broadcasts.count(session, chosen, now)
+                if count == 0:
+                    raise BroadcastError("nobody")
+                draft = await broadcasts.draft_for(session, admin_id=admin, now=now, fresh=True)
+            except BroadcastError as exc:
+                return _message(renderer, locale, exc)
+            draft.text = body.strip()
+            draft.body_html = broadcasts.body_html(body, footer)
+            draft.audience = chosen.to_json()
+            draft.recipients = count
             await session.flush()
             return draft.id, count
 

@@ -25,11 +25,12 @@ from bot.casework.authorization import authorise
 from bot.flows.model import Label, Screen
 from bot.notices import broadcasts, composer
 from bot.notices.composer import Desk, Reply, ShowDraft, Typed
+from bot.notices.lifecycle import BroadcastError
 from bot.notices.runner import progress_screen
 from bot.render import RenderedScreen
 from storage import updates
-from storage.broadcasts import draft_of, running_broadcast
-from storage.models import Broadcast, BroadcastStatus, StaffRole
+from storage.broadcasts import draft_of
+from storage.models import Broadcast, StaffRole
 
 
 def broadcast_handlers(
@@ -133,19 +134,13 @@ async def on_broadcast(
             said = Label("broadcast.refused")
         else:
             composers.add_user_ids(user.id)
-            running = await running_broadcast(session)
-            draft = await draft_of(session, admin_id=user.id)
-            if running is not None:
-                said = composer.label("broadcast.error.running", id=running.id)
+            try:
+                draft = await broadcasts.draft_for(
+                    session, admin_id=user.id, chat_id=chat.id, now=desk.clock()
+                )
+            except BroadcastError as exc:
+                said = composer.error(exc)
             else:
-                if draft is None:
-                    draft = Broadcast(
-                        created_by=user.id,
-                        chat_id=chat.id,
-                        status=BroadcastStatus.DRAFT,
-                        created_at=desk.clock(),
-                    )
-                    session.add(draft)
                 composer.open_draft(draft)
                 await session.flush()
                 said = composer.ask_text(desk, draft)

@@ -90,6 +90,28 @@ async def begin_due(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
     return [running]
 
 
+async def draft_for(
+    session: AsyncSession,
+    *,
+    admin_id: int,
+    now: datetime,
+    chat_id: int | None = None,
+    fresh: bool = False,
+) -> Broadcast:
+    """The draft an administrator composes: their open one, or a new one (always new when
+    ``fresh``). Refused while another broadcast is being sent: one at a time."""
+    running = await stored.running_broadcast(session)
+    if running is not None:
+        raise BroadcastError("running", id=running.id)
+    draft = None if fresh else await stored.draft_of(session, admin_id=admin_id)
+    if draft is None:
+        draft = Broadcast(
+            created_by=admin_id, chat_id=chat_id, status=BroadcastStatus.DRAFT, created_at=now
+        )
+        session.add(draft)
+    return draft
+
+
 async def expand(session: AsyncSession, broadcast: Broadcast, *, now: datetime, batch: int) -> int:
     """Write the next batch of recipient rows; marks the broadcast expanded at the end.
 

@@ -219,3 +219,22 @@ async def test_markup_typed_as_an_audience_is_shown_as_typed(fast: BotHarness) -
         assert typed.split("=")[-1] in (reply.text or "") or "<b>town</b>" in (reply.text or "")
     await admin.send("town=白沙")
     assert any("✅ 确认发送" in m.button_texts for m in admin.messages[-3:])
+
+
+async def test_one_broadcast_at_a_time(fast: BotHarness) -> None:
+    """While one broadcast is being sent, neither the bot nor the command line opens another."""
+    await subscribe(fast, [Member(FIRST)])
+    admin = fast.person(ADMIN)
+    await compose(admin, "第一条通知")
+    await admin.tap("✅ 确认发送")
+    first = await latest_broadcast(fast)
+    assert first.status == BroadcastStatus.SENDING
+
+    await admin.send("/broadcast")
+    assert f"已经有一个群发（#{first.id}）在进行中" in admin.screen
+    assert (await latest_broadcast(fast)).id == first.id  # no second draft was made
+
+    await drain(fast)
+    await admin.send("/broadcast")
+    assert "在进行中" not in admin.screen
+    assert (await latest_broadcast(fast)).id != first.id

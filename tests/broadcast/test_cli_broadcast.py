@@ -68,6 +68,15 @@ def test_a_broadcast_from_the_command_line(env: str) -> None:
     assert broadcast.status == BroadcastStatus.SENDING and broadcast.recipients == 2
     actions = {(a.action, a.outcome) for a in rows(env, AuditEvent)}
     assert {("broadcast.open", "allowed"), ("broadcast.confirmed", "allowed")} <= actions
+
+
+def test_a_second_broadcast_waits_for_the_first(env: str) -> None:
+    command = ["broadcast", "send", "--admin", "9001", "--text", "新标准", "--yes"]
+    assert runner.invoke(app, command).exit_code == 0
+    second = runner.invoke(app, command)
+    assert second.exit_code != 0
+    assert re.search(r"#\d+", second.output) and "在进行中" in second.output, second.output
+    assert len(rows(env, Broadcast)) == 1  # no draft left behind
     second = runner.invoke(app, ["broadcast", "send", "--admin", "9001", "--text", "再来", "--yes"])
     assert second.exit_code == 2 and "#1" in second.output  # one at a time
     paused = runner.invoke(app, ["broadcast", "pause", "1", "--admin", "9001"])
