@@ -71,6 +71,11 @@ class StaffBoard(Protocol):
     ) -> tuple[str, dict[str, Any] | None]:
         """The daily reminder that ``task`` is ``days`` (working) days past its due date."""
 
+    def documents_arrived(
+        self, casework: Casework, application: Application, received: Sequence[str]
+    ) -> str:
+        """The window's note that the documents it asked for (``received``) have arrived."""
+
 
 @dataclass(frozen=True, slots=True)
 class Casework:

@@ -9,7 +9,6 @@ department, which then carries on.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -25,7 +24,7 @@ from bot.casework.services import Casework
 from bot.casework.tasks import TaskState
 from bot.flows.model import Button, FileInput, Label, Screen
 from bot.flows.spec import Flow, StepKind
-from bot.render import DEFAULT_LOCALE, join_names
+from bot.render import DEFAULT_LOCALE
 from storage import outbox, residents
 from storage.models import (
     ENDED_APPLICATION,
@@ -333,13 +332,8 @@ async def all_sent(
                 created_at=now,
             )
         )
-        if casework.staff_chat_id is not None:
-            named = document_names(casework, list(request.received))
-            names = join_names(named, casework.staff_locale) or "-"
-            notice = Label.of(
-                "upload.staff_notice", number=application.number, documents=html.escape(names)
-            )
-            text = casework.renderer.text(notice, casework.staff_locale)
+        if casework.staff_chat_id is not None and casework.board is not None:
+            text = casework.board.documents_arrived(casework, application, request.received)
             await outbox.enqueue(
                 session,
                 chat_id=casework.staff_chat_id,
