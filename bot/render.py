@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,6 +106,10 @@ class Renderer:
 
     def text(self, label: Label, locale: str) -> str:
         return self.catalogue(locale).text(label)
+
+    def message(self, label: Label, locale: str) -> RenderedScreen:
+        """A short text of the catalogue as a message of its own (escaped: sent as HTML)."""
+        return RenderedScreen(html.escape(self.text(label, locale), quote=False), None)
 
     def render(self, screen: Screen, locale: str) -> RenderedScreen:
         locale = locale if locale in self.environments else DEFAULT_LOCALE

@@ -7,7 +7,6 @@ and the transaction's commit wakes the outbox dispatcher for whatever it queued.
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from datetime import timedelta
@@ -28,6 +27,7 @@ from bot.casework import relay
 from bot.casework.authorization import Actor
 from bot.casework.people import note_private_chat
 from bot.casework.services import Casework
+from bot.flows.model import Label
 from bot.flows.parsing import normalise
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
 from bot.staff import department, window
@@ -281,8 +281,8 @@ async def on_staff_start(update: Update, context: Context) -> None:
             return
         resident = await residents.find_or_create(session, telegram_user_id=user.id)
         note_private_chat(resident, casework.clock())
-    text = label(casework, "staffmsg.private_started")
-    await app.messenger.send_text(chat.id, html.escape(text))
+    said = casework.renderer.message(Label.of("staffmsg.private_started"), casework.staff_locale)
+    await app.messenger.send(chat.id, said)
 
 
 async def on_group_command(update: Update, context: Context) -> None:

@@ -117,8 +117,8 @@ async def on_start_resume(update: Update, context: Context) -> None:
             resident = await residents.find_or_create(session, telegram_user_id=user.id)
             locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
     if resumed:
-        text = components.renderer.text(Label("notices.resumed"), locale)
-        await app.messenger.send_text(chat.id, text)
+        said = components.renderer.message(Label("notices.resumed"), locale)
+        await app.messenger.send(chat.id, said)
 
 
 async def on_notice_button(update: Update, context: Context) -> None:

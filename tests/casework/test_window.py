@@ -150,6 +150,7 @@ async def test_details_are_unmasked_only_on_request_and_audited(desk: Desk) -> N
     assert "13812345678" not in (alert.text or "") and "138****5678" in (alert.text or "")
     # 陈晓 has started the bot privately: the details go there, and only there.
     await desk.bot.person(WINDOW).send("/start staff")
+    assert "以后申请详情只会私信发到这里" in (desk.messages(WINDOW)[-1].text or "")
     posted_before = len(desk.messages(STAFF_CHAT))
     await desk.press(WINDOW, STAFF_CHAT, "🔍 查看详情")
     details = desk.messages(WINDOW)[-1]
