@@ -23,7 +23,7 @@ from bot.dialogue.store import Loaded, load, save
 from bot.flows.application import ApplicationHost, load_application_flow
 from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
-from bot.flows.model import CommandInput, DialogState, Input, Outcome, Screen
+from bot.flows.model import CommandInput, DialogState, EventKind, Input, Outcome, Screen
 from bot.flows.screening import ScreeningHost
 from bot.flows.spec import StepKind
 from bot.render import DEFAULT_LOCALE, RenderedScreen, Renderer
@@ -112,12 +112,12 @@ class ResidentDialogue:
             turn = self._turn(resident, locale)
             outcome = await self._run(session, resident, loaded.state, event, turn)
             outcome = await self.effects.run(session, resident, outcome, turn)
-            for language in (e.value for e in outcome.events if e.kind == "locale"):
+            for language in (e.value for e in outcome.events if e.kind is EventKind.LOCALE):
                 resident.locale = str(language)  # the language buttons, shown at any step
             if thread_ended is not None:
                 outcome.before.insert(0, thread_ended)
             if outcome.changed and outcome.state is not None:
-                cancelled = any(e.kind == "cancelled" for e in outcome.events)
+                cancelled = any(e.kind is EventKind.CANCELLED for e in outcome.events)
                 save(session, loaded, outcome.state, chat_id=chat_id, cancelled=cancelled)
             # A tap with the current version can only come from the dialog message we showed
             # last, so that is the message to edit; typed input gets a fresh message below it.

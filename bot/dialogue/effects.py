@@ -20,7 +20,7 @@ from bot.casework.services import Casework
 from bot.flows.application import ApplicationHost
 from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
-from bot.flows.model import DialogState, Event, Outcome
+from bot.flows.model import DialogState, Event, EventKind, Outcome
 from bot.flows.screening import ScreeningHost
 from bot.flows.spec import Flow
 from storage.models import Resident
@@ -104,16 +104,16 @@ def unknown_effects(flows: Iterable[Flow]) -> list[str]:
 
 def declared(flow: Flow, event: Event) -> tuple[str, ...]:
     """The effects ``flow`` declares for ``event``."""
-    if event.kind == "cancelled":
+    if event.kind is EventKind.CANCELLED:
         return flow.on_cancel
     step = flow.steps.get(event.step)
     if step is None:
         return ()
-    if event.kind == "answered":
+    if event.kind is EventKind.ANSWERED:
         return step.on_answer
-    if event.kind == "entered":
+    if event.kind is EventKind.ENTERED:
         return step.on_enter
-    if event.kind == "action":
+    if event.kind is EventKind.ACTION:
         return step.on_action.get(str(event.value), ())
     return ()
 
@@ -148,7 +148,7 @@ class Effects:
             engine = self.services.engines.get(state.flow) if state is not None else None
             if engine is None:
                 continue
-            if event.kind == "restarted" and engine.flow.on_begin:
+            if event.kind is EventKind.RESTARTED and engine.flow.on_begin:
                 outcome = await self._seed_again(session, resident, engine, outcome, turn)
                 continue
             for name in declared(engine.flow, event):
@@ -157,7 +157,7 @@ class Effects:
                 if isinstance(learnt, Facts):
                     outcome = self._resume(engine, outcome, event, learnt, turn)
             step = engine.flow.steps.get(event.step)
-            if event.kind == "entered" and step is not None and step.then is not None:
+            if event.kind is EventKind.ENTERED and step is not None and step.then is not None:
                 outcome = await self._hand_over(session, resident, step.then, outcome, turn)
         return outcome
 
@@ -176,7 +176,7 @@ class Effects:
         assert outcome.state is not None
         outcome.state.view.update(seed.view)
         # Seeded already: the engine's "restarted" must not ask for the seed again.
-        outcome.events = [e for e in outcome.events if e.kind != "restarted"]
+        outcome.events = [e for e in outcome.events if e.kind is not EventKind.RESTARTED]
         return outcome
 
     async def _seed(
@@ -193,7 +193,7 @@ class Effects:
         for name in engine.flow.on_begin:
             # The state the flow is begun from: another flow's, or this one's before a restart.
             call = Call(
-                engine.flow, session, resident, Event("restarted"), Outcome(state), turn,
+                engine.flow, session, resident, Event(EventKind.RESTARTED), Outcome(state), turn,
                 self.services,
             )  # fmt: skip
             learnt = await EFFECTS[name](call)

@@ -32,6 +32,7 @@ from bot.flows.model import (
     CommandInput,
     DialogState,
     Event,
+    EventKind,
     FileInput,
     Input,
     Label,
@@ -148,7 +149,7 @@ class FlowEngine(CollectingSteps):
         state.updated_at = turn.now
         if given:
             state.view[GIVEN] = [name for name in given if name in state.answers]
-        return self._go_next(state, turn, fresh=True, events=[Event("restarted")])
+        return self._go_next(state, turn, fresh=True, events=[Event(EventKind.RESTARTED)])
 
     def _go_next(
         self, state: DialogState, turn: Turn, *, fresh: bool, events: list[Event]
@@ -167,7 +168,7 @@ class FlowEngine(CollectingSteps):
                 break
             state.answers[name] = settled
             state.history.append(name)
-            events.append(Event("answered", name, settled))
+            events.append(Event(EventKind.ANSWERED, name, settled))
         if step.kind in (StepKind.RESULT, StepKind.END):
             state.view.pop("editing", None)
             self._drop_answers_off_path(state, turn)
@@ -179,7 +180,7 @@ class FlowEngine(CollectingSteps):
             state.history, state.view = [], {}
         if step.kind is StepKind.END:
             state.active = False
-        events.append(Event("entered", name, forgotten))
+        events.append(Event(EventKind.ENTERED, name, forgotten))
         return self._show(state, turn, fresh=fresh, events=events)
 
     def _settled(self, state: DialogState, step: Step, turn: Turn) -> Any:
@@ -313,7 +314,7 @@ class FlowEngine(CollectingSteps):
             state,
             screen=Screen("common/cancelled.html"),
             fresh=True,
-            events=[Event("cancelled", state.step, dropped)],
+            events=[Event(EventKind.CANCELLED, state.step, dropped)],
         )
 
     # ---- buttons ------------------------------------------------------------------------------
@@ -329,7 +330,7 @@ class FlowEngine(CollectingSteps):
                 state,
                 turn,
                 fresh=not button.on_dialog_message,
-                events=[Event("locale", value=value)],
+                events=[Event(EventKind.LOCALE, value=value)],
             )
         if tap.version != state.version:
             return Outcome(state, toast=Label.of("toast.stale"), changed=False)
@@ -395,7 +396,9 @@ class FlowEngine(CollectingSteps):
             state.step = next(s.name for s in self.flow.steps.values() if s.kind is StepKind.REVIEW)
             return self._show(state, turn, fresh=fresh)
         state.history.append(step.name)
-        return self._go_next(state, turn, fresh=fresh, events=[Event("action", step.name, action)])
+        return self._go_next(
+            state, turn, fresh=fresh, events=[Event(EventKind.ACTION, step.name, action)]
+        )
 
     @property
     def _has_result(self) -> bool:
@@ -457,7 +460,7 @@ class FlowEngine(CollectingSteps):
         if editing is not None and step.name not in editing:
             editing.append(step.name)
         return self._go_next(
-            state, turn, fresh=fresh, events=[Event("answered", step.name, answer)]
+            state, turn, fresh=fresh, events=[Event(EventKind.ANSWERED, step.name, answer)]
         )
 
     # ---- screens ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.callbacks import FlowPress
@@ -99,11 +100,20 @@ class Screen:
     keyboard: tuple[tuple[Button, ...], ...] = ()
 
 
+class EventKind(StrEnum):
+    ANSWERED = "answered"  # a question was answered (``value``: the answer)
+    ENTERED = "entered"  # a step was reached
+    ACTION = "action"  # an action of a result or review step was taken (``value``: which)
+    RESTARTED = "restarted"  # the flow (re)started from its beginning
+    CANCELLED = "cancelled"  # /cancel: the conversation's answers are gone
+    LOCALE = "locale"  # a language button (``value``: the locale)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """Something the host must record in the update's transaction."""
 
-    kind: str  # answered | entered | action | restarted | cancelled | locale
+    kind: EventKind
     step: str = ""
     # The answer, the action, the locale; for `cancelled`, and `entered` on a `forget` step,
     # the view the conversation dropped (what it referred to must be forgotten too).

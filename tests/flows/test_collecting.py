@@ -15,6 +15,7 @@ from bot.flows.model import (
     ButtonInput,
     CommandInput,
     DialogState,
+    EventKind,
     FileInput,
     Label,
     OtherInput,
@@ -329,7 +330,7 @@ def test_review_actions_emit_an_event_and_go_on() -> None:
         talk(TextInput("skip"))
     outcome = talk.tap("form.review.submit")
     assert talk.step == "done"
-    assert any(e.kind == "action" and e.value == "submit" for e in outcome.events)
+    assert any(e.kind is EventKind.ACTION and e.value == "submit" for e in outcome.events)
 
 
 @pytest.mark.parametrize(

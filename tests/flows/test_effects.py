@@ -24,7 +24,7 @@ from bot.dialogue.effects import (
 from bot.flows.application import load_application_flow
 from bot.flows.engine import FlowEngine
 from bot.flows.loading import parse_flow
-from bot.flows.model import ButtonInput, Event, TextInput
+from bot.flows.model import ButtonInput, Event, EventKind, TextInput
 from bot.flows.screening import load_screening_flow
 from bot.flows.spec import FlowError
 from tests.flows.hosts import Host
@@ -94,10 +94,10 @@ def test_the_yaml_declares_effects_per_trigger() -> None:
     flow = parse_flow(FLOW, source="test", context_facts=frozenset({"taken"}))
     assert flow.on_begin == ("seed",)
     assert flow.step("review").actions == ("send", "back_out")
-    assert declared(flow, Event("action", "review", "send")) == ("send",)
-    assert declared(flow, Event("action", "review", "back_out")) == ()
-    assert declared(flow, Event("answered", "pets", "cat")) == ("check",)
-    assert declared(flow, Event("entered", "sent")) == ("note",)
+    assert declared(flow, Event(EventKind.ACTION, "review", "send")) == ("send",)
+    assert declared(flow, Event(EventKind.ACTION, "review", "back_out")) == ()
+    assert declared(flow, Event(EventKind.ANSWERED, "pets", "cat")) == ("check",)
+    assert declared(flow, Event(EventKind.ENTERED, "sent")) == ("note",)
     assert flow.effects() == {"seed", "check", "send", "note"}
 
 
@@ -157,7 +157,7 @@ async def test_facts_that_change_the_way_on_reroute_once(calls: list[tuple[str, 
     outcome = await _run(effects, tapped)
     assert outcome.state.step == "taken"
     assert outcome.state.view["taken"] is True
-    assert ("check", Event("answered", "pets", "dog")) in calls
+    assert ("check", Event(EventKind.ANSWERED, "pets", "dog")) in calls
     # Going back from the stop forgets the fact, so the next answer asks the host again.
     back = engine.handle(outcome.state, ButtonInput(f"{outcome.state.version}|b|"), turn())
     forget_routed(back.state)
