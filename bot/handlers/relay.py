@@ -19,9 +19,9 @@ from bot.app_context import AppContext, Context
 from bot.callbacks import RelayPress
 from bot.casework import relay
 from bot.casework.authorization import authorise
-from bot.casework.people import locale_for, note_private_chat
+from bot.casework.people import note_private_chat
 from bot.flows.model import Label, Screen
-from storage import residents, staff, updates
+from storage import staff, updates
 from storage.models import StaffRole, StaffThread
 
 Handler = BaseHandler[Update, Context, None]
@@ -79,8 +79,7 @@ async def on_relay_button(update: Update, context: Context) -> None:
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
             return
-        resident = await residents.find_or_create(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        _resident, locale = await app.resident_and_locale(session, user)
         thread = await relay.open_thread_of(session, telegram_user_id=user.id)
         closed = thread is not None and await relay.close_thread(
             session,
@@ -109,8 +108,7 @@ async def _send_held(update: Update, app: AppContext, user: User, chat_id: int) 
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
             return
-        resident = await residents.find_or_create(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        _resident, locale = await app.resident_and_locale(session, user)
         thread = await relay.open_thread_of(session, telegram_user_id=user.id)
         held = thread.pending_text if thread is not None else None
         if thread is not None and held is not None:
@@ -136,9 +134,8 @@ async def _open(update: Update, app: AppContext) -> None:
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             return
-        resident = await residents.find_or_create(session, telegram_user_id=user.id)
+        resident, locale = await app.resident_and_locale(session, user)
         note_private_chat(resident, app.casework.clock())
-        locale = locale_for(resident, user.language_code, app.default_locale)
         if app.casework.staff_chat_id is None:
             # No staff chat to relay to: say so rather than swallow the resident's messages.
             screen = Screen("relay/unavailable.html")
