@@ -177,17 +177,9 @@ async def _staff_answers(
             if await _is_window_staff(session, user.id):
                 await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
         else:
-            decision = await authorise(
-                session,
-                app.casework,
-                user_id=user.id,
-                chat_id=chat_id,
-                role=StaffRole.WINDOW,
-                action="relay.answer",
-                subject=f"thread:{thread.id}",
-                town_id=await relay.answering_town(session, thread, staff_user_id=user.id),
-            )
-            if decision.allowed:
+            if await _window_may(
+                session, app, user, chat_id, thread, "relay.answer", f"thread:{thread.id}"
+            ):
                 await relay.answer_resident(
                     session,
                     app.casework,
@@ -198,6 +190,34 @@ async def _staff_answers(
                 )
             else:
                 await relay.tell_staff_chat(session, app.casework, "relay/refused.html", now=now)
+
+
+async def _window_may(
+    session: AsyncSession,
+    app: AppContext,
+    user: User,
+    chat_id: int,
+    thread: StaffThread | None,
+    action: str,
+    subject: str,
+) -> bool:
+    """Window staff may act on a thread of a town they serve; audited, allowed or not."""
+    town = (
+        await relay.answering_town(session, thread, staff_user_id=user.id)
+        if thread is not None
+        else None
+    )
+    decision = await authorise(
+        session,
+        app.casework,
+        user_id=user.id,
+        chat_id=chat_id,
+        role=StaffRole.WINDOW,
+        action=action,
+        subject=subject,
+        town_id=town,
+    )
+    return decision.allowed
 
 
 async def _staff_closes(
@@ -212,23 +232,11 @@ async def _staff_closes(
             await query.answer()
             return
         thread = await session.get(StaffThread, thread_id) if thread_id is not None else None
-        town = (
-            await relay.answering_town(session, thread, staff_user_id=user.id)
-            if thread is not None
-            else None
+        allowed = await _window_may(
+            session, app, user, chat_id, thread, "relay.close", press.encode()
         )
-        decision = await authorise(
-            session,
-            app.casework,
-            user_id=user.id,
-            chat_id=chat_id,
-            role=StaffRole.WINDOW,
-            action="relay.close",
-            subject=press.encode(),
-            town_id=town,
-        )
-        if not decision.allowed or thread is None:
-            toast = "relay.toast.refused" if not decision.allowed else "relay.toast.not_open"
+        if not allowed or thread is None:
+            toast = "relay.toast.refused" if not allowed else "relay.toast.not_open"
         else:
             closed = await relay.close_thread(
                 session,
