@@ -13,9 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import User
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 from bot.casework.deadlines import DeadlineWatch
+from bot.casework.people import locale_for
 from bot.casework.services import Casework
 from bot.config import Settings
 from bot.delivery.dispatcher import Dispatcher
@@ -26,7 +29,9 @@ from bot.flows.spec import Flow
 from bot.notices.runner import BroadcastRunner
 from bot.policy import Profile
 from bot.render import Renderer
+from storage import residents
 from storage.db import Database
+from storage.models import Resident
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +98,18 @@ class AppContext:
     @property
     def flows(self) -> Mapping[str, Flow]:
         return self.components.flows
+
+    async def resident_and_locale(self, session: AsyncSession, user: User) -> tuple[Resident, str]:
+        """The resident behind ``user`` (created on first contact) and the language to use."""
+        resident = await residents.find_or_create(session, telegram_user_id=user.id)
+        return resident, locale_for(resident, user.language_code, self.default_locale)
+
+    async def known_resident_and_locale(
+        self, session: AsyncSession, user: User
+    ) -> tuple[Resident | None, str]:
+        """Like ``resident_and_locale``, but creates no resident for someone we do not know."""
+        resident = await residents.find(session, telegram_user_id=user.id)
+        return resident, locale_for(resident, user.language_code, self.default_locale)
 
 
 class BotData:

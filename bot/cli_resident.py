@@ -76,6 +76,26 @@ def _casework_and_run(work: Callable[[Components], Awaitable[T]]) -> T:
         raise _fail(NOT_MIGRATED, 1) from None
 
 
+def _for_each_found(
+    telegram_id: int | None,
+    id_number: str | None,
+    act: Callable[[AsyncSession, Casework, Resident, datetime], Awaitable[T]],
+) -> list[T]:
+    """``act`` on every resident the options name, all in one transaction; exits when none."""
+
+    async def work(components: Components) -> list[T]:
+        casework = components.casework
+        async with components.database.transaction() as session:
+            found = await _residents(session, casework, telegram_id, id_number)
+            now = casework.clock()
+            return [await act(session, casework, resident, now) for resident in found]
+
+    results = _casework_and_run(work)
+    if not results:
+        raise _not_found(telegram_id)
+    return results
+
+
 def _not_found(telegram_id: int | None) -> typer.Exit:
     if telegram_id is not None:
         return _fail("no resident with that Telegram id; nothing is stored about it", 1)
@@ -102,20 +122,13 @@ def export(
     """Everything stored about the resident, decrypted, as JSON (their right of access)."""
     _one_way(telegram_id, id_number)
 
-    async def work(components: Components) -> list[dict[str, Any]]:
-        casework = components.casework
-        async with components.database.transaction() as session:
-            found = await _residents(session, casework, telegram_id, id_number)
-            exports = []
-            now = casework.clock()
-            for resident in found:
-                result = await rights.export(session, casework, resident, channel="cli", now=now)
-                exports.append(result.data)
-            return exports
+    async def one(
+        session: AsyncSession, casework: Casework, resident: Resident, now: datetime
+    ) -> dict[str, Any]:
+        result = await rights.export(session, casework, resident, channel="cli", now=now)
+        return result.data
 
-    exports = _casework_and_run(work)
-    if not exports:
-        raise _not_found(telegram_id)
+    exports = _for_each_found(telegram_id, id_number, one)
     text = json.dumps(exports[0] if len(exports) == 1 else exports, ensure_ascii=False, indent=2)
     if out is None:
         typer.echo(text)
@@ -138,21 +151,13 @@ def forget(
     if not yes:
         raise _fail("this deletes a resident's data; add --yes once they have confirmed")
 
-    async def work(components: Components) -> list[rights.Forgetting]:
-        casework = components.casework
-        async with components.database.transaction() as session:
-            found = await _residents(session, casework, telegram_id, id_number)
-            results = []
-            now = casework.clock()
-            for resident in found:
-                results.append(
-                    await rights.forget(session, casework, resident, channel="cli", now=now)
-                )
-            return results
-
-    results = _casework_and_run(work)
-    if not results:
-        raise _not_found(telegram_id)
+    results = _for_each_found(
+        telegram_id,
+        id_number,
+        lambda session, casework, resident, now: rights.forget(
+            session, casework, resident, channel="cli", now=now
+        ),
+    )
     for result in results:
         removed = ", ".join(f"{k} {v}" for k, v in result.removed.items() if v) or "nothing"
         typer.echo(f"resident {result.resident_id}: consent withdrawn; removed: {removed}")

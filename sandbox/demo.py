@@ -132,20 +132,28 @@ async def _staff_take_on(
     world: World, feed: ChatFeed, staff: Mapping[str, tuple[int, int]], *, settle: float
 ) -> None:
     """The window accepts 张阿姨's application; civil affairs takes on her 低保 task."""
-    window_user, window_chat = staff["window"]
-    alert = await _message_with(world, window_chat, "张**", "✅ 受理并转办")
+    await _press_on(world, feed, staff["window"], "张**", "✅ 受理并转办", settle=settle)
+    civil_affairs = staff["civil_affairs"]
+    await _press_on(world, feed, civil_affairs, "最低生活保障", "✅ 接收办理", settle=settle)
+
+
+async def _press_on(
+    world: World,
+    feed: ChatFeed,
+    member: tuple[int, int],
+    text: str,
+    button: str,
+    *,
+    settle: float,
+) -> None:
+    """The staff ``member`` (user, chat) presses ``button`` on the newest message showing
+    ``text`` in their chat."""
+    user_id, chat_id = member
+    message_id = await _message_with(world, chat_id, text, button)
     await act(
         feed,
-        window_chat,
-        partial(world.user_presses, window_user, window_chat, "✅ 受理并转办", alert),
-        settle=settle,
-    )
-    civil_user, civil_chat = staff["civil_affairs"]
-    card = await _message_with(world, civil_chat, "最低生活保障", "✅ 接收办理")
-    await act(
-        feed,
-        civil_chat,
-        partial(world.user_presses, civil_user, civil_chat, "✅ 接收办理", card),
+        chat_id,
+        partial(world.user_presses, user_id, chat_id, button, message_id),
         settle=settle,
     )
 

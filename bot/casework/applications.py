@@ -42,6 +42,26 @@ from storage.models import (
 DIGEST_AFTER = 5
 DIGEST_WAIT = timedelta(minutes=1)
 DIGEST_MAX = 30
+# What the application keeps just as the resident's draft has it (same names on both sides).
+AS_DRAFTED = (
+    "resident_id",
+    "screening_id",
+    "locale",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_phone",
+    "subject",
+    "relationship",
+    "subject_name",
+    "subject_id_number",
+    "subject_consent",
+    "guardian_consent",
+    "guardian_name",
+    "guardian_relationship",
+    "town_id",
+    "village",
+    "urgent",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,29 +123,13 @@ async def submit(session: AsyncSession, draft: ApplicationDraft, casework: Casew
     number = await next_number(session, prefix=profile.prefix, year=today.year)
     child = _is_child(draft.subject_id_number, today)
     application = Application(
+        **{name: getattr(draft, name) for name in AS_DRAFTED},
         number=number,
-        resident_id=draft.resident_id,
-        screening_id=draft.screening_id,
         status=ApplicationStatus.SUBMITTED,
-        locale=draft.locale,
-        applicant_name=draft.applicant_name,
-        applicant_id_number=draft.applicant_id_number,
-        applicant_phone=draft.applicant_phone,
-        subject=draft.subject,
-        relationship=draft.relationship,
-        subject_name=draft.subject_name,
-        subject_id_number=draft.subject_id_number,
         subject_digest=casework.digest(draft.subject_id_number),
-        subject_consent=draft.subject_consent,
-        guardian_consent=draft.guardian_consent,
-        guardian_name=draft.guardian_name,
-        guardian_relationship=draft.guardian_relationship,
-        town_id=draft.town_id,
-        village=draft.village,
         household=list(draft.household),
         facts=dict(draft.facts),
         economic_check_authorised_at=now if draft.economic_check_authorised else None,
-        urgent=draft.urgent,
         submitted_at=now,
         updated_at=now,
     )

@@ -46,6 +46,15 @@ class Messenger:
         """Redraw a message that is updated again and again (a live progress message): never
         sent anew; False when it could not be edited (unchanged text is not a failure)."""
         try:
+            await self._redraw(chat_id, message_id, screen)
+        except TelegramError as exc:
+            log.info("message not edited: %s", exc.message)
+            return False
+        return True
+
+    async def _redraw(self, chat_id: int, message_id: int, screen: RenderedScreen) -> None:
+        """Edit the message's text and buttons; an unchanged text is no failure."""
+        try:
             await self.bot.edit_message_text(
                 screen.text,
                 chat_id=chat_id,
@@ -54,14 +63,8 @@ class Messenger:
                 reply_markup=screen.markup,
             )
         except BadRequest as exc:
-            if "not modified" in exc.message:
-                return True
-            log.info("message not edited: %s", exc.message)
-            return False
-        except TelegramError as exc:
-            log.info("message not edited: %s", exc)
-            return False
-        return True
+            if "not modified" not in exc.message:
+                raise
 
     async def clear_buttons(self, chat_id: int, message_id: int) -> None:
         """Take the buttons off a message that has been acted on."""
@@ -82,17 +85,9 @@ class Messenger:
         """Show ``screen``; returns the id of a newly sent message, None when edited in place."""
         if edit is not None:
             try:
-                await self.bot.edit_message_text(
-                    screen.text,
-                    chat_id=chat_id,
-                    message_id=edit,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=screen.markup,
-                )
+                await self._redraw(chat_id, edit, screen)
                 return None
             except BadRequest as exc:
-                if "not modified" in exc.message:
-                    return None
                 # Too old (about 48 h), deleted, or otherwise not editable: send it anew.
                 log.info("dialog message could not be edited (%s); sending anew", exc.message)
         message = await self.send(chat_id, screen)

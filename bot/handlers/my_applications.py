@@ -8,8 +8,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.app_context import AppContext, Context
 from bot.callbacks import MyPress
 from bot.casework import ledger
-from bot.casework.people import locale_for
-from storage import residents, staff, updates
+from storage import staff, updates
 
 
 def my_applications_handlers() -> list[BaseHandler[Update, Context, None]]:
@@ -28,8 +27,7 @@ async def on_my(update: Update, context: Context) -> None:
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             return
-        resident = await residents.find(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        resident, locale = await app.known_resident_and_locale(session, user)
         views = (
             await ledger.applications_of(session, app.casework, resident_id=resident.id)
             if resident is not None
@@ -49,8 +47,7 @@ async def on_my_button(update: Update, context: Context) -> None:
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
             return
-        resident = await residents.find(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        resident, locale = await app.known_resident_and_locale(session, user)
         renderer = app.casework.renderer
         resident_id = resident.id if resident is not None else -1
         if wanted == "list":

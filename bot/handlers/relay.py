@@ -19,9 +19,9 @@ from bot.app_context import AppContext, Context
 from bot.callbacks import RelayPress
 from bot.casework import relay
 from bot.casework.authorization import authorise
-from bot.casework.people import locale_for, note_private_chat
+from bot.casework.people import note_private_chat
 from bot.flows.model import Label, Screen
-from storage import residents, staff, updates
+from storage import staff, updates
 from storage.models import StaffRole, StaffThread
 
 Handler = BaseHandler[Update, Context, None]
@@ -79,8 +79,7 @@ async def on_relay_button(update: Update, context: Context) -> None:
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
             return
-        resident = await residents.find_or_create(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        _resident, locale = await app.resident_and_locale(session, user)
         thread = await relay.open_thread_of(session, telegram_user_id=user.id)
         closed = thread is not None and await relay.close_thread(
             session,
@@ -109,8 +108,7 @@ async def _send_held(update: Update, app: AppContext, user: User, chat_id: int) 
         if not await updates.claim(session, update_id=update.update_id):
             await query.answer()
             return
-        resident = await residents.find_or_create(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        _resident, locale = await app.resident_and_locale(session, user)
         thread = await relay.open_thread_of(session, telegram_user_id=user.id)
         held = thread.pending_text if thread is not None else None
         if thread is not None and held is not None:
@@ -136,9 +134,8 @@ async def _open(update: Update, app: AppContext) -> None:
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
             return
-        resident = await residents.find_or_create(session, telegram_user_id=user.id)
+        resident, locale = await app.resident_and_locale(session, user)
         note_private_chat(resident, app.casework.clock())
-        locale = locale_for(resident, user.language_code, app.default_locale)
         if app.casework.staff_chat_id is None:
             # No staff chat to relay to: say so rather than swallow the resident's messages.
             screen = Screen("relay/unavailable.html")
@@ -180,17 +177,9 @@ async def _staff_answers(
             if await _is_window_staff(session, user.id):
                 await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
         else:
-            decision = await authorise(
-                session,
-                app.casework,
-                user_id=user.id,
-                chat_id=chat_id,
-                role=StaffRole.WINDOW,
-                action="relay.answer",
-                subject=f"thread:{thread.id}",
-                town_id=await relay.answering_town(session, thread, staff_user_id=user.id),
-            )
-            if decision.allowed:
+            if await _window_may(
+                session, app, user, chat_id, thread, "relay.answer", f"thread:{thread.id}"
+            ):
                 await relay.answer_resident(
                     session,
                     app.casework,
@@ -201,6 +190,34 @@ async def _staff_answers(
                 )
             else:
                 await relay.tell_staff_chat(session, app.casework, "relay/refused.html", now=now)
+
+
+async def _window_may(
+    session: AsyncSession,
+    app: AppContext,
+    user: User,
+    chat_id: int,
+    thread: StaffThread | None,
+    action: str,
+    subject: str,
+) -> bool:
+    """Window staff may act on a thread of a town they serve; audited, allowed or not."""
+    town = (
+        await relay.answering_town(session, thread, staff_user_id=user.id)
+        if thread is not None
+        else None
+    )
+    decision = await authorise(
+        session,
+        app.casework,
+        user_id=user.id,
+        chat_id=chat_id,
+        role=StaffRole.WINDOW,
+        action=action,
+        subject=subject,
+        town_id=town,
+    )
+    return decision.allowed
 
 
 async def _staff_closes(
@@ -215,23 +232,11 @@ async def _staff_closes(
             await query.answer()
             return
         thread = await session.get(StaffThread, thread_id) if thread_id is not None else None
-        town = (
-            await relay.answering_town(session, thread, staff_user_id=user.id)
-            if thread is not None
-            else None
+        allowed = await _window_may(
+            session, app, user, chat_id, thread, "relay.close", press.encode()
         )
-        decision = await authorise(
-            session,
-            app.casework,
-            user_id=user.id,
-            chat_id=chat_id,
-            role=StaffRole.WINDOW,
-            action="relay.close",
-            subject=press.encode(),
-            town_id=town,
-        )
-        if not decision.allowed or thread is None:
-            toast = "relay.toast.refused" if not decision.allowed else "relay.toast.not_open"
+        if not allowed or thread is None:
+            toast = "relay.toast.refused" if not allowed else "relay.toast.not_open"
         else:
             closed = await relay.close_thread(
                 session,

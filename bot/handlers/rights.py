@@ -15,11 +15,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.app_context import AppContext, Context
 from bot.callbacks import RightsPress
 from bot.casework import rights
-from bot.casework.people import locale_for
 from bot.flows.model import Button, Label, Screen
 from bot.policy.base import CHINA
 from bot.render import RenderedScreen
-from storage import residents
 
 # The actions of a RightsPress.
 FORGET, KEEP = "forget", "keep"
@@ -61,8 +59,7 @@ async def on_mydata(update: Update, context: Context) -> None:
     renderer, now = app.casework.renderer, app.casework.clock()
     content: bytes | None = None
     async with app.database.transaction() as session:
-        resident = await residents.find(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        resident, locale = await app.known_resident_and_locale(session, user)
         if resident is None:
             rights.audit(
                 session, action="rights.export", resident_id=None, counts={}, channel="bot", at=now
@@ -100,8 +97,7 @@ async def on_forget(update: Update, context: Context) -> None:
     if user is None or chat is None:
         return
     async with app.database.transaction() as session:
-        resident = await residents.find(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        _resident, locale = await app.known_resident_and_locale(session, user)
     screen = app.casework.renderer.render(confirm_screen(app.casework.clock()), locale)
     await app.messenger.send(chat.id, screen)
 
@@ -116,8 +112,7 @@ async def on_forget_button(update: Update, context: Context) -> None:
     renderer, now = app.casework.renderer, app.casework.clock()
     action, stamp = press.action, press.stamp
     async with app.database.transaction() as session:
-        resident = await residents.find(session, telegram_user_id=user.id)
-        locale = locale_for(resident, user.language_code, app.default_locale)
+        resident, locale = await app.known_resident_and_locale(session, user)
         screen: RenderedScreen
         if action != FORGET:
             screen = renderer.render(Screen("rights/forget_cancelled.html", {}), locale)

@@ -15,9 +15,8 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 from bot.app_context import AppContext, Context
 from bot.casework import staffing
 from bot.casework.authorization import authorise
-from bot.casework.people import locale_for
 from bot.flows.model import Screen
-from storage import residents, staff, updates
+from storage import staff, updates
 from storage.models import StaffRole
 
 Handler = BaseHandler[Update, Context, None]
@@ -51,11 +50,7 @@ def _guarded(
         async with app.database.transaction() as session:
             if not await updates.claim(session, update_id=update.update_id):
                 return
-            locale = locale_for(
-                await residents.find(session, telegram_user_id=user.id),
-                user.language_code,
-                app.default_locale,
-            )
+            _resident, locale = await app.known_resident_and_locale(session, user)
             decision = await authorise(
                 session,
                 app.casework,

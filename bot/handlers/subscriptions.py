@@ -21,11 +21,10 @@ from telegram.ext import (
 
 from bot.app_context import AppContext, Context
 from bot.callbacks import NoticePress
-from bot.casework.people import locale_for
 from bot.flows.model import Label, Screen
 from bot.notices import subscriptions
 from bot.render import RenderedScreen
-from storage import residents, updates
+from storage import updates
 from storage.models import NoticeSubscription, Resident
 from storage.subscriptions import subscription
 
@@ -46,8 +45,7 @@ async def _subscriber(
     session: AsyncSession, app: AppContext, user: User
 ) -> tuple[Resident, str, NoticeSubscription | None]:
     """The resident (created on first contact), their language, their subscription if any."""
-    resident = await residents.find_or_create(session, telegram_user_id=user.id)
-    locale = locale_for(resident, user.language_code, app.default_locale)
+    resident, locale = await app.resident_and_locale(session, user)
     return resident, locale, await subscription(session, resident_id=resident.id)
 
 
@@ -114,8 +112,7 @@ async def on_start_resume(update: Update, context: Context) -> None:
             session, telegram_user_id=user.id, now=components.clock()
         )
         if resumed:
-            resident = await residents.find_or_create(session, telegram_user_id=user.id)
-            locale = locale_for(resident, user.language_code, components.dialogue.default_locale)
+            _resident, locale = await app.resident_and_locale(session, user)
     if resumed:
         said = components.renderer.message(Label("notices.resumed"), locale)
         await app.messenger.send(chat.id, said)

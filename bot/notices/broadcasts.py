@@ -140,22 +140,24 @@ async def expand(session: AsyncSession, broadcast: Broadcast, *, now: datetime, 
 
 
 async def pause(session: AsyncSession, broadcast: Broadcast) -> None:
-    broadcast.status = next_status(broadcast.status, Move.PAUSE)
-    await stored.move_rows(
-        session,
-        broadcast_id=broadcast.id,
-        from_status=OutboxStatus.PENDING,
-        to_status=OutboxStatus.HELD,
-    )
+    await _hold_or_release(session, broadcast, Move.PAUSE, OutboxStatus.PENDING, OutboxStatus.HELD)
 
 
 async def resume(session: AsyncSession, broadcast: Broadcast) -> None:
-    broadcast.status = next_status(broadcast.status, Move.RESUME)
+    await _hold_or_release(session, broadcast, Move.RESUME, OutboxStatus.HELD, OutboxStatus.PENDING)
+
+
+async def _hold_or_release(
+    session: AsyncSession,
+    broadcast: Broadcast,
+    move: Move,
+    from_status: OutboxStatus,
+    to_status: OutboxStatus,
+) -> None:
+    """Move the broadcast's status, and its unsent messages along with it."""
+    broadcast.status = next_status(broadcast.status, move)
     await stored.move_rows(
-        session,
-        broadcast_id=broadcast.id,
-        from_status=OutboxStatus.HELD,
-        to_status=OutboxStatus.PENDING,
+        session, broadcast_id=broadcast.id, from_status=from_status, to_status=to_status
     )
 
 

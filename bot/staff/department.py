@@ -26,7 +26,7 @@ from bot.casework.services import Casework
 from bot.casework.tasks import InvalidAction, TaskAction, next_state
 from bot.staff import prompts
 from bot.staff import typed as read
-from bot.staff.replies import StaffReply, forged, hint, label, refused
+from bot.staff.replies import StaffReply, forged, hint, refused
 from bot.staff.task_card import TaskCard
 from storage.models import Application, DepartmentTask, StaffRole
 
@@ -134,13 +134,11 @@ async def press(
     if verb in (A.NEED_DOCUMENTS, "nt", "nc"):
         items = asked_of(casework, [task.programme_id], card.application, for_staff=True)
         picker = prompts.DocumentPicker(casework, card.press, items, "nt", "nc", "card")
-        answer = picker.answer(verb, args)
-        if answer is None:
-            return forged(session, casework, actor, data)
-        if isinstance(answer, prompts.Prompt):
-            return await card.show(answer)
-        if not answer:
-            return StaffReply(toast=label(casework, "staff.pick_one"))
+        answer = await picker.chosen(
+            verb, args, show=card.show, forged=lambda: forged(session, casework, actor, data)
+        )
+        if isinstance(answer, StaffReply):
+            return answer
         return await _record(card, action, combine_within, Given(documents=answer))
     if verb == A.APPROVE:
         if _pays(casework, task):

@@ -9,7 +9,7 @@ data (``x|<what>…``) also tells the handler what a reply to the card answers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
@@ -20,7 +20,7 @@ from bot.casework.services import Casework
 from bot.casework.workdays import is_working_day
 from bot.flows.model import Button, Label
 from bot.staff import typed as read
-from bot.staff.replies import Keyboard, label
+from bot.staff.replies import Keyboard, StaffReply, label
 
 VISIT_CHOICES = 5  # working days offered as buttons for the home visit
 MONTH_CHOICES = 3  # start months offered as buttons after an amount
@@ -74,6 +74,26 @@ class DocumentPicker:
         if mask is None or index is None:
             return None
         return self.prompt(mask ^ (1 << index))
+
+    async def chosen(
+        self,
+        verb: str,
+        args: Sequence[str],
+        *,
+        show: Callable[[Prompt], Awaitable[StaffReply]],
+        forged: Callable[[], StaffReply],
+        ticked: int = 0,
+    ) -> list[str] | StaffReply:
+        """The documents chosen once confirmed (never none), else the reply to give now: the
+        picker shown again, a nudge to pick one, or ``forged`` for data that does not fit."""
+        answer = self.answer(verb, args, ticked=ticked)
+        if answer is None:
+            return forged()
+        if isinstance(answer, Prompt):
+            return await show(answer)
+        if not answer:
+            return StaffReply(toast=label(self.casework, "staff.pick_one"))
+        return answer
 
     def prompt(self, mask: int) -> Prompt:
         rows: list[tuple[Button, ...]] = []

@@ -90,13 +90,15 @@ async def press(
     if verb in ("documents", "dt", "dc"):
         items = case.checklist(casework, for_staff=True)
         picker = prompts.DocumentPicker(casework, view.press, items, "dt", "dc", "back")
-        answer = picker.answer(verb, args, ticked=read.mask_of(items, case.missing))
-        if answer is None:
-            return forged(session, casework, actor, data)
-        if isinstance(answer, prompts.Prompt):
-            return await view.show(answer)
-        if not answer:
-            return StaffReply(toast=label(casework, "staff.pick_one"))
+        answer = await picker.chosen(
+            verb,
+            args,
+            show=view.show,
+            forged=lambda: forged(session, casework, actor, data),
+            ticked=read.mask_of(items, case.missing),
+        )
+        if isinstance(answer, StaffReply):
+            return answer
         await intake.request_documents(
             session,
             casework,

@@ -50,3 +50,18 @@ async def test_the_window_asks_for_what_is_missing_for_each_person(
     assert not any(word in notice for word in NOT_ASKED[locale]), notice
     mine = (await person.send("/my")).text or ""
     assert MISSING[locale][-2] in mine, mine  # the member's copy, named in the ledger too
+
+
+async def test_sending_with_nothing_ticked_asks_to_pick_one_and_sends_nothing(desk: Desk) -> None:
+    person, resident_id = await desk.resident(7402, "zh-hans")
+    await desk.apply(resident_id, programmes=("dibao",), facts={"health": "none"})
+    await desk.bot.dispatch()
+    await desk.press(WINDOW, STAFF_CHAT, "📎 要求补材料")
+    while ticked := [b for b in desk.last(STAFF_CHAT).button_texts if b.startswith("☑️")]:
+        await desk.press(WINDOW, STAFF_CHAT, ticked[0])
+    before = len(person.messages)
+    await desk.press(WINDOW, STAFF_CHAT, "📨 发送补材料通知")
+    assert "请至少选一项材料" in desk.last_answer()
+    await desk.settle()
+    assert len(person.messages) == before  # no notice asking for nothing
+    assert any(b.startswith("⬜") for b in desk.last(STAFF_CHAT).button_texts)  # still picking

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from sqlalchemy import func, select, text
 
 from bot.casework.applications import submit
@@ -120,3 +122,40 @@ async def test_a_child_case_never_goes_to_public_notice(bot: BotHarness) -> None
             )
         )
     assert task is not None and not task.needs_public_notice
+
+
+async def test_the_application_keeps_the_drafts_answers_as_given(bot: BotHarness) -> None:
+    """Every answer of the draft that is not the default, on the stored application."""
+    components = bot.components
+    resident_id = await resident(bot, 5004)
+    given = draft(
+        resident_id,
+        locale="en",
+        applicant_name="李建国",
+        applicant_id_number="360426196505050038",
+        applicant_phone="13912345678",
+        subject="family",
+        relationship="spouse",
+        subject_consent=False,
+        guardian_consent=True,
+        guardian_name="李建国",
+        guardian_relationship="father",
+        town_id="shimen",
+        village="石门村",
+        urgent=True,
+    )
+    async with components.database.transaction() as session:
+        submitted = await submit(session, given, components.casework)
+    async with components.database.transaction() as session:
+        application = await session.get(Application, submitted.application_id)
+        assert application is not None
+        # Every draft field the application has a column of the same name for.
+        columns = set(Application.__table__.columns.keys())
+        same_named = [f.name for f in fields(ApplicationDraft) if f.name in columns]
+        kept = {name: getattr(application, name) for name in same_named}
+    assert "urgent" in same_named and "guardian_relationship" in same_named
+    assert kept == {name: _stored(getattr(given, name)) for name in same_named}
+
+
+def _stored(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
