@@ -15,6 +15,7 @@ from storage.crypto import Keyring
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from bot.casework.relay.messages import RelayedText, StaffNote
     from storage.models import Application, DepartmentTask
 
 
@@ -75,6 +76,16 @@ class StaffBoard(Protocol):
         self, casework: Casework, application: Application, received: Sequence[str]
     ) -> str:
         """The window's note that the documents it asked for (``received``) have arrived."""
+
+    def relayed(self, casework: Casework, said: RelayedText) -> tuple[str, dict[str, Any] | None]:
+        """A resident's text (or one part of it) for the staff chat, to be answered by reply,
+        with the button that closes the thread."""
+
+    def relayed_more(self, casework: Casework, said: RelayedText) -> str:
+        """The same, added to a message of the resident's that still waits to be sent."""
+
+    def relay_note(self, casework: Casework, note: StaffNote) -> tuple[str, dict[str, Any] | None]:
+        """A short note about "talk to staff" for the staff chat."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -175,7 +175,7 @@ async def _staff_answers(
         )
         if thread is None:
             if await _is_window_staff(session, user.id):
-                await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
+                await relay.tell_staff_chat(session, app.casework, relay.StaffNote.HINT, now=now)
         else:
             if await _window_may(
                 session, app, user, chat_id, thread, "relay.answer", f"thread:{thread.id}"
@@ -189,7 +189,7 @@ async def _staff_answers(
                     now=now,
                 )
             else:
-                await relay.tell_staff_chat(session, app.casework, "relay/refused.html", now=now)
+                await relay.tell_staff_chat(session, app.casework, relay.StaffNote.REFUSED, now=now)
 
 
 async def _window_may(
@@ -264,7 +264,7 @@ async def _maybe_hint(update: Update, app: AppContext, user: User) -> None:
             return
         if not await relay.any_open_thread(session, now=now, idle=app.casework.relay.idle):
             return
-        await relay.tell_staff_chat(session, app.casework, "relay/hint.html", now=now)
+        await relay.tell_staff_chat(session, app.casework, relay.StaffNote.HINT, now=now)
     hints[user.id] = now
 
 

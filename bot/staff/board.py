@@ -10,11 +10,14 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import RelayPress
 from bot.casework.checklist import document_names
 from bot.casework.notifications import Markup, as_markup
 from bot.casework.personal_data import mask_name
+from bot.casework.relay.messages import RelayedText, StaffNote
+from bot.casework.relay.threads import CLOSE
 from bot.casework.services import Casework
-from bot.flows.model import Label, Screen
+from bot.flows.model import Button, Label, Screen
 from bot.render import join_names
 from bot.staff import alert
 from bot.staff.task_card import TaskCard
@@ -77,6 +80,28 @@ class Board:
             "upload.staff_notice", number=application.number, documents=html.escape(names or "-")
         )
         return casework.renderer.text(notice, casework.staff_locale)
+
+    def relayed(self, casework: Casework, said: RelayedText) -> tuple[str, Markup]:
+        close = Button(Label.of("relay.staff_close"), RelayPress(CLOSE, said.thread).encode())
+        screen = Screen("relay/to_staff.html", _values(said), ((close,),))
+        return as_markup(screen, casework, casework.staff_locale)
+
+    def relayed_more(self, casework: Casework, said: RelayedText) -> str:
+        screen = Screen("relay/more.html", _values(said))
+        return casework.renderer.render(screen, casework.staff_locale).text
+
+    def relay_note(self, casework: Casework, note: StaffNote) -> tuple[str, Markup]:
+        return as_markup(Screen(f"relay/{note}.html"), casework, casework.staff_locale)
+
+
+def _values(said: RelayedText) -> dict[str, object]:
+    return {
+        "name": said.name,
+        "number": said.number,
+        "thread": said.thread,
+        "text": said.text,
+        "part": said.part,
+    }
 
 
 BOARD = Board()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -15,17 +15,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.cn import ric
 
-from bot.casework.notifications import Markup, as_markup
+from bot.casework.notifications import as_markup
 from bot.casework.people import locale_for
 from bot.casework.personal_data import mask_id_number, mask_name
 from bot.casework.relay.threads import (
     ThreadStatus,
     close_button,
     end,
-    staff_close_button,
     talk_to_staff_button,
 )
-from bot.casework.services import Casework
+from bot.casework.services import Casework, StaffBoard
 from bot.flows.model import Screen
 from bot.flows.parsing import strip_invisible
 from storage import outbox
@@ -46,6 +45,13 @@ MESSAGE_LIMIT = 4096
 COMBINE_LIMIT = 3800
 
 
+class StaffNote(StrEnum):
+    """A note about "talk to staff" for the staff chat."""
+
+    HINT = "hint"  # how to answer a resident: reply to their message
+    REFUSED = "refused"  # someone not allowed tried to answer
+
+
 class Relayed(StrEnum):
     """What became of a resident's text for the staff."""
 
@@ -53,6 +59,17 @@ class Relayed(StrEnum):
     UNAVAILABLE = "unavailable"  # no staff chat configured
     BUSY = "busy"  # too many of the resident's messages still wait for the staff chat
     EMPTY = "empty"  # nothing visible was written
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedText:
+    """One part of a resident's text for the staff chat, and who wrote it (masked)."""
+
+    name: str  # the applicant's masked name, or the masked Telegram name
+    number: str | None  # their latest application's number
+    thread: int
+    text: str
+    part: str | None = None  # "2/3" when the text came in parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +111,8 @@ async def relay_to_staff(
 ) -> RelayResult:
     """Queue the resident's text for the staff chat: cleaned of invisible characters, split
     to fit Telegram, and throttled per resident so that one person cannot hold up the group."""
-    if casework.staff_chat_id is None:
+    board = casework.board
+    if casework.staff_chat_id is None or board is None:
         return RelayResult(Relayed.UNAVAILABLE)
     text = strip_invisible(text).strip()
     if not text:
@@ -109,20 +127,20 @@ async def relay_to_staff(
     )
     # Staff see who is asking without the full name: the applicant's masked name and their
     # latest application number, or the masked Telegram name of someone who has not applied.
-    who = {
-        "name": mask_name(latest.applicant_name if latest else telegram_name),
-        "number": latest.number if latest else None,
-        "thread": thread.id,
-    }
+    who = RelayedText(
+        name=mask_name(latest.applicant_name if latest else telegram_name),
+        number=latest.number if latest else None,
+        thread=thread.id,
+        text="",
+    )
     parts = in_parts(
         mask_id_numbers(text),
-        lambda piece, part: _staff_screen(casework, thread, {**who, "text": piece, "part": part})[
-            0
-        ],
+        lambda piece, part: board.relayed(casework, replace(who, text=piece, part=part))[0],
     )
     held = False
     for piece, part in parts:
-        held |= await _post(session, casework, thread, {**who, "text": piece, "part": part}, now)
+        said = replace(who, text=piece, part=part)
+        held |= await _post(session, casework, board, thread, said, now)
     thread.last_activity_at = now
     return RelayResult(Relayed.SENT, parts=len(parts), held=held)
 
@@ -130,8 +148,9 @@ async def relay_to_staff(
 async def _post(
     session: AsyncSession,
     casework: Casework,
+    board: StaffBoard,
     thread: StaffThread,
-    values: dict[str, object],
+    said: RelayedText,
     now: datetime,
 ) -> bool:
     """One part to the staff chat; True when it was combined into a message that waits."""
@@ -157,9 +176,7 @@ async def _post(
             .order_by(OutboxMessage.id.desc())
             .limit(1)
         )
-        more = casework.renderer.render(
-            Screen("relay/more.html", values), casework.staff_locale
-        ).text
+        more = board.relayed_more(casework, said)
         fits = waiting is not None and (
             _units(waiting.payload["text"]) + _units(more) + 2 < COMBINE_LIMIT
         )
@@ -178,7 +195,7 @@ async def _post(
         # resident has written more than ``per_minute`` messages.
         due = max(now, waiting.not_before if waiting is not None else now) + timedelta(minutes=1)
         combine_key = f"relay:{thread.resident_id}:{int(due.timestamp())}"
-    body, markup = _staff_screen(casework, thread, values)
+    body, markup = board.relayed(casework, said)
     row = await outbox.enqueue(
         session,
         chat_id=casework.staff_chat_id,
@@ -200,13 +217,6 @@ async def _post(
         )
     )
     return combine_key is not None
-
-
-def _staff_screen(
-    casework: Casework, thread: StaffThread, values: dict[str, object]
-) -> tuple[str, Markup]:
-    screen = Screen("relay/to_staff.html", values, ((staff_close_button(thread.id),),))
-    return as_markup(screen, casework, casework.staff_locale)
 
 
 async def _waiting_count(session: AsyncSession, thread: StaffThread) -> int:
@@ -322,12 +332,12 @@ async def close_thread(
 
 
 async def tell_staff_chat(
-    session: AsyncSession, casework: Casework, template: str, *, now: datetime
+    session: AsyncSession, casework: Casework, note: StaffNote, *, now: datetime
 ) -> None:
     """A short note to the staff chat, through the outbox so group limits are kept."""
-    if casework.staff_chat_id is None:
+    if casework.staff_chat_id is None or casework.board is None:
         return
-    body, markup = as_markup(Screen(template), casework, casework.staff_locale)
+    body, markup = casework.board.relay_note(casework, note)
     await outbox.enqueue(
         session,
         chat_id=casework.staff_chat_id,

@@ -47,10 +47,6 @@ def close_button() -> Button:
     return Button(Label.of("relay.close"), CLOSE_DATA)
 
 
-def staff_close_button(thread_id: int) -> Button:
-    return Button(Label.of("relay.staff_close"), RelayPress(CLOSE, thread_id).encode())
-
-
 async def open_thread_of(session: AsyncSession, *, telegram_user_id: int) -> StaffThread | None:
     """The user's open thread, if any: one indexed query, asked for every private text."""
     return await session.scalar(
