@@ -29,6 +29,11 @@ class RenderedScreen:
     text: str
     markup: InlineKeyboardMarkup | None
 
+    @property
+    def stored_markup(self) -> dict[str, Any] | None:
+        """The keyboard as an outbox row keeps it (JSON), for the dispatcher to send later."""
+        return self.markup.to_dict() if self.markup else None
+
 
 class Catalogue:
     """The short texts of one locale (buttons, hints, toasts), by dotted key."""

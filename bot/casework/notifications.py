@@ -31,7 +31,7 @@ Markup = dict[str, Any] | None
 def as_markup(screen: Screen, casework: Casework, locale: str) -> tuple[str, Markup]:
     """A screen as the text and keyboard an outbox row holds."""
     rendered = casework.renderer.render(screen, locale)
-    return rendered.text, rendered.markup.to_dict() if rendered.markup else None
+    return rendered.text, rendered.stored_markup
 
 
 def receipt(

@@ -126,7 +126,7 @@ async def _batch(
                 purpose="rescreen",
                 priority=PRIORITY,
                 text=rendered.text,
-                reply_markup=rendered.markup.to_dict() if rendered.markup else None,
+                reply_markup=rendered.stored_markup,
                 now=now,
             )
             await session.flush()

@@ -110,7 +110,7 @@ class TaskCard:
             purpose="task_card",
             priority=Priority.STAFF,
             text=rendered.text,
-            reply_markup=rendered.markup.to_dict() if rendered.markup else None,
+            reply_markup=rendered.stored_markup,
             now=casework.clock(),
         )
 

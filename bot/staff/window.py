@@ -125,7 +125,7 @@ async def press(
             purpose="alert",
             priority=Priority.STAFF,
             text=rendered.text,
-            reply_markup=rendered.markup.to_dict() if rendered.markup else None,
+            reply_markup=rendered.stored_markup,
             now=casework.clock(),
         )
         return StaffReply(toast=label(casework, "window.opened"))
