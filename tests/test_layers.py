@@ -196,11 +196,14 @@ def test_no_import_circles(graph: dict[str, set[str]]) -> None:
 # the same names are the way to do it).
 TELEGRAM_CALL = re.compile(
     r"(?<!messenger)\.(send_message|send_photo|send_document|edit_message_text|"
-    r"edit_message_reply_markup|edit_message_caption|delete_message)\("
+    r"edit_message_reply_markup|edit_message_caption|delete_message|set_my_commands)\("
+    r"|query\.answer\("
 )
-# Outside the bot's process: the command line uploads an image once, for its file id.
+# Not messages to a person: the command line uploads an image once, for its file id; at start
+# the bot tells Telegram the commands its menu shows.
 OUTSIDE_THE_BOT_PROCESS = {
     "bot/cli_broadcast.py": "uploads the administrator's photo once, for its file id",
+    "bot/app.py": "sets the command menu once at start",
 }
 
 

@@ -4,9 +4,11 @@ that can no longer be edited is either reported (``edit``) or sent anew (``show`
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import cast
 
 import pytest
-from telegram import Bot
+from telegram import Bot, CallbackQuery
+from telegram.error import BadRequest
 
 from bot.delivery.messenger import Messenger
 from bot.render import RenderedScreen
@@ -63,3 +65,27 @@ async def test_show_edits_in_place_or_sends_anew(messenger: tuple[Messenger, Bot
     again = await sender.show(LI, FIRST, edit=first)
     assert again is not None and again != first
     assert _texts(state) == ["第一步"]
+
+
+class Press:
+    """A button press as the messenger answers it (only ``answer`` is used)."""
+
+    def __init__(self, *, too_old: bool = False) -> None:
+        self.too_old = too_old
+        self.answers: list[tuple[str | None, bool]] = []
+
+    async def answer(self, text: str | None = None, show_alert: bool = False) -> bool:
+        if self.too_old:
+            raise BadRequest("Query is too old and response timeout expired or query id is invalid")
+        self.answers.append((text, show_alert))
+        return True
+
+
+async def test_a_press_is_answered_with_a_toast_telegram_can_show() -> None:
+    press = Press()
+    await Messenger(Bot("1:x")).answer(cast(CallbackQuery, press), "长" * 300, alert=True)
+    assert press.answers == [("长" * 200, True)]
+
+
+async def test_a_press_answered_too_late_is_no_failure() -> None:
+    await Messenger(Bot("1:x")).answer(cast(CallbackQuery, Press(too_old=True)), "好的")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Bot, InputFile, Message, ReplyParameters
+from telegram import Bot, CallbackQuery, InputFile, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
 from bot.render import RenderedScreen
 
 log = logging.getLogger(__name__)
+
+# Telegram shows at most 200 characters of a press's answer.
+TOAST_LIMIT = 200
 
 
 class Messenger:
@@ -31,6 +34,17 @@ class Messenger:
             if reply_to is not None
             else None,
         )
+
+    async def answer(
+        self, query: CallbackQuery, toast: str | None = None, *, alert: bool = False
+    ) -> None:
+        """Answer a button press: a short toast (a pop-up to dismiss when ``alert``), or
+        nothing but stopping the button's spinner. A press answered too late is no failure:
+        Telegram forgets an unanswered press after a while."""
+        try:
+            await query.answer(toast[:TOAST_LIMIT] if toast else None, show_alert=alert)
+        except BadRequest as exc:
+            log.info("a button press could not be answered: %s", exc)
 
     async def send_text(self, chat_id: int, text: str, *, reply_to: int | None = None) -> Message:
         """A short message with no buttons (its text already HTML)."""

@@ -201,18 +201,18 @@ async def on_button(update: Update, context: Context, admin_ids: tuple[int, ...]
     query, user = update.callback_query, update.effective_user
     if query is None or user is None or query.message is None:
         return
+    app = AppContext.of(context)
     press = BroadcastPress.decode(query.data)
     if press is None:
-        await query.answer()
+        await app.messenger.answer(query)
         raise ApplicationHandlerStop
     chat_id = query.message.chat.id
-    app = AppContext.of(context)
     broadcast: Broadcast | None = None
     action = f"broadcast.{press.action}"
     subject = f"broadcast:{press.broadcast}"
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
-            await query.answer()
+            await app.messenger.answer(query)
             raise ApplicationHandlerStop
         if not await _allowed(app, session, user.id, chat_id, action, admin_ids, subject):
             reply = Reply(toast=Label("broadcast.refused"))
@@ -223,7 +223,7 @@ async def on_button(update: Update, context: Context, admin_ids: tuple[int, ...]
                 desk = _desk(app, session, chat_id)
                 reply = await composer.pressed(desk, broadcast, press.action)
     toast = app.renderer.text(reply.toast, app.default_locale) if reply.toast else None
-    await query.answer(toast[:200] if toast else None)
+    await app.messenger.answer(query, toast)
     if broadcast is None:
         raise ApplicationHandlerStop
     await _send(app, chat_id, reply, broadcast)

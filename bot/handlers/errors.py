@@ -36,7 +36,7 @@ async def on_error(update: object, context: Context) -> None:
     screen = renderer.render(Screen("common/error.html"), locale)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer()
+            await app.messenger.answer(update.callback_query)
         await app.messenger.send(update.effective_chat.id, screen)
     except TelegramError:
         log.warning("could not tell chat of update %s about the error", update_id)

@@ -45,7 +45,7 @@ async def on_my_button(update: Update, context: Context) -> None:
     wanted = ledger.wanted(MyPress.decode(query.data))
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
-            await query.answer()
+            await app.messenger.answer(query)
             return
         resident, locale = await app.known_resident_and_locale(session, user)
         renderer = app.casework.renderer
@@ -77,5 +77,5 @@ async def on_my_button(update: Update, context: Context) -> None:
                     at=app.casework.clock(),
                 )
                 screen = renderer.render(ledger.refused_screen(), locale)
-    await query.answer()
+    await app.messenger.answer(query)
     await app.messenger.show(chat_id, screen, edit=message_id)

@@ -68,7 +68,7 @@ async def on_relay_button(update: Update, context: Context) -> None:
         await _staff_closes(update, app, user, chat.id, press)
         return
     if press.action == relay.OPEN:
-        await query.answer()
+        await app.messenger.answer(query)
         await _open(update, app)
         return
     if press.action == relay.SEND:
@@ -77,7 +77,7 @@ async def on_relay_button(update: Update, context: Context) -> None:
     # In a private chat any close button closes the presser's own thread, whatever it names.
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
-            await query.answer()
+            await app.messenger.answer(query)
             return
         _resident, locale = await app.resident_and_locale(session, user)
         thread = await relay.open_thread_of(session, telegram_user_id=user.id)
@@ -91,9 +91,9 @@ async def on_relay_button(update: Update, context: Context) -> None:
         )
     renderer = app.casework.renderer
     if not closed:
-        await query.answer(renderer.text(Label.of("relay.toast.not_open"), locale))
+        await app.messenger.answer(query, renderer.text(Label.of("relay.toast.not_open"), locale))
         return
-    await query.answer()
+    await app.messenger.answer(query)
     screen = Screen("relay/closed.html", {}, ((relay.talk_to_staff_button(),),))
     await app.messenger.send(chat.id, renderer.render(screen, locale))
 
@@ -106,7 +106,7 @@ async def _send_held(update: Update, app: AppContext, user: User, chat_id: int) 
     screen: Screen | None = None
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
-            await query.answer()
+            await app.messenger.answer(query)
             return
         _resident, locale = await app.resident_and_locale(session, user)
         thread = await relay.open_thread_of(session, telegram_user_id=user.id)
@@ -121,9 +121,11 @@ async def _send_held(update: Update, app: AppContext, user: User, chat_id: int) 
             screen = relayed.screen()
     if screen is None:
         # Tapped twice, or the thread ended meanwhile: nothing was sent, and we say so.
-        await query.answer(renderer.text(Label.of("relay.toast.nothing_held"), locale))
+        await app.messenger.answer(
+            query, renderer.text(Label.of("relay.toast.nothing_held"), locale)
+        )
         return
-    await query.answer()
+    await app.messenger.answer(query)
     await app.messenger.send(chat_id, renderer.render(screen, locale))
 
 
@@ -229,7 +231,7 @@ async def _staff_closes(
     renderer, locale, now = app.casework.renderer, app.casework.staff_locale, app.casework.clock()
     async with app.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
-            await query.answer()
+            await app.messenger.answer(query)
             return
         thread = await session.get(StaffThread, thread_id) if thread_id is not None else None
         allowed = await _window_may(
@@ -247,7 +249,7 @@ async def _staff_closes(
                 now=now,
             )
             toast = "relay.toast.closed" if closed else "relay.toast.not_open"
-    await query.answer(renderer.text(Label.of(toast), locale))
+    await app.messenger.answer(query, renderer.text(Label.of(toast), locale))
 
 
 async def _maybe_hint(update: Update, app: AppContext, user: User) -> None:

@@ -95,7 +95,7 @@ async def on_resident_update(update: Update, context: Context) -> None:
 async def deliver(reply: Reply, update: Update, messenger: Messenger) -> None:
     if update.callback_query is not None:
         # Always answer a tap, or the resident's button keeps spinning.
-        await update.callback_query.answer(reply.toast)
+        await messenger.answer(update.callback_query, reply.toast)
     for screen in reply.before:
         await messenger.send(reply.chat_id, screen)
     if reply.dialog is None:

@@ -123,7 +123,7 @@ async def on_forget_button(update: Update, context: Context) -> None:
         else:
             result = await rights.forget(session, app.casework, resident, channel="bot", now=now)
             screen = renderer.render(forgotten_screen(result), locale)
-    await query.answer()
+    await app.messenger.answer(query)
     await app.messenger.show(chat_id, screen, edit=message_id)
 
 

@@ -191,7 +191,7 @@ async def on_staff_press(update: Update, context: Context) -> None:
         await _send_private(context, reply, actor)
     if reply.start_key is not None:
         reply.toast = label(casework, reply.start_key, link=_start_link(context))
-    await query.answer(reply.toast, show_alert=reply.alert)
+    await app.messenger.answer(query, reply.toast, alert=reply.alert)
     message = query.message if isinstance(query.message, Message) else None
     await _show(context, reply, message)
 

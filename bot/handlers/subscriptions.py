@@ -130,7 +130,7 @@ async def on_notice_button(update: Update, context: Context) -> None:
     toast: Label | None = None
     async with components.database.transaction() as session:
         if not await updates.claim(session, update_id=update.update_id):
-            await query.answer()
+            await app.messenger.answer(query)
             raise ApplicationHandlerStop
         resident, locale, sub = await _subscriber(session, app, user)
         action = press.action
@@ -157,7 +157,7 @@ async def on_notice_button(update: Update, context: Context) -> None:
             shown, toast = subscriptions.menu_screen(sub), Label("notices.resumed")
         else:
             shown = subscriptions.menu_screen(sub)
-    await query.answer(app.renderer.text(toast, locale) if toast else None)
+    await app.messenger.answer(query, app.renderer.text(toast, locale) if toast else None)
     rendered = _rendered(app, shown, locale)
     if action == "apply":
         await app.messenger.send(query.message.chat.id, rendered)

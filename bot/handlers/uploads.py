@@ -73,9 +73,11 @@ async def on_upload_press(update: Update, context: Context) -> None:
         else:
             screen = await uploads.name_file(session, app.casework, sender, press)
     if screen is None:
-        await query.answer(app.renderer.text(Label("toast.stale"), sender.locale), show_alert=True)
+        await app.messenger.answer(
+            query, app.renderer.text(Label("toast.stale"), sender.locale), alert=True
+        )
         raise ApplicationHandlerStop
-    await query.answer()
+    await app.messenger.answer(query)
     if press.action == uploads.DONE:
         if isinstance(query.message, Message):
             await app.messenger.clear_buttons(query.message.chat.id, query.message.message_id)
