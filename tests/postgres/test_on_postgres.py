@@ -8,6 +8,7 @@ them a PostgreSQL database instead of a SQLite file.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 from alembic import command
@@ -15,11 +16,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
-from storage import updates
+from storage import outbox, updates
 from storage.crypto import Keyring
 from storage.db import Database, create_engine
 from storage.migrate import alembic_config, upgrade_async
-from storage.models import Application, Base
+from storage.models import Application, Base, Priority
 from tests.casework.conftest import desk  # noqa: F401  (the journeys' fixture)
 from tests.casework.test_journey import (  # noqa: F401  (run again, on PostgreSQL)
     test_accept_then_two_departments_decide_differently,
@@ -90,6 +91,34 @@ async def test_an_update_id_is_claimed_once(database_url: str) -> None:
             assert await updates.claim(session, update_id=77)
         async with database.transaction() as session:
             assert not await updates.claim(session, update_id=77)
+    finally:
+        await database.dispose()
+
+
+async def test_two_dispatchers_never_claim_the_same_message(database_url: str) -> None:
+    """Several workers may send from one outbox: a row one of them has claimed (locked, not
+    yet committed) is skipped by the other, so no message is sent twice."""
+    database = Database(database_url, keyring=Keyring.parse(TEST_SECRET_KEY))
+    now = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+    try:
+        async with database.transaction() as session:
+            for chat_id in range(1001, 1041):
+                await outbox.enqueue(
+                    session, chat_id=chat_id, purpose="receipt", priority=Priority.RESIDENT,
+                    text="您的申请已收到", now=now,
+                )  # fmt: skip
+        async with database.transaction() as first, database.transaction() as second:
+            mine = await outbox.claim_batch(first, now=now, limit=15)
+            # Waiting on the first worker's locks would hang here: fail instead.
+            theirs = await asyncio.wait_for(
+                outbox.claim_batch(second, now=now, limit=15), timeout=10
+            )
+        assert len(mine) == 15 and theirs  # the second worker is not held up by the first
+        assert not {c.id for c in mine} & {c.id for c in theirs}
+        async with database.transaction() as session:
+            left = await outbox.claim_batch(session, now=now, limit=40)
+        claimed = [c.id for c in (*mine, *theirs, *left)]
+        assert sorted(claimed) == sorted(set(claimed)) and len(claimed) == 40
     finally:
         await database.dispose()
 
