@@ -59,6 +59,10 @@ async def check_duplicates(call: Call) -> Facts | None:
         subject_id_number=subject,
         programmes=host.programmes(state),
     )
+    if not found and state.view.get(DUPLICATES):
+        # Found before and kept in a view saved without its routing note (by an older
+        # version): nothing is open now, so the way on is asked again without it.
+        return Facts(view={DUPLICATES: []}, reroute=True)
     return _duplicates(found)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from storage.models import Application
+from sqlalchemy import select
+
+from storage.models import Application, Conversation
 from tests.conftest import BotHarness, Person
 from tests.factories import (
     START_ZH,
@@ -168,3 +170,23 @@ async def test_cancel_forgets_the_application(bot: BotHarness) -> None:
     await person.send("/cancel")
     assert "取消" in person.screen or "删除" in person.screen
     assert await count(bot, Application) == 0
+
+
+async def test_a_duplicate_found_before_an_upgrade_does_not_hold_the_form(bot: BotHarness) -> None:
+    """A conversation saved at the duplicate screen by an older version (the open applications
+    in its view, without the note of which step they routed to) goes on once the resident
+    chooses a programme that has none."""
+    first = bot.person(5306)
+    await to_review(bot, first)
+    await first.tap("📨 确认提交申请")
+    await play(first, [*from_menu("临时救助"), *for_myself(SUN_LI, through="id_number")])
+    assert "已经有一份在办的申请" in first.screen
+    async with bot.database.transaction() as session:
+        row = await session.scalar(select(Conversation).where(Conversation.chat_id == 5306))
+        assert row is not None and "routed" in row.view
+        row.view = {k: v for k, v in row.view.items() if k != "routed"}  # as saved before
+
+    for _ in range(4):  # back to the programmes: 临时救助 off, 医疗救助 (none open) on
+        await first.tap("⬅️ 上一步")
+    await play(first, [*choose("临时救助", "医疗救助", notice=False), *for_myself(SUN_LI)])
+    assert "已经有一份在办的申请" not in first.screen
