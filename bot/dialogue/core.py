@@ -19,7 +19,7 @@ from bot.casework.people import locale_for, note_private_chat
 from bot.casework.services import Casework
 from bot.dialogue.consent import PRIVACY_NOTICE_VERSION
 from bot.dialogue.effects import Effects, Services, forget_routed
-from bot.dialogue.store import Loaded, load, save
+from bot.dialogue.store import load, save
 from bot.flows.application import ApplicationHost, load_application_flow
 from bot.flows.engine import FlowEngine
 from bot.flows.host import Turn
@@ -96,12 +96,13 @@ class ResidentDialogue:
             note_private_chat(resident, self.clock())
             thread_ended: Screen | None = None
             if loaded.open_thread is not None:
-                routing = await self._route(session, loaded, event)
+                thread = await session.get(StaffThread, loaded.open_thread)
+                assert thread is not None  # found open in this very transaction
+                routing = self._route(thread, loaded.conversation, event)
                 if routing.to_staff is not None:
                     return await self._to_staff(
-                        session, chat_id, loaded.open_thread, routing.to_staff, display_name,
-                        locale,
-                    )  # fmt: skip
+                        session, chat_id, thread, routing.to_staff, display_name, locale
+                    )
                 if routing.ask is not None:
                     which = self.renderer.render(relay.which_screen(routing.ask), locale)
                     return Reply(chat_id=chat_id, dialog=which, edit_message_id=None)
@@ -156,13 +157,11 @@ class ResidentDialogue:
         self,
         session: AsyncSession,
         chat_id: int,
-        thread_id: int,
+        thread: StaffThread,
         text: str,
         display_name: str,
         locale: str,
     ) -> Reply:
-        thread = await session.get(StaffThread, thread_id)
-        assert thread is not None  # found open in this very transaction
         relayed = await relay.relay_to_staff(
             session, self.casework, thread, text=text, telegram_name=display_name,
             now=self.clock(),
@@ -173,13 +172,12 @@ class ResidentDialogue:
             edit_message_id=None,
         )
 
-    async def _route(self, session: AsyncSession, loaded: Loaded, event: Input) -> relay.Routing:
+    def _route(
+        self, thread: StaffThread, conversation: Conversation | None, event: Input
+    ) -> relay.Routing:
         """Where the input goes while a thread with the staff is open (bot/casework/relay.py)."""
-        thread = await session.get(StaffThread, loaded.open_thread)
-        assert thread is not None  # found open in this very transaction
         now = self.clock()
         waiting, identifier = False, False
-        conversation: Conversation | None = loaded.conversation
         if conversation is not None and conversation.status == ConversationStatus.ACTIVE:
             engine = self.engines.get(conversation.flow)
             step = engine.flow.steps.get(conversation.step) if engine is not None else None
