@@ -36,8 +36,6 @@ from storage.models import (
     SubmittedDocument,
 )
 
-# Applications the window refused or whose every programme was decided: their archive period
-# runs from the last thing that happened to them.
 # Outbox rows whose fate is settled: nothing will read their text again.
 FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNKNOWN, OutboxStatus.CANCELLED)
 BATCH = 1000

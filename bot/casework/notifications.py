@@ -82,8 +82,8 @@ def time_left(
     """Days left until the task's due date, whether they are working days, and that date as
     the statutory clock has it (extended once, or stopped during the notice of 低保: then the
     days left stand still)."""
-    programme = casework.profile.programme(task.programme_id)
-    working = programme.time_limit.working_days if programme is not None else True
+    limit = clock.limit_of(casework, task)
+    working = limit.working_days if limit is not None else True
     today, due = today or casework.today(), clock.effective_due(casework, task)
     if working:
         return working_days_left(today, due), True, due
@@ -127,7 +127,7 @@ async def notify(
         "task": _task_view(casework, task) if task is not None else None,
         "referred_to": referred_to,
         "notice_days": profile.public_notice.days,
-        "notice_ends": _notice_ends(casework, task),
+        "notice_ends": clock.notice_ends(casework, task),
     }
     text, markup = as_markup(Screen("casework/notice.html", context), casework, locale)
     await outbox.enqueue(
@@ -141,10 +141,6 @@ async def notify(
         combine_within=combine_within,
         now=casework.clock(),
     )
-
-
-def _notice_ends(casework: Casework, task: DepartmentTask | None) -> str | None:
-    return clock.notice_ends(casework, task)
 
 
 @dataclass(frozen=True, slots=True)

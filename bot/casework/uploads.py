@@ -101,10 +101,11 @@ async def awaiting_file(
 ) -> Sender | None:
     """Whose request a file sent now answers; None when it is the conversation's: nothing is
     asked of the sender, or their conversation itself stands at a step that takes files."""
-    found = await sender(session, telegram_user_id=telegram_user_id)
-    if not found.requests or await _collecting_files(session, flows, chat_id):
+    # The conversation's own documents step is the cheaper check, and the common case.
+    if await _collecting_files(session, flows, chat_id):
         return None
-    return found
+    found = await sender(session, telegram_user_id=telegram_user_id)
+    return found if found.requests else None
 
 
 async def _collecting_files(session: AsyncSession, flows: Mapping[str, Flow], chat_id: int) -> bool:

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.callbacks import TaskPress
 from bot.casework import clock
 from bot.casework.authorization import Actor
-from bot.casework.notifications import Reason, time_left
+from bot.casework.notifications import Reason, is_deciding, time_left
 from bot.casework.personal_data import mask_name
 from bot.casework.services import Casework
-from bot.casework.tasks import FINAL, InvalidAction, TaskAction, TaskState, allowed_actions
+from bot.casework.tasks import InvalidAction, TaskAction, TaskState, allowed_actions
 from bot.flows.model import Button, Label, Screen
 from bot.render import RenderedScreen
 from bot.staff.prompts import Prompt, rows_of
@@ -61,6 +61,7 @@ class TaskCard:
         casework, task, application = self.casework, self.task, self.application
         profile = casework.profile
         days_left, working, due_on = time_left(casework, task)
+        last = await self._last_event()
         notice_ends = (
             clock.notice_ends(casework, task) if task.state == TaskState.NOTICE_STARTED else None
         )
@@ -80,9 +81,9 @@ class TaskCard:
                 "notice_days": profile.public_notice.days,
                 # The notice's last full day while it is up.
                 "notice_ends": notice_ends,
-                "deciding": task.state not in FINAL and task.state != TaskState.APPROVED,
-                "reason": await self._reason(),
-                "outcome": await self.outcome(),
+                "deciding": is_deciding(task),
+                "reason": self._reason(last),
+                "outcome": await self._outcome(last),
                 "prompt": prompt,
             },
             self.buttons() if keyboard is None else keyboard,
@@ -138,19 +139,17 @@ class TaskCard:
             .limit(1)
         )
 
-    async def _reason(self) -> str | None:
+    def _reason(self, event: StatusEvent | None) -> str | None:
         if self.task.state != TaskState.REJECTED:
             return None
-        event = await self._last_event()
         reason = Reason.read(event.note if event else None)
         if reason is None:
             return None
         text = label(self.casework, f"reason.{reason.code}")
         return f"{text}（{reason.note}）" if reason.note else text
 
-    async def outcome(self) -> str | None:
+    async def _outcome(self, event: StatusEvent | None) -> str | None:
         """The last action on the task, by whom and when."""
-        event = await self._last_event()
         if event is None:
             return None
         actor, casework = self.actor, self.casework

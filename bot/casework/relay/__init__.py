@@ -10,7 +10,6 @@ open; ``messages``: the texts both ways, cut to fit and throttled.
 """
 
 from bot.casework.relay.messages import (
-    COMBINE_LIMIT,
     MESSAGE_LIMIT,
     Relayed,
     RelayedText,
@@ -52,7 +51,6 @@ __all__ = [
     "ANSWER_DATA",
     "CLOSE",
     "CLOSE_DATA",
-    "COMBINE_LIMIT",
     "ENDING_COMMANDS",
     "HELD_LIMIT",
     "MESSAGE_LIMIT",

@@ -41,8 +41,6 @@ from storage.models import (
 # Telegram takes 4096 characters after entity parsing (counted in UTF-16 units); we measure the
 # HTML we send, which is never shorter, so every part fits.
 MESSAGE_LIMIT = 4096
-# outbox.enqueue starts a new message rather than combine past this length.
-COMBINE_LIMIT = 3800
 
 
 class StaffNote(StrEnum):
@@ -178,7 +176,7 @@ async def _post(
         )
         more = board.relayed_more(casework, said)
         fits = waiting is not None and (
-            _units(waiting.payload["text"]) + _units(more) + 2 < COMBINE_LIMIT
+            _units(waiting.payload["text"]) + _units(more) + 2 < outbox.COMBINE_LIMIT
         )
         if waiting is not None and fits:
             await outbox.enqueue(

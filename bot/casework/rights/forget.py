@@ -29,6 +29,7 @@ from storage.models import (
     StaffThread,
 )
 from storage.residents import PRIVACY_NOTICE
+from storage.subscriptions import subscription
 
 # Messages to the resident still waiting to go (receipts, decisions, requests for documents)
 # are left by /forget, as is a row the dispatcher is sending this very moment (it records the
@@ -76,15 +77,13 @@ async def forget(
         granted=False,
         at=now,
     )
-    subscription = await session.scalar(
-        select(NoticeSubscription).where(NoticeSubscription.resident_id == rid)
-    )
-    if subscription is not None and subscription.consent_version is not None:
+    notices = await subscription(session, resident_id=rid)
+    if notices is not None and notices.consent_version is not None:
         residents.record_consent(
             session,
             resident=resident,
             purpose=NOTICES_CONSENT,
-            version=subscription.consent_version,
+            version=notices.consent_version,
             granted=False,
             at=now,
         )
