@@ -102,7 +102,7 @@ def build_components(
         clock=now,
         casework=casework,
     )
-    return Components(profile, database, renderer, host, dialogue, now, casework, dialogue.flows)
+    return Components(profile, database, renderer, host, dialogue, now, casework)
 
 
 def build_application(

@@ -47,7 +47,6 @@ class Components:
     clock: Callable[[], datetime]
     casework: Casework
     # Every flow by name: which step a saved conversation stands at, for code outside it.
-    flows: Mapping[str, Flow] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,7 @@ class AppContext:
 
     @property
     def flows(self) -> Mapping[str, Flow]:
-        return self.components.flows
+        return self.components.dialogue.flows
 
     async def resident_and_locale(self, session: AsyncSession, user: User) -> tuple[Resident, str]:
         """The resident behind ``user`` (created on first contact) and the language to use."""

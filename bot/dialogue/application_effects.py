@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.casework import checklist
 from bot.casework.applications import open_duplicates, submit
 from bot.dialogue.effects import Call, Facts, Seed, effect
+from bot.dialogue.screening_effects import hopeful
 from bot.flows.model import DialogState
 from storage import screenings
 from storage.models import Resident, Screening
@@ -29,7 +30,7 @@ async def seed_from_screening(call: Call) -> Seed:
     kept = {k: v for k, v in (state.answers if state else {}).items() if k == "language"}
     if screening is None:
         return Seed(answers={**kept, "programmes": []})
-    chosen = list(screening.chosen_programmes or _hopeful(screening))
+    chosen = list(screening.chosen_programmes or hopeful(screening))
     reused = {k: screening.answers[k] for k in call.flow.reused if k in screening.answers}
     # The checklist asks for a certificate only from someone who has the condition.
     facts = _facts(screening)
@@ -59,11 +60,11 @@ async def check_duplicates(call: Call) -> Facts | None:
         subject_id_number=subject,
         programmes=host.programmes(state),
     )
-    if not found and state.view.get(DUPLICATES):
-        # Found before and kept in a view saved without its routing note (by an older
-        # version): nothing is open now, so the way on is asked again without it.
-        return Facts(view={DUPLICATES: []}, reroute=True)
-    return _duplicates(found)
+    # Duplicates found before and kept in a view saved without its routing note (by an older
+    # version) are rerouted away from too, when nothing is open now.
+    if not found and not state.view.get(DUPLICATES):
+        return None
+    return Facts(view={DUPLICATES: [list(pair) for pair in found]}, reroute=True)
 
 
 @effect
@@ -112,13 +113,6 @@ async def _screening_of(
         if screening is not None and screening.resident_id == resident.id:
             return screening
     return await screenings.latest_for(session, resident_id=resident.id)
-
-
-def _hopeful(screening: Screening) -> list[str]:
-    """Programmes the screening did not find unlikely, for a screening never applied from."""
-    return [
-        pid for pid, record in screening.verdicts.items() if record.get("verdict") != "unlikely"
-    ]
 
 
 def _facts(screening: Screening | None) -> dict[str, Any]:

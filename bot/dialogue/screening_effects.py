@@ -22,10 +22,7 @@ async def choose_programmes(call: Call) -> None:
     """ "Apply" on the result: the programmes the application starts with, all but the
     unlikely ones."""
     screening = await _store(call)
-    evaluation = call.services.screening.evaluate(call.state)
-    screening.chosen_programmes = [
-        r.programme.id for r in evaluation.results if r.verdict != "unlikely"
-    ]
+    screening.chosen_programmes = hopeful(screening)
 
 
 @effect
@@ -34,6 +31,13 @@ async def drop_screening(call: Call) -> None:
     screening it stored (at its result, or before /apply) goes with the answers."""
     dropped = call.event.value if isinstance(call.event.value, dict) else {}
     await delete_screening(call.session, call.resident, dropped.get("screening_id"))
+
+
+def hopeful(screening: Screening) -> list[str]:
+    """Programmes the screening did not find unlikely, in the order it found them."""
+    return [
+        pid for pid, record in screening.verdicts.items() if record.get("verdict") != "unlikely"
+    ]
 
 
 async def _store(call: Call) -> Screening:
