@@ -94,7 +94,7 @@ async def _answer(
 def _rendered(app: AppContext, shown: Screen | Label, locale: str) -> RenderedScreen:
     if isinstance(shown, Screen):
         return app.renderer.render(shown, locale)
-    return RenderedScreen(app.renderer.text(shown, locale), None)
+    return app.renderer.message(shown, locale)
 
 
 async def on_start_resume(update: Update, context: Context) -> None:
@@ -153,7 +153,7 @@ async def on_notice_button(update: Update, context: Context) -> None:
             subscriptions.stop(sub, now)
             shown, toast = subscriptions.menu_screen(sub), Label("notices.stopped")
         elif action == "resume":
-            sub.active, sub.stopped_reason, sub.updated_at = True, None, now
+            subscriptions.restart(sub, now)
             shown, toast = subscriptions.menu_screen(sub), Label("notices.resumed")
         else:
             shown = subscriptions.menu_screen(sub)

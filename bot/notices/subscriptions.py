@@ -80,6 +80,10 @@ def stop(sub: NoticeSubscription, now: datetime) -> None:
     sub.active, sub.stopped_reason, sub.updated_at = False, "stop", now
 
 
+def restart(sub: NoticeSubscription, now: datetime) -> None:
+    sub.active, sub.stopped_reason, sub.updated_at = True, None, now
+
+
 async def resume(session: AsyncSession, *, telegram_user_id: int, now: datetime) -> bool:
     """/start after /stop (or after unblocking the bot): notices on again, if they agreed."""
     sub = await session.scalar(
@@ -91,7 +95,7 @@ async def resume(session: AsyncSession, *, telegram_user_id: int, now: datetime)
         return False
     if sub.stopped_reason not in ("stop", "blocked"):
         return False
-    sub.active, sub.stopped_reason, sub.updated_at = True, None, now
+    restart(sub, now)
     return True
 
 
