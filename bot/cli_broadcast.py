@@ -193,11 +193,11 @@ async def _set_photo(database: Database, broadcast_id: int, file_id: str) -> Non
 async def _upload(settings: Settings, admin: int, image: bytes, caption: str) -> str:
     """Send the picture to the administrator (the test message); Telegram's file id is then
     what every recipient row refers to, so the image is uploaded once."""
-    from telegram import Bot
+    from bot.connection import bot_for
 
     if settings.bot_token is None:
         raise _fail("a photo needs YIMEN_BOT_TOKEN (it is uploaded to Telegram once)")
-    async with Bot(settings.bot_token, base_url=settings.bot_api_url) as bot:
+    async with bot_for(settings) as bot:
         message = await bot.send_photo(admin, image, caption=caption, parse_mode="HTML")
     return message.photo[-1].file_id
 

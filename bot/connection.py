@@ -34,9 +34,15 @@ def unreachable_line(settings: Settings, reason: str, wait: float) -> str:
     )
 
 
-def request_for(settings: Settings) -> HTTPXRequest:
-    """An HTTP client for the Bot API, through the operator's proxy if one is set."""
-    return HTTPXRequest(proxy=settings.proxy_url)
+def bot_for(settings: Settings) -> Bot:
+    """A Bot API client outside the running bot (the start-up check, the command line):
+    the operator's token and Bot API server, through their proxy if one is set."""
+    return Bot(
+        settings.bot_token or "",
+        base_url=settings.bot_api_url,
+        base_file_url=settings.bot_file_url,
+        request=HTTPXRequest(proxy=settings.proxy_url),
+    )
 
 
 async def wait_until_reachable(
@@ -52,12 +58,7 @@ async def wait_until_reachable(
     Waits twice as long after each failure, up to a minute. A refused token is a configuration
     error (nothing to wait for). ``attempts`` bounds the tries (tests); None tries forever.
     """
-    bot = bot or Bot(
-        settings.bot_token or "",
-        base_url=settings.bot_api_url,
-        base_file_url=settings.bot_file_url,
-        request=request_for(settings),
-    )
+    bot = bot or bot_for(settings)
     wait, tried = FIRST_WAIT, 0
     while True:
         tried += 1

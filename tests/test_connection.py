@@ -19,7 +19,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.config import ConfigurationError, load_settings
-from bot.connection import OneLineNetworkErrors, wait_until_reachable
+from bot.connection import OneLineNetworkErrors, bot_for, wait_until_reachable
 from sandbox.botapi import BotApiState
 from sandbox.request import FakeRequest
 
@@ -140,6 +140,15 @@ def test_the_bot_talks_to_telegram_through_the_proxy(monkeypatch: pytest.MonkeyP
     application = build_application(load_settings(_env_file=None))
     for request in (application.bot.request, application.updater.bot.request):  # type: ignore[union-attr]
         assert request._client_kwargs["proxy"] == "socks5://127.0.0.1:1080"  # type: ignore[attr-defined]
+
+
+def test_the_command_line_talks_to_telegram_through_the_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("YIMEN_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("YIMEN_PROXY_URL", "socks5://127.0.0.1:1080")
+    bot = bot_for(load_settings(_env_file=None))
+    assert bot.request._client_kwargs["proxy"] == "socks5://127.0.0.1:1080"  # type: ignore[attr-defined]
 
 
 def test_polling_errors_while_telegram_is_away_are_one_line() -> None:
