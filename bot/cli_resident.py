@@ -23,6 +23,7 @@ from bot.casework.services import Casework
 from bot.cli_database import NOT_MIGRATED, fail
 from bot.config import ConfigurationError, load_settings
 from storage import residents
+from storage.crypto import KeyProblem
 from storage.models import Resident
 
 if TYPE_CHECKING:
@@ -66,12 +67,15 @@ def _casework_and_run(work: Callable[[Components], Awaitable[T]]) -> T:
 
     async def run() -> T:
         try:
+            await components.database.unlock()  # keys that cannot read it: refused first
             return await work(components)
         finally:
             await components.database.dispose()
 
     try:
         return asyncio.run(run())
+    except KeyProblem as exc:
+        raise _fail(f"bad configuration: {exc}") from None
     except OperationalError:
         raise _fail(NOT_MIGRATED, 1) from None
 

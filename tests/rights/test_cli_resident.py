@@ -127,3 +127,13 @@ def test_forget_by_id_number_deletes_and_names_what_is_kept(window: str) -> None
     assert _screenings(window) == 0
     [(action, _subject, detail)] = _audit(window)
     assert action == "rights.forget" and ID_NUMBER not in detail
+
+
+def test_a_wrong_key_is_one_line_not_a_traceback(
+    window: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("YIMEN_SECRET_KEY", "u8Qh0cXqk0t2Nw7mQ8Xo3m6J1s9Z4a5b6C7d8E9f0gA=")
+    result = runner.invoke(cli, ["resident", "export", "--telegram-id", "4201"])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("yimen resident: bad configuration:"), lines
