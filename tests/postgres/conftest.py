@@ -47,7 +47,10 @@ class Server:
 
 
 def _bindir() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: p.parts[-3])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: tuple(int(n) for n in p.parts[-3].split(".") if n.isdigit()),
+    )
     if found:
         return found[-1].parent
     initdb = shutil.which("initdb")
@@ -67,7 +70,8 @@ def postgres() -> Iterator[Server]:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL is not installed (.ci/run installs Debian's postgresql)")
         pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
-    folder = Path(tempfile.mkdtemp(prefix="yimen-pg-"))
+    # In /tmp itself: the server's own user must reach it (a root TMPDIR may be closed to it).
+    folder = Path(tempfile.mkdtemp(prefix="yimen-pg-", dir="/tmp"))
     as_owner: tuple[str, ...] = ()
     if os.geteuid() == 0:  # initdb refuses to run as root: the server runs as `postgres`
         owner = pwd.getpwnam("postgres")
