@@ -31,7 +31,7 @@ async def with_conversation(
     ).first()
     if row is not None:
         return row[0], row[1], row[2]
-    resident = await find_or_create(session, telegram_user_id=telegram_user_id)
+    resident = await _create(session, telegram_user_id=telegram_user_id)
     conversation = await session.scalar(select(Conversation).where(Conversation.chat_id == chat_id))
     return resident, conversation, None
 
@@ -46,11 +46,18 @@ async def find_or_create(session: AsyncSession, *, telegram_user_id: int) -> Res
     """The resident, created on first contact (someone may ask for staff or notices before
     /start)."""
     resident = await find(session, telegram_user_id=telegram_user_id)
-    if resident is None:
-        now = utcnow()
-        resident = Resident(telegram_user_id=telegram_user_id, created_at=now, updated_at=now)
-        session.add(resident)
-        await session.flush()
+    return (
+        resident
+        if resident is not None
+        else await _create(session, telegram_user_id=telegram_user_id)
+    )
+
+
+async def _create(session: AsyncSession, *, telegram_user_id: int) -> Resident:
+    now = utcnow()
+    resident = Resident(telegram_user_id=telegram_user_id, created_at=now, updated_at=now)
+    session.add(resident)
+    await session.flush()
     return resident
 
 
