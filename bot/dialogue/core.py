@@ -59,13 +59,11 @@ class ResidentDialogue:
     ) -> None:
         self.database = database
         self.engine = engine
-        self.host = host
         self.renderer = renderer
         self.casework = casework
         # The application flow shares the screening's profile and clock; its machine is built
         # once here, like the screening's.
-        application_host = ApplicationHost(host.profile, host.today)
-        application_host.renderer = renderer
+        application_host = ApplicationHost(host.profile, host.today, renderer)
         application = FlowEngine(load_application_flow(), application_host)
         self.engines = {engine.flow.name: engine, application.flow.name: application}
         # The flows by name, for what must know a conversation's step (uploads, relay).

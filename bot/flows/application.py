@@ -3,7 +3,8 @@ conditions read, what its screens show, and the draft it hands to casework on "s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.flows.loading import load_flow
 from bot.flows.model import DialogState, Screen
 from bot.flows.screening import RESIDENT_FACTS
 from bot.flows.spec import Flow, Step
+from bot.policy import Profile
 from bot.render import Renderer
 
 FLOW_FILE = Path(__file__).parent / "application.yaml"
@@ -42,8 +44,12 @@ def load_application_flow() -> Flow:
 class ApplicationHost(ProfileHost):
     """Connects the application flow to a policy profile and to today's date."""
 
-    # Names a household member's copy of a document ("…（家庭成员 2：配偶，62 岁）").
-    renderer: Renderer | None = None
+    def __init__(
+        self, profile: Profile, today: Callable[[], date], renderer: Renderer | None = None
+    ) -> None:
+        super().__init__(profile, today)
+        # Names a household member's copy of a document ("…（家庭成员 2：配偶，62 岁）").
+        self.renderer = renderer
 
     # ---- what the flow reads ---------------------------------------------------------------
 
