@@ -17,7 +17,7 @@ import typer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli_database import in_database, settings_for
+from bot.cli_database import fail, in_database, settings_for
 from bot.config import Settings
 from bot.flows.model import Label
 from bot.notices import audience as audiences
@@ -39,13 +39,15 @@ NOT_FOUND = "no such broadcast"
 Admin = Annotated[int, typer.Option("--admin", help="Your Telegram user id (an administrator).")]
 
 
-def _run(work: Callable[[Database], Awaitable[T]]) -> T:
-    return in_database(settings_for("yimen broadcast"), work, command="yimen broadcast")
+COMMAND = "yimen broadcast"
+
+
+def _run(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    return in_database(settings, work, command=COMMAND)
 
 
 def _fail(message: str) -> typer.Exit:
-    typer.echo(f"yimen broadcast: {message}", err=True)
-    return typer.Exit(2)
+    return fail(COMMAND, message)
 
 
 async def _authorised(
@@ -86,7 +88,7 @@ def send(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Compose, check and start (or schedule) a broadcast; the running bot sends it."""
-    settings = settings_for("yimen broadcast")
+    settings = settings_for(COMMAND)
     renderer = Renderer()
     locale = settings.locale
     footer = renderer.text(Label("notices.footer"), locale)
@@ -124,19 +126,19 @@ def send(
             await session.flush()
             return draft.id, count
 
-    composed = _run(compose)
+    composed = _run(settings, compose)
     if isinstance(composed, str):
         raise _fail(composed)
     broadcast_id, count = composed
     typer.echo(f"Broadcast #{broadcast_id} to {count:,} residents ({chosen.describe()}):\n")
     typer.echo(body.strip() + f"\n\n{footer}\n")
     if not yes and not typer.confirm("Send it?"):
-        _run(lambda database: _discard(database, broadcast_id))
+        _run(settings, lambda database: _discard(database, broadcast_id))
         typer.echo("Discarded; nothing was sent.")
         raise typer.Exit(1)
     if image is not None:
         file_id = asyncio.run(_upload(settings, admin, image, broadcasts.body_html(body, footer)))
-        _run(lambda database: _set_photo(database, broadcast_id, file_id))
+        _run(settings, lambda database: _set_photo(database, broadcast_id, file_id))
 
     async def confirm(database: Database) -> int | str:
         async with database.transaction() as session:
@@ -163,9 +165,9 @@ def send(
             )
             return recipients
 
-    started = _run(confirm)
+    started = _run(settings, confirm)
     if isinstance(started, str):
-        _run(lambda database: _discard(database, broadcast_id))
+        _run(settings, lambda database: _discard(database, broadcast_id))
         raise _fail(started)
     later = f" at {at} (China time)" if when else ""
     typer.echo(f"Broadcast #{broadcast_id} confirmed for {started:,} residents{later}.")
@@ -205,12 +207,11 @@ async def _upload(settings: Settings, admin: int, image: bytes, caption: str) ->
 @broadcast_app.command("status")
 def status(admin: Admin, broadcast_id: Annotated[int | None, typer.Argument()] = None) -> None:
     """How a broadcast stands (the latest when no id is given): sent, blocked, failed…"""
+    settings = settings_for(COMMAND)
 
     async def look(database: Database) -> str:
         async with database.transaction() as session:
-            if not await _authorised(
-                session, settings_for("yimen broadcast"), admin, "broadcast.status", None
-            ):
+            if not await _authorised(session, settings, admin, "broadcast.status", None):
                 return REFUSED
             # Drafts and discarded drafts never started: not broadcasts to report on.
             query = select(Broadcast).where(
@@ -229,7 +230,7 @@ def status(admin: Admin, broadcast_id: Annotated[int | None, typer.Argument()] =
                 f"cancelled {p.cancelled:,}, remaining {p.remaining:,}; {p.rate:.1f}/s{eta}"
             )
 
-    report = _run(look)
+    report = _run(settings, look)
     if report in (REFUSED, NOT_FOUND):
         raise _fail(report)
     typer.echo(report)
@@ -237,12 +238,12 @@ def status(admin: Admin, broadcast_id: Annotated[int | None, typer.Argument()] =
 
 def _control(action: str) -> Callable[[int, int], None]:
     def command(admin: Admin, broadcast_id: Annotated[int, typer.Argument()]) -> None:
+        settings = settings_for(COMMAND)
+
         async def act(database: Database) -> str:
             async with database.transaction() as session:
                 subject = f"broadcast:{broadcast_id}"
-                if not await _authorised(
-                    session, settings_for("yimen broadcast"), admin, f"broadcast.{action}", subject
-                ):
+                if not await _authorised(session, settings, admin, f"broadcast.{action}", subject):
                     return REFUSED
                 found = await session.get(Broadcast, broadcast_id)
                 if found is None:
@@ -253,7 +254,7 @@ def _control(action: str) -> Callable[[int, int], None]:
                     return f"broadcast #{broadcast_id} is {found.status}: cannot {action} it"
                 return ""
 
-        problem = _run(act)
+        problem = _run(settings, act)
         if problem:
             raise _fail(problem)
         typer.echo(f"broadcast #{broadcast_id}: {action} done")
@@ -277,12 +278,13 @@ def rescreen_command() -> None:
     The running bot delivers the notices; it also does this by itself every
     YIMEN_RESCREEN_EVERY_HOURS.
     """
-    settings = settings_for("yimen broadcast")
+    settings = settings_for(COMMAND)
 
     profile = load_profile(settings.profile)
     renderer = Renderer(extra_globals={"profile": profile})
     now = datetime.now(UTC)
     result = _run(
+        settings,
         lambda database: rescreen.run(
             database,
             profile,
@@ -290,7 +292,7 @@ def rescreen_command() -> None:
             today=now.astimezone(CHINA).date(),
             now=now,
             bot=None,
-        )
+        ),
     )
     typer.echo(
         f"standards {result.standards_version}: {result.checked:,} screenings re-evaluated, "
