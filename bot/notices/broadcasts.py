@@ -9,7 +9,7 @@ before calling in. Recipients become outbox rows at the lowest priority, written
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -193,18 +193,22 @@ def discard(broadcast: Broadcast, *, now: datetime) -> None:
     broadcast.finished_at = now
 
 
-async def finish(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> bool:
+async def finish(
+    session: AsyncSession, broadcast: Broadcast, *, now: datetime, current: Progress | None = None
+) -> bool:
     """A sending broadcast whose recipients are all written and whose rows all have an
-    outcome is finished, and its final statistics stored; False while it is not done."""
+    outcome is finished, and its final statistics stored; False while it is not done.
+    ``current``: its progress, when the caller has just read it."""
     if not allowed(broadcast.status, Move.FINISH):  # not sending: no need to count
         return False
-    current = await progress(session, broadcast, now=now)
+    current = current or await progress(session, broadcast, now=now)
     all_out = broadcast.expanded and current.remaining == 0
     if not allowed(broadcast.status, Move.FINISH, all_out=all_out):
         return False
     broadcast.status = next_status(broadcast.status, Move.FINISH, all_out=all_out)
     broadcast.finished_at = now
-    record_stats(broadcast, await progress(session, broadcast, now=now))
+    # Only the status changed: the counts just read are the final ones.
+    record_stats(broadcast, replace(current, status=broadcast.status))
     return True
 
 

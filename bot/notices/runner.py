@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -92,8 +92,9 @@ class BroadcastRunner:
             wanted = Broadcast.status.in_(LIVE) | (Broadcast.id == (only or 0))
             shown = (await session.scalars(select(Broadcast).where(wanted))).all()
             for broadcast in shown:
-                await broadcasts.finish(session, broadcast, now=now)
                 current = await broadcasts.progress(session, broadcast, now=now)
+                if await broadcasts.finish(session, broadcast, now=now, current=current):
+                    current = replace(current, status=broadcast.status)
                 broadcasts.record_stats(broadcast, current)
                 final = current.status in ended
                 due = broadcast.progress_at is None or now - broadcast.progress_at >= PROGRESS_EVERY
