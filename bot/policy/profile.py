@@ -97,7 +97,6 @@ class Programme:
     name: LocalText
     department: Department
     criteria: LocalText
-    documents: tuple[Document, ...]  # every document it may ask for
     time_limit: TimeLimit
     rules: tuple[Rule, ...]
     source: str = ""  # where the criteria come from
@@ -112,6 +111,11 @@ class Programme:
     home_visit: bool = False
     # When each document applies (bot/casework/checklist.py builds the list from the facts).
     needs: tuple[DocumentNeed, ...] = ()
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """Every document it may ask for."""
+        return tuple(need.document for need in self.needs)
 
 
 @dataclass(frozen=True, slots=True)

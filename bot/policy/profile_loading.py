@@ -227,7 +227,6 @@ def _programmes(
             _document_need(entry, documents, frozenset(ids), where)
             for entry in as_list(item["documents"], f"{where}: documents")
         ]
-        needed = [need.document for need in needs]
         programmes.append(
             Programme(
                 id=programme_id,
@@ -235,7 +234,6 @@ def _programmes(
                 name=parse_text(item["name"], loc, f"{where}: name"),
                 department=department,
                 criteria=parse_text(item["criteria"], loc, f"{where}: criteria"),
-                documents=tuple(needed),
                 time_limit=_time_limit(item["time_limit"], loc, f"{where}: time_limit"),
                 rules=parse_rules(item["rules"], vocabulary, where),
                 source=str(item.get("source", "")),
