@@ -163,23 +163,7 @@ def card_of(telegram: BotApiState, chat: int, prefix: str) -> int:
 def forged_tap(telegram: BotApiState, user: int, chat: int, data: str) -> dict[str, Any]:
     """A tap addressed to the card of its application or task (alerts may come as digests)."""
     prefix = "|".join(data.split("|")[:2]) + "|"
-    message = telegram.message(chat, card_of(telegram, chat, prefix))
-    assert message is not None
-    telegram._query_counter += 1
-    query_id = f"bench-{telegram._query_counter}"
-    from sandbox.models import CallbackQuery
-
-    telegram.callback_queries[query_id] = CallbackQuery(
-        query_id, user, chat, message.message_id, data, telegram.now()
-    )
-    payload = {
-        "id": query_id,
-        "from": telegram.people[user].to_dict(),
-        "message": telegram.message_dict(message),
-        "chat_instance": f"ci{chat}",
-        "data": data,
-    }
-    return telegram._new_update("callback_query", payload)
+    return telegram.make_update_forged_tap(user, chat, card_of(telegram, chat, prefix), data)
 
 
 async def staff_decide(

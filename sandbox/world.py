@@ -273,13 +273,26 @@ class World(UpdateQueue):
 
         Raises LookupError when the message has no such button: a person cannot tap it.
         """
+        return self._tap(user_id, chat_id, message_id, callback_data, forged=False)
+
+    def make_update_forged_tap(
+        self, user_id: int, chat_id: int, message_id: int, callback_data: str
+    ) -> Update:
+        """A client sending ``callback_data`` under a message whether or not a button there
+        carries it: what a forger (or a replayed old button) sends."""
+        return self._tap(user_id, chat_id, message_id, callback_data, forged=True)
+
+    def _tap(
+        self, user_id: int, chat_id: int, message_id: int, callback_data: str, *, forged: bool
+    ) -> Update:
         with self._lock:
             person = self._person(user_id)
             self._chat_of(person, chat_id)
             message = self.message(chat_id, message_id)
             if message is None:
                 raise LookupError(f"no message {message_id} in chat {chat_id}")
-            if not any(b.get("callback_data") == callback_data for b in message.buttons):
+            tappable = any(b.get("callback_data") == callback_data for b in message.buttons)
+            if not forged and not tappable:
                 raise LookupError(
                     f"message {message_id} in chat {chat_id} has no button with callback_data "
                     f"{callback_data!r}; it has {[b.get('callback_data') for b in message.buttons]}"

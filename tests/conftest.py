@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import itertools
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -19,7 +18,7 @@ from bot.app import build_application
 from bot.config import Settings, load_settings
 from bot.render import RenderedScreen, Renderer
 from sandbox.botapi import BotApiState
-from sandbox.models import CallbackQuery, StoredMessage
+from sandbox.models import StoredMessage
 from sandbox.request import FakeRequest
 from storage.crypto import Keyring
 from storage.db import Database
@@ -180,7 +179,6 @@ class BotHarness:
         self.clock = clock
         self.application: Application | None = None  # type: ignore[type-arg]
         # Forged presses get update ids of their own, far above the fake Telegram's.
-        self.forged = itertools.count(1_000_000_001)
 
     async def start(self) -> None:
         request = FakeRequest(self.telegram)
@@ -234,23 +232,9 @@ class BotHarness:
     async def forge(self, user_id: int, chat_id: int, message_id: int, data: str) -> str:
         """A client sending callback data that no button of ours carries (the fake Telegram
         refuses to tap what is not there); returns the query's id."""
-        telegram = self.telegram
-        update_id = next(self.forged)
-        query = CallbackQuery(
-            f"cq-forged-{update_id}", user_id, chat_id, message_id, data, telegram.now()
-        )
-        telegram.callback_queries[query.query_id] = query  # so that its answer is recorded
-        message = telegram.message(chat_id, message_id)
-        assert message is not None
-        payload = {
-            "id": query.query_id,
-            "from": telegram.people[user_id].to_dict(),
-            "message": telegram.message_dict(message),
-            "chat_instance": f"ci{chat_id}",
-            "data": data,
-        }
-        await self.feed({"update_id": update_id, "callback_query": payload})
-        return query.query_id
+        update = self.telegram.make_update_forged_tap(user_id, chat_id, message_id, data)
+        await self.feed(update)
+        return str(update["callback_query"]["id"])
 
 
 @pytest.fixture
