@@ -41,7 +41,7 @@ from bot.config import load_settings
 from bot.policy.base import CHINA
 from sandbox.botapi import BotApiState
 from sandbox.request import FakeRequest
-from sandbox.scripts import ZHANG_AYI
+from sandbox.scripts import ZHANG_AYI, application
 from storage import staff
 from storage.migrate import upgrade_async
 from storage.models import DepartmentTask, StaffRole
@@ -50,21 +50,8 @@ TOKEN = "123:BENCH"
 FIRST_USER = 20_000_000_000
 STAFF_CHAT = -1003000000001
 WINDOW = 900_001
-SKIP = "⏭️ 先跳过，以后再交"
 
-APPLY: list[tuple[str, str]] = [
-    ("tap", "📝 申请这些帮助"),
-    ("tap", "✅ 同意，开始填写"),
-    ("tap", "✅ 选好了"),
-    ("say", "张桂兰"),  # for herself, in Baisha: said in the screening
-    ("say", "{id_number}"),
-    ("say", "13823456789"),
-    ("say", "黄荆村"),
-    ("tap", "✅ 没有其他家庭成员"),
-    ("tap", "✅ 同意授权核对"),
-    ("skip", SKIP),
-    ("tap", "📨 确认提交申请"),
-]
+APPLY = application("张桂兰", "{id_number}", "13823456789", "黄荆村")  # for herself, in Baisha
 
 
 def id_number(n: int) -> str:

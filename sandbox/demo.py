@@ -13,15 +13,15 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from sandbox.feed import ChatFeed, Event
-from sandbox.scripts import LI_SHIFU, WANG_FANG, ZHANG_AYI, Step, application_en, application_zh
+from sandbox.scripts import LI_SHIFU, WANG_FANG, ZHANG_AYI, Step, application
 from sandbox.world import World
 
 log = logging.getLogger(__name__)
 
 # 张阿姨 applies and the window and the district civil affairs bureau take it on; Wang Fang
 # applies and her application waits at the window; 李师傅 stops halfway through his screening.
-ZHANG_APPLIES = application_zh("张桂兰", "500381195003010227", "13823456789", "黄荆村")
-WANG_APPLIES = application_en("Wang Fang", "500116198803150020", "13987654321", "Xinglong")
+ZHANG_APPLIES = application("张桂兰", "500381195003010227", "13823456789", "黄荆村")
+WANG_APPLIES = application("Wang Fang", "500116198803150020", "13987654321", "Xinglong", "en")
 DEMO: dict[int, list[Step]] = {
     7001: [*ZHANG_AYI, *ZHANG_APPLIES],
     7003: [*WANG_FANG, *WANG_APPLIES],

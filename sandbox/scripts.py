@@ -75,34 +75,56 @@ FAMILY_AFTER_FIRE: list[Step] = [
 ]
 
 
-def application_zh(name: str, id_number: str, phone: str, village: str) -> list[Step]:
+# The application's buttons, in each language (the tests' tap scripts read them too).
+LABELS = {
+    "zh-CN": {
+        "apply_these": "📝 申请这些帮助",
+        "notice": "✅ 同意，开始填写",
+        "chosen": "✅ 选好了",
+        "self": "🙋 我自己",
+        "family": "👪 家里人",
+        "no_household": "✅ 没有其他家庭成员",
+        "add_member": "➕ 添加一位家庭成员",
+        "everyone": "✅ 就这些，继续",
+        "yes": "✅ 是",
+        "no": "❌ 否",
+        "authorise": "✅ 同意授权核对",
+        "skip": "⏭️ 先跳过，以后再交",
+        "submit": "📨 确认提交申请",
+    },
+    "en": {
+        "apply_these": "📝 Apply for these",
+        "notice": "✅ I agree, start the form",
+        "chosen": "✅ Done",
+        "self": "🙋 Myself",
+        "family": "👪 A family member",
+        "no_household": "✅ No other household members",
+        "add_member": "➕ Add a household member",
+        "everyone": "✅ That's everyone, go on",
+        "yes": "✅ Yes",
+        "no": "❌ No",
+        "authorise": "✅ I authorise the check",
+        "skip": "⏭️ Skip, send it later",
+        "submit": "📨 Submit the application",
+    },
+}
+
+
+def application(
+    name: str, id_number: str, phone: str, village: str, locale: str = "zh-CN"
+) -> list[Step]:
     """After a screening: apply for everything found, skipping every document for now."""
+    labels = LABELS[locale]
     return [
-        ("tap", "📝 申请这些帮助"),
-        ("tap", "✅ 同意，开始填写"),
-        ("tap", "✅ 选好了"),
+        ("tap", labels["apply_these"]),
+        ("tap", labels["notice"]),
+        ("tap", labels["chosen"]),
         ("say", name),  # for oneself and the town: said in the screening
         ("say", id_number),
         ("say", phone),
         ("say", village),
-        ("tap", "✅ 没有其他家庭成员"),
-        ("tap", "✅ 同意授权核对"),
-        ("skip", "⏭️ 先跳过，以后再交"),
-        ("tap", "📨 确认提交申请"),
-    ]
-
-
-def application_en(name: str, id_number: str, phone: str, village: str) -> list[Step]:
-    return [
-        ("tap", "📝 Apply for these"),
-        ("tap", "✅ I agree, start the form"),
-        ("tap", "✅ Done"),
-        ("say", name),  # for oneself and the town: said in the screening
-        ("say", id_number),
-        ("say", phone),
-        ("say", village),
-        ("tap", "✅ No other household members"),
-        ("tap", "✅ I authorise the check"),
-        ("skip", "⏭️ Skip, send it later"),
-        ("tap", "📨 Submit the application"),
+        ("tap", labels["no_household"]),
+        ("tap", labels["authorise"]),
+        ("skip", labels["skip"]),
+        ("tap", labels["submit"]),
     ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from bot.casework.drafts import ApplicationDraft
 from sandbox import scripts
-from sandbox.scripts import START_EN, START_ZH, Step, alone_on_a_small_pension
+from sandbox.scripts import LABELS, START_EN, START_ZH, Step, alone_on_a_small_pension, application
 from tests.conftest import BotHarness, Person
 
 GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -121,38 +121,6 @@ QIAN_DUODUO = Applicant("钱多多", VALID_IDS[0], "13912345678", "几江", "艾
 ZHAO_LAOSHI = Applicant("赵老师", id_number("19850320", "018"), "13512345678", "四面山", "洪洞村")
 
 START = {"zh-CN": START_ZH, "en": START_EN}
-LABELS = {
-    "zh-CN": {
-        "apply_these": "📝 申请这些帮助",
-        "notice": "✅ 同意，开始填写",
-        "chosen": "✅ 选好了",
-        "self": "🙋 我自己",
-        "family": "👪 家里人",
-        "no_household": "✅ 没有其他家庭成员",
-        "add_member": "➕ 添加一位家庭成员",
-        "everyone": "✅ 就这些，继续",
-        "yes": "✅ 是",
-        "no": "❌ 否",
-        "authorise": "✅ 同意授权核对",
-        "skip": "⏭️ 先跳过，以后再交",
-        "submit": "📨 确认提交申请",
-    },
-    "en": {
-        "apply_these": "📝 Apply for these",
-        "notice": "✅ I agree, start the form",
-        "chosen": "✅ Done",
-        "self": "🙋 Myself",
-        "family": "👪 A family member",
-        "no_household": "✅ No other household members",
-        "add_member": "➕ Add a household member",
-        "everyone": "✅ That's everyone, go on",
-        "yes": "✅ Yes",
-        "no": "❌ No",
-        "authorise": "✅ I authorise the check",
-        "skip": "⏭️ Skip, send it later",
-        "submit": "📨 Submit the application",
-    },
-}
 # The questions of "for myself", in the order the form asks them.
 ASKED = ("who", "name", "id_number", "phone", "town", "village")
 # What follows a screening's "apply for these", in order.
@@ -267,8 +235,8 @@ def apply_for_myself(applicant: Applicant, *programmes: str) -> list[Step]:
 
 def submit_after_screening(applicant: Applicant) -> list[Step]:
     """After a screening: apply for everything found, skip every document for now, submit."""
-    labels = LABELS[applicant.locale]
-    return [*after_screening(applicant), ("skip", labels["skip"]), ("tap", labels["submit"])]
+    a = applicant
+    return application(a.name, a.id_number, a.phone, a.village, a.locale)
 
 
 def child_director_applies(

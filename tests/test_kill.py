@@ -34,7 +34,7 @@ from sandbox.botapi import BotApiState
 from sandbox.demo import play
 from sandbox.feed import ChatFeed
 from sandbox.personas import SANDBOX_TOKEN, Cast
-from sandbox.scripts import alone_on_a_small_pension, application_zh
+from sandbox.scripts import alone_on_a_small_pension, application
 from sandbox.server import create_app, start_server
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import gb11643
@@ -46,7 +46,7 @@ REPEAT = "（重发：此消息可能已收到过）"
 SUBMIT = "📨 确认提交申请"
 JOURNEY = [
     *alone_on_a_small_pension("72岁"),
-    *application_zh("李秀英", gb11643("50038119480315002"), "13823450001", "黄荆村"),
+    *application("李秀英", gb11643("50038119480315002"), "13823450001", "黄荆村"),
 ]
 assert JOURNEY[-1] == ("tap", SUBMIT)
 
