@@ -32,6 +32,8 @@ from storage import updates
 from storage.broadcasts import draft_of
 from storage.models import Broadcast, StaffRole
 
+COMMAND = "broadcast"
+
 
 def broadcast_handlers(
     admin_ids: tuple[int, ...],
@@ -55,7 +57,7 @@ def broadcast_handlers(
         await on_button(update, context, admin_ids)
 
     return [
-        CommandHandler("broadcast", open_, filters=private),
+        CommandHandler(COMMAND, open_, filters=private),
         CommandHandler("cancel", cancel, filters=private & composers),
         CallbackQueryHandler(button, pattern=BroadcastPress.matches),
         MessageHandler(

@@ -29,7 +29,9 @@ from bot.casework.people import note_private_chat
 from bot.casework.services import Casework
 from bot.flows.model import Label
 from bot.flows.parsing import normalise
+from bot.handlers.broadcast import COMMAND as BROADCAST_COMMAND
 from bot.handlers.resident import COMMANDS as RESIDENT_COMMANDS
+from bot.handlers.staff_admin import COMMANDS as STAFF_ADMIN_COMMANDS
 from bot.staff import department, window
 from bot.staff.replies import StaffReply, forged, hint, label, said
 from storage import residents, staff, updates
@@ -39,9 +41,7 @@ log = logging.getLogger(__name__)
 # Typed text that looks like button data ("w|12|accept"): someone trying to act by typing.
 STAFF_PATTERN = re.compile(r"^[wt]\|")
 # Commands of this bot; all of them are for private chats.
-OUR_COMMANDS = frozenset(
-    {*RESIDENT_COMMANDS, "staff_add", "staff_remove", "staff_list", "broadcast"}
-)
+OUR_COMMANDS = frozenset({*RESIDENT_COMMANDS, *STAFF_ADMIN_COMMANDS, BROADCAST_COMMAND})
 # Words that mean someone is trying to act by typing; ordinary chat between staff is left alone.
 ACTION_WORDS = frozenset(
     {

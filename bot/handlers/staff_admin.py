@@ -30,11 +30,7 @@ def staff_admin_handlers(admin_ids: Sequence[int]) -> list[Handler]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler(name, _guarded(name, command, ids), filters=private)
-        for name, command in (
-            ("staff_add", _add),
-            ("staff_remove", _remove),
-            ("staff_list", _list),
-        )
+        for name, command in _COMMANDS.items()
     ]
 
 
@@ -127,3 +123,7 @@ async def _list(
     return Screen(
         "staff_admin/list.html", {"members": list(members), "configured_admins": list(admins)}
     )
+
+
+_COMMANDS: dict[str, Command] = {"staff_add": _add, "staff_remove": _remove, "staff_list": _list}
+COMMANDS = tuple(_COMMANDS)
