@@ -72,9 +72,9 @@ def build_components(
             f"known: {', '.join(profile.departments)}"
         )
     host = ScreeningHost(profile, today)
+    retention = maintenance.rules_from(settings, profile)
     renderer = Renderer(
-        extra_labels=host.labels(),
-        extra_globals={"profile": profile, "retention": maintenance.rules_from(settings, profile)},
+        extra_labels=host.labels(), extra_globals={"profile": profile, "retention": retention}
     )
     database = Database(settings.database_url, keyring=keyring)
     casework = Casework(
@@ -102,7 +102,7 @@ def build_components(
         clock=now,
         casework=casework,
     )
-    return Components(profile, database, renderer, host, dialogue, now, casework)
+    return Components(profile, database, renderer, host, dialogue, now, casework, retention)
 
 
 def build_application(
@@ -181,7 +181,7 @@ async def _post_init(application: YimenApplication) -> None:
         maintenance.run_forever(
             components.database,
             components.clock,
-            maintenance.rules_from(app.settings, components.profile),
+            components.retention,
         ),
         name="housekeeping",
     )

@@ -32,6 +32,7 @@ from bot.render import Renderer
 from storage import residents
 from storage.db import Database
 from storage.models import Resident
+from storage.retention import RetentionRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +47,8 @@ class Components:
     dialogue: ResidentDialogue
     clock: Callable[[], datetime]
     casework: Casework
-    # Every flow by name: which step a saved conversation stands at, for code outside it.
+    # How long each kind of record is kept (the privacy notices state it; housekeeping applies it).
+    retention: RetentionRules
 
 
 @dataclass(frozen=True, slots=True)
